@@ -1,0 +1,244 @@
+"""Gazette: a newsroom web application.
+
+create_app() reads like a table of contents: configuration, extensions,
+blueprints, error pages, security headers, command line.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+import sys
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+import typography
+from extensions import babel, csrf, login_manager, migrate
+from models import User, db
+
+# Pages and partials may load scripts and styles from this origin only; nothing inline.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+
+
+SERVER_ERROR_FALLBACK = (
+    '<!doctype html><html lang="fr"><meta charset="utf-8"><title>Erreur</title>'
+    "<h1>Le site rencontre un problème</h1><p>Merci de réessayer dans quelques instants.</p>"
+)
+
+
+class InstanceFolderError(SystemExit):
+    """The instance folder cannot be used; the message tells the operator what to do."""
+
+    def __init__(self, message: str):
+        print(f"\nGazette ne peut pas démarrer : {message}\n", file=sys.stderr)
+        super().__init__(2)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    load_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_pages(app)
+    register_security_headers(app)
+    register_commands(app)
+    typography.register(app)
+    return app
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    """Configuration comes from the environment; tests pass a dict instead."""
+    instance = Path(app.instance_path)
+    app.config.from_mapping(
+        SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL", ""),
+        REDIS_URL=os.environ.get("REDIS_URL") or None,
+        BABEL_DEFAULT_LOCALE=os.environ.get("GAZETTE_LOCALE", "fr"),
+        BABEL_DEFAULT_TIMEZONE=os.environ.get("GAZETTE_TIMEZONE", "Europe/Paris"),
+        GAZETTE_LOCALES=("fr", "en"),
+        SITE_NAME=os.environ.get("GAZETTE_SITE_NAME", "Gazette"),
+        NEWSROOM_EMAIL=os.environ.get("GAZETTE_NEWSROOM_EMAIL", "redaction@gazette.example"),
+        NEWSROOM_PHONE=os.environ.get("GAZETTE_NEWSROOM_PHONE", "+33 1 23 45 67 89"),
+        NEWSROOM_ADDRESS=os.environ.get(
+            "GAZETTE_NEWSROOM_ADDRESS", "12 rue des Imprimeurs, 75011 Paris"
+        ),
+        ARTICLES_PER_PAGE=10,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    )
+    if test_config:
+        app.config.update(test_config)
+        return
+    ensure_instance_folder(instance)
+    app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or instance_secret_key(instance)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        database = instance / "gazette.db"
+        check_sqlite_file(database)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+
+
+def normalise_database_url(url: str) -> str:
+    """postgres:// and postgresql:// both mean psycopg 3, the driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def ensure_instance_folder(instance: Path) -> None:
+    if instance.exists() and not instance.is_dir():
+        raise InstanceFolderError(
+            f"{instance} devrait être un dossier, c’est un fichier. Déplacez-le ou supprimez-le."
+        )
+    try:
+        instance.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InstanceFolderError(
+            f"impossible de créer le dossier d’instance {instance} ({error.strerror})."
+        ) from None
+    if not os.access(instance, os.W_OK):
+        raise InstanceFolderError(f"le dossier d’instance {instance} n’est pas accessible en écriture.")
+
+
+def instance_secret_key(instance: Path) -> str:
+    """Generated once and kept in the instance folder, so sessions survive restarts."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    try:
+        key = path.read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        key = ""
+    if len(key) < 32:
+        raise InstanceFolderError(
+            f"la clé secrète {path} est vide ou illisible. Supprimez ce fichier pour en "
+            "générer une nouvelle (les sessions ouvertes seront fermées), "
+            "ou définissez SECRET_KEY."
+        )
+    return key
+
+
+def check_sqlite_file(path: Path) -> None:
+    """A damaged database file should say so at start, not as a 500 on the first page."""
+    if not path.exists():
+        return
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+            connection.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise InstanceFolderError(
+            f"la base {path} est illisible ({error}). Restaurez une sauvegarde, ou "
+            "déplacez ce fichier puis lancez `flask --app app db upgrade`."
+        ) from None
+
+
+@event.listens_for(Engine, "connect")
+def configure_sqlite(dbapi_connection, _record) -> None:
+    """WAL lets readers and a writer work at once; SQLite leaves foreign keys off by default."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def select_locale() -> str:
+    """The site's language, unless a logged-in user chose another for the editing UI."""
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    return babel_default_locale()
+
+
+def babel_default_locale() -> str:
+    from flask import current_app
+
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        return db.session.get(User, int(user_id))
+
+
+def register_blueprints(app: Flask) -> None:
+    from views.reading import bp as reading
+    from views.sponsorship import bp as sponsorship
+
+    app.register_blueprint(reading)
+    app.register_blueprint(sponsorship)
+
+
+def register_error_pages(app: Flask) -> None:
+    """Every error gets a page in the site's design and language, never a stack trace."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return render_template("errors/error.html", error=error), error.code
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        try:
+            # The navigation needs the database, which may be what failed.
+            return render_template("errors/error.html", error=None, nav_sections=list), 500
+        except Exception:
+            app.logger.exception("The error page itself failed")
+            return SERVER_ERROR_FALLBACK, 500, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from commands import demo_cli, users_cli
+
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(users_cli)

@@ -1,0 +1,80 @@
+"""Command line: `flask --app app demo load`, `flask --app app users create`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from models import db
+from models.slugs import slugify, unique_slug
+from models.user import Role, User
+
+demo_cli = AppGroup("demo", help="Données de démonstration.")
+users_cli = AppGroup("users", help="Comptes de la rédaction.")
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def _schema_missing(error: Exception) -> click.ClickException:
+    return click.ClickException(
+        f"la base n’est pas prête ({error.orig}). Lancez d’abord `flask --app app db upgrade`."
+    )
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Charge les rubriques, l’auteur et l’article de démonstration (idempotent)."""
+    from models.demo import load_demo
+
+    try:
+        created = load_demo()
+    except (OperationalError, ProgrammingError) as error:
+        raise _schema_missing(error) from None
+    if created:
+        for item in created:
+            click.echo(f"Créé : {item}")
+    else:
+        click.echo("Rien à faire : les données de démonstration sont déjà là.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.AUTHOR.value)
+@click.option("--name", "display_name", help="Nom affiché (par défaut : la partie avant @).")
+@click.option("--password-stdin", is_flag=True, help="Lire le mot de passe sur l’entrée standard.")
+def users_create(email: str, role: str, display_name: str | None, password_stdin: bool) -> None:
+    """Crée un compte ; le mot de passe est demandé (ou lu sur l’entrée standard)."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise click.BadParameter("adresse électronique invalide.", param_hint="EMAIL")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(
+            f"le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères."
+        )
+    try:
+        if db.session.scalar(select(User).filter_by(email=email)):
+            raise click.ClickException(f"un compte existe déjà pour {email}.")
+        display_name = display_name or email.split("@")[0]
+        user = User(
+            email=email,
+            display_name=display_name,
+            slug=unique_slug(
+                slugify(display_name),
+                lambda s: db.session.scalar(select(User.id).filter_by(slug=s)) is not None,
+            ),
+            role=role,
+        )
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+    except (OperationalError, ProgrammingError) as error:
+        raise _schema_missing(error) from None
+    click.echo(f"Compte créé : {email} ({role}).")

@@ -1,0 +1,24 @@
+"""Gazette's data: one SQLAlchemy instance and the models built on it.
+
+The schema comes from migrations/ (Flask-Migrate); `db.create_all()` is never
+called outside tests.
+"""
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+
+# Named constraints so Alembic can alter them later on SQLite and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+from models.user import User  # noqa: E402
+from models.content import Article, Block, Section  # noqa: E402
+
+__all__ = ["db", "User", "Section", "Article", "Block"]

@@ -1,0 +1,178 @@
+"""What readers read: sections, articles and the blocks that make an article's body."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models import db
+from models.time import utcnow
+from models.user import User
+
+WORDS_READ_PER_MINUTE = 230
+
+
+class Section(db.Model):
+    """A rubrique. Two levels are enough for a newsroom: International › Politique."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    slug: Mapped[str] = mapped_column(String(80))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("section.id"))
+    position: Mapped[int] = mapped_column(default=0)
+
+    parent: Mapped[Section | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Section]] = relationship(
+        back_populates="parent", order_by="Section.position"
+    )
+
+    __table_args__ = (UniqueConstraint("parent_id", "slug"),)
+
+    @property
+    def trail(self) -> list[Section]:
+        """Sections from the top down to this one, for breadcrumbs and URLs."""
+        chain, section = [], self
+        while section is not None:
+            chain.append(section)
+            section = section.parent
+        return chain[::-1]
+
+    @property
+    def path(self) -> str:
+        return "/".join(s.slug for s in self.trail)
+
+    def with_descendant_ids(self) -> list[int]:
+        """This section and every section below it: a parent page lists its children's articles."""
+        ids, todo = [], [self]
+        while todo:
+            section = todo.pop()
+            ids.append(section.id)
+            todo.extend(section.children)
+        return ids
+
+    @classmethod
+    def by_path(cls, path: str) -> Section | None:
+        section = None
+        for slug in path.strip("/").split("/"):
+            parent_id = section.id if section else None
+            section = db.session.scalar(select(cls).filter_by(slug=slug, parent_id=parent_id))
+            if section is None:
+                return None
+        return section
+
+    @classmethod
+    def top_level(cls) -> list[Section]:
+        return db.session.scalars(
+            select(cls).filter_by(parent_id=None).order_by(cls.position, cls.name)
+        ).all()
+
+
+class ArticleStatus(enum.StrEnum):
+    DRAFT = "draft"
+    # A published article whose published_at lies in the future is "scheduled":
+    # it goes live by itself when that time comes, with no job to run.
+    PUBLISHED = "published"
+
+
+class Article(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("section.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    headline: Mapped[str] = mapped_column(String(300))
+    standfirst: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=ArticleStatus.DRAFT)
+    published_at: Mapped[datetime | None]
+    # The editorial "Mis à jour le …": set when the text changes after publication.
+    updated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped on every save, so a form loaded from an older version is detected as stale.
+    version: Mapped[int] = mapped_column(default=1)
+
+    section: Mapped[Section] = relationship(lazy="joined")
+    author: Mapped[User] = relationship(lazy="joined")
+    blocks: Mapped[list[Block]] = relationship(
+        back_populates="article", order_by="Block.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index("ix_article_live", "status", "published_at"),
+        Index("ix_article_section_published", "section_id", "published_at"),
+        Index("ix_article_author_published", "author_id", "published_at"),
+    )
+
+    @classmethod
+    def live(cls):
+        """A select() of the articles readers may see right now, newest first."""
+        return (
+            select(cls)
+            .where(cls.status == ArticleStatus.PUBLISHED, cls.published_at <= utcnow())
+            .order_by(cls.published_at.desc(), cls.id.desc())
+        )
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.status == ArticleStatus.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= utcnow()
+        )
+
+    @property
+    def was_updated(self) -> bool:
+        """Worth a "Mis à jour" line: changed at least a minute after publication."""
+        return bool(
+            self.updated_at
+            and self.published_at
+            and (self.updated_at - self.published_at).total_seconds() >= 60
+        )
+
+    @property
+    def word_count(self) -> int:
+        from richtext import to_plain_text
+
+        texts = [self.headline, self.standfirst]
+        texts += [to_plain_text(block.text_for_reading()) for block in self.blocks]
+        return sum(len(text.split()) for text in texts)
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, round(self.word_count / WORDS_READ_PER_MINUTE))
+
+
+class BlockKind(enum.StrEnum):
+    PARAGRAPH = "paragraph"  # data: {"html": sanitised inline HTML}
+    HEADING = "heading"  # data: {"text": plain text, "level": 2 or 3}
+    QUOTE = "quote"  # data: {"text": plain text, "attribution": plain text}
+    LIST = "list"  # data: {"items": [sanitised inline HTML, ...], "ordered": bool}
+    IMAGE = "image"  # data: {"src": ..., "alt": ..., "caption": ..., "credit": ...}
+
+
+class Block(db.Model):
+    """One piece of an article's body. Each kind renders through one partial."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(default=1)
+
+    article: Mapped[Article] = relationship(back_populates="blocks")
+
+    __table_args__ = (Index("ix_block_article_position", "article_id", "position"),)
+
+    def text_for_reading(self) -> str:
+        """The block's words as HTML or text, for word counts and search."""
+        data = self.data or {}
+        if self.kind == BlockKind.LIST:
+            return " ".join(data.get("items", []))
+        return " ".join(
+            str(data.get(key, "")) for key in ("html", "text", "attribution", "caption")
+        )
+
+
+__all__ = ["Section", "Article", "ArticleStatus", "Block", "BlockKind"]

@@ -1,0 +1,79 @@
+"""French typography for what readers see: spacing, apostrophes and dates.
+
+Applied when rendering, never stored: the database keeps what the editor typed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from flask_babel import format_datetime, get_locale, gettext
+from markupsafe import Markup, escape
+
+NARROW_NBSP = "\u202f"
+
+# Tags (with quoted attributes) and character references are copied untouched,
+# so a URL's "https:" or "&amp;" never gets a space.
+_MARKUP_TOKEN = re.compile(r"""(<(?:[^>"']|"[^"]*"|'[^']*')*>|&#?\w+;)""")
+# A high punctuation mark that ends a word, with or without a space before it.
+_HIGH_PUNCTUATION = re.compile(
+    r"(?:(?<=[^\s;:!?«\u202f])|^)[ \u00a0]?([;:!?]+)(?=\s|$|[»”)\].,])"
+)
+_OPENING_GUILLEMET = re.compile(r"«[ \u00a0]?")
+_CLOSING_GUILLEMET = re.compile(r"[ \u00a0]?»")
+# A straight apostrophe between letters is a typing shortcut for the curly one.
+_STRAIGHT_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+
+
+def _french_text(text: str) -> str:
+    text = _STRAIGHT_APOSTROPHE.sub("\u2019", text)
+    text = _HIGH_PUNCTUATION.sub(NARROW_NBSP + r"\1", text)
+    text = _OPENING_GUILLEMET.sub("«" + NARROW_NBSP, text)
+    return _CLOSING_GUILLEMET.sub(NARROW_NBSP + "»", text)
+
+
+def _is_french() -> bool:
+    locale = get_locale()
+    return locale is None or locale.language == "fr"
+
+
+def typeset_html(html: str) -> Markup:
+    """Typeset already-sanitised HTML: only text between tags is touched."""
+    if not _is_french():
+        return Markup(html)
+    parts = _MARKUP_TOKEN.split(html)
+    # split() with one group alternates text (even) and markup (odd).
+    return Markup("".join(p if i % 2 else _french_text(p) for i, p in enumerate(parts)))
+
+
+def typeset_text(text: str | None) -> Markup:
+    """Typeset plain text, then escape it."""
+    text = text or ""
+    return escape(_french_text(text) if _is_french() else text)
+
+
+def publication_datetime(value: datetime) -> str:
+    """ "mercredi 19 juin 2024 à 14 h 05", in the site's timezone and language."""
+    # The pattern is a translatable string so each language keeps its own convention.
+    pattern = gettext("EEEE d MMMM y 'à' H 'h' mm")
+    return format_datetime(value, pattern)
+
+
+def short_date(value: datetime) -> str:
+    """ "19 juin 2024" """
+    return format_datetime(value, gettext("d MMMM y"))
+
+
+def iso_datetime(value: datetime) -> str:
+    """Machine-readable form for <time datetime>, in UTC."""
+    return value.strftime("%Y-%m-%dT%H:%MZ")
+
+
+def register(app) -> None:
+    app.add_template_filter(typeset_html, "typeset_html")
+    app.add_template_filter(typeset_text, "typeset")
+    app.add_template_filter(publication_datetime, "publication_datetime")
+    app.add_template_filter(short_date, "short_date")
+    app.add_template_filter(iso_datetime, "iso_datetime")
+    app.jinja_env.globals["get_locale"] = get_locale

@@ -1,0 +1,1 @@
+"""Blueprints, one per concern: reading, sponsorship, (later) auth, editor, inbox."""

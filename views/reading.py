@@ -1,0 +1,56 @@
+"""What readers see: front page, section pages, author pages, article pages."""
+
+from flask import Blueprint, current_app, render_template
+from sqlalchemy import select
+
+from models import Article, Section, User, db
+from views.pages import or_404, requested_page
+
+bp = Blueprint("reading", __name__)
+
+
+def paginate(query):
+    """One page of a list; a page past the end is a 404 (page 1 of nothing is an empty list)."""
+    return db.paginate(
+        query,
+        page=requested_page(),
+        per_page=current_app.config["ARTICLES_PER_PAGE"],
+        error_out=True,
+    )
+
+
+@bp.get("/")
+def front_page():
+    """Latest published articles, newest first."""
+    return render_template("reading/front_page.html", articles=paginate(Article.live()))
+
+
+@bp.get("/rubrique/<path:section_path>")
+def section(section_path: str):
+    """A section and every section below it: Politique's articles also show under International."""
+    section = or_404(Section.by_path(section_path))
+    articles = paginate(Article.live().where(Article.section_id.in_(section.with_descendant_ids())))
+    return render_template("reading/section.html", section=section, articles=articles)
+
+
+@bp.get("/auteur/<slug>")
+def author(slug: str):
+    """An author's bio and articles."""
+    author = or_404(db.session.scalar(select(User).filter_by(slug=slug)))
+    articles = paginate(Article.live().where(Article.author_id == author.id))
+    return render_template("reading/author.html", author=author, articles=articles)
+
+
+@bp.get("/article/<slug>")
+def article(slug: str):
+    """One article, as readers see it."""
+    article = db.session.scalar(select(Article).filter_by(slug=slug))
+    if article is None or not article.is_live:
+        return or_404(None)
+    return render_template("reading/article.html", article=article)
+
+
+@bp.app_context_processor
+def navigation():
+    """The sections in the masthead's navigation, on every page."""
+    return {"nav_sections": Section.top_level}
