@@ -27,7 +27,7 @@ _STRAIGHT_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 
 
 def _french_text(text: str) -> str:
-    text = _STRAIGHT_APOSTROPHE.sub("\u2019", text)
+    text = _STRAIGHT_APOSTROPHE.sub("\u2019", text).replace("...", "…")
     text = _HIGH_PUNCTUATION.sub(NARROW_NBSP + r"\1", text)
     text = _OPENING_GUILLEMET.sub("«" + NARROW_NBSP, text)
     return _CLOSING_GUILLEMET.sub(NARROW_NBSP + "»", text)
