@@ -10,6 +10,7 @@ import os
 import secrets
 import sqlite3
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, render_template, request
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
 import typography
-from extensions import babel, csrf, login_manager, migrate
+from extensions import babel, csrf, limiter, login_manager, migrate
 from models import User, db
 
 # Pages and partials may load scripts and styles from this origin only; nothing inline.
@@ -82,6 +83,13 @@ def load_config(app: Flask, test_config: dict | None) -> None:
             "GAZETTE_NEWSROOM_ADDRESS", "12 rue des Imprimeurs, 75011 Paris"
         ),
         ARTICLES_PER_PAGE=10,
+        # In-process limits for one instance; Redis when several share the load.
+        RATELIMIT_STORAGE_URI=os.environ.get("REDIS_URL") or "memory://",
+        RATELIMIT_HEADERS_ENABLED=False,
+        # A CSRF token lives as long as the login session, so an editor who leaves a form
+        # open for hours can still save it (the default would expire it after an hour).
+        WTF_CSRF_TIME_LIMIT=None,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
@@ -190,18 +198,28 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
 
+    limiter.init_app(app)
+    login_manager.session_protection = "basic"
+    login_manager.login_message = None  # the login page explains itself
+
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
+    def load_user(session_id: str) -> User | None:
+        user_id, _, epoch = session_id.partition(".")
+        if not (user_id.isdigit() and epoch.isdigit()):
             return None
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_epoch != int(epoch):
+            return None  # logged out since this cookie was issued
+        return user
 
 
 def register_blueprints(app: Flask) -> None:
+    from views.auth import bp as auth
     from views.reading import bp as reading
     from views.sponsorship import bp as sponsorship
 
     app.register_blueprint(reading)
+    app.register_blueprint(auth)
     app.register_blueprint(sponsorship)
 
 

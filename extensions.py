@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
@@ -9,3 +11,7 @@ babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 migrate = Migrate()
+
+# Rate limits live in Redis when REDIS_URL is set (shared by every instance), in process
+# otherwise. Limits are declared on the views that need them; there is no default limit.
+limiter = Limiter(key_func=get_remote_address)

@@ -33,6 +33,15 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of the id stored in the session cookie: bumping it at logout makes every
+    # copy of an older cookie worthless, not just the one in this browser.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_epoch}"
+
+    def end_all_sessions(self) -> None:
+        self.session_epoch += 1
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
@@ -43,6 +52,19 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_editor(self) -> bool:
+        """Editors and admins work on every article and in the inquiry inbox."""
+        return self.role in (Role.ADMIN, Role.EDITOR)
+
+    def can_edit(self, article) -> bool:
+        """The one rule for article access: authors edit their own articles only."""
+        return self.active and (self.is_editor or article.author_id == self.id)
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

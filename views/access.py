@@ -1,0 +1,69 @@
+"""Who may do what, and which requests want a fragment: one place for both rules."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, request
+from flask_login import current_user, login_required
+
+
+def wants_fragment() -> bool:
+    """A real htmx request for a partial: not a boosted navigation, not a history restore."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def editor_required(view):
+    """Logged in as an editor or admin; anyone else gets a 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_editor:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view):
+    """Logged in as an admin; anyone else gets a 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def require_can_edit(article) -> None:
+    """Abort with 403 unless the current user may edit this article."""
+    if not (current_user.is_authenticated and current_user.can_edit(article)):
+        abort(403)
+
+
+# Links in the staff account bar, registered by each blueprint that has a staff page:
+# (endpoint, label, who sees it). The label may be a callable, for counts and badges.
+_STAFF_LINKS: list[tuple[str, object, object]] = []
+
+
+def register_staff_link(endpoint: str, label, visible_to=lambda user: True) -> None:
+    if all(existing[0] != endpoint for existing in _STAFF_LINKS):
+        _STAFF_LINKS.append((endpoint, label, visible_to))
+
+
+def staff_links() -> list[tuple[str, object]]:
+    if not current_user.is_authenticated:
+        return []
+    return [
+        (endpoint, label() if callable(label) else label)
+        for endpoint, label, visible_to in _STAFF_LINKS
+        if visible_to(current_user)
+    ]

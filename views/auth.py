@@ -1,0 +1,91 @@
+"""Logging in and out. Public pages never need this: readers get no session at all."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import EmailField, HiddenField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from extensions import limiter
+from models import User, db
+from views.access import staff_links
+
+bp = Blueprint("auth", __name__)
+
+# Brute force is slowed per address and per account; both apply to POSTs only.
+LIMIT_PER_ADDRESS = "30 per 10 minutes"
+LIMIT_PER_ACCOUNT = "8 per 10 minutes"
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Adresse électronique"), validators=[DataRequired(_l("Indiquez votre adresse électronique.")), Length(max=254)])
+    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(_l("Indiquez votre mot de passe.")), Length(max=1024)])
+    next = HiddenField()
+
+
+class EmptyForm(FlaskForm):
+    """A button-only action still carries a CSRF token."""
+
+
+def _account_key() -> str:
+    return "login-account:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Only a path on this site: never an open redirect to another host."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    return target
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit(LIMIT_PER_ADDRESS, methods=["POST"])
+@limiter.limit(LIMIT_PER_ACCOUNT, key_func=_account_key, methods=["POST"])
+def login():
+    """The login form; on success, back to where the user was going."""
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next_url(request.args.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(safe_next_url(form.next.data) or url_for("reading.front_page"))
+    failed = False
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        if user and user.active and user.check_password(form.password.data):
+            session.clear()  # a fresh session at login: nothing carried over
+            session.permanent = True
+            login_user(user)
+            return redirect(safe_next_url(form.next.data) or url_for("reading.front_page"))
+        failed = True
+    status = 401 if failed else (422 if form.errors else 200)
+    return render_template("auth/login.html", form=form, failed=failed), status
+
+
+@bp.post("/deconnexion")
+@login_required
+def logout():
+    """Log out everywhere: every copy of this account's session cookie stops working."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        current_user.end_all_sessions()
+        db.session.commit()
+        logout_user()
+        session.clear()
+    return redirect(url_for("reading.front_page"))
+
+
+@bp.app_context_processor
+def staff_navigation():
+    return {"logout_form": EmptyForm, "staff_links": staff_links}
