@@ -38,7 +38,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "form-action 'self'",
     ]
 )
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+)
 
 
 SERVER_ERROR_FALLBACK = (
@@ -129,7 +131,9 @@ def ensure_instance_folder(instance: Path) -> None:
             f"impossible de créer le dossier d’instance {instance} ({error.strerror})."
         ) from None
     if not os.access(instance, os.W_OK):
-        raise InstanceFolderError(f"le dossier d’instance {instance} n’est pas accessible en écriture.")
+        raise InstanceFolderError(
+            f"le dossier d’instance {instance} n’est pas accessible en écriture."
+        )
 
 
 def instance_secret_key(instance: Path) -> str:
@@ -192,7 +196,9 @@ def babel_default_locale() -> str:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"), render_as_batch=True)
+    migrate.init_app(
+        app, db, directory=str(Path(app.root_path) / "migrations"), render_as_batch=True
+    )
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -214,12 +220,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from views.admin import bp as admin
     from views.auth import bp as auth
     from views.reading import bp as reading
     from views.sponsorship import bp as sponsorship
 
     app.register_blueprint(reading)
     app.register_blueprint(auth)
+    app.register_blueprint(admin)
     app.register_blueprint(sponsorship)
 
 

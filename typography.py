@@ -17,9 +17,7 @@ NARROW_NBSP = "\u202f"
 # so a URL's "https:" or "&amp;" never gets a space.
 _MARKUP_TOKEN = re.compile(r"""(<(?:[^>"']|"[^"]*"|'[^']*')*>|&#?\w+;)""")
 # A high punctuation mark that ends a word, with or without a space before it.
-_HIGH_PUNCTUATION = re.compile(
-    r"(?:(?<=[^\s;:!?«\u202f])|^)[ \u00a0]?([;:!?]+)(?=\s|$|[»”)\].,])"
-)
+_HIGH_PUNCTUATION = re.compile(r"(?:(?<=[^\s;:!?«\u202f])|^)[ \u00a0]?([;:!?]+)(?=\s|$|[»”)\].,])")
 _OPENING_GUILLEMET = re.compile(r"«[ \u00a0]?")
 _CLOSING_GUILLEMET = re.compile(r"[ \u00a0]?»")
 # A straight apostrophe between letters is a typing shortcut for the curly one.

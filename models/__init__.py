@@ -18,7 +18,7 @@ NAMING_CONVENTION = {
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
-from models.user import User  # noqa: E402
 from models.content import Article, Block, Section  # noqa: E402
+from models.user import User  # noqa: E402
 
 __all__ = ["db", "User", "Section", "Article", "Block"]

@@ -131,6 +131,8 @@ def _block(position: int, part: dict) -> Block:
         data = {"text": part["text"], "attribution": part["attribution"]}
         return Block(position=position, kind=BlockKind.QUOTE, data=data)
     if part["kind"] == "heading":
-        return Block(position=position, kind=BlockKind.HEADING, data={"text": part["text"], "level": 2})
+        return Block(
+            position=position, kind=BlockKind.HEADING, data={"text": part["text"], "level": 2}
+        )
     html = clean_html(part["text"], "paragraph").html
     return Block(position=position, kind=BlockKind.PARAGRAPH, data={"html": html})

@@ -12,6 +12,7 @@ import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -25,7 +26,9 @@ BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 
 def pytest_configure(config):
     if IN_CI and not TEST_DATABASE_URL:
-        raise pytest.UsageError("CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests would not run.")
+        raise pytest.UsageError(
+            "CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests would not run."
+        )
 
 
 def base_config(database_url: str) -> dict:
@@ -72,9 +75,23 @@ def database_url(request, tmp_path_factory):
     next(generator, None)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request in a fresh app context, as in production.
+
+    The test itself holds an app context (so factories and assertions can use
+    db.session); without this, requests would share its `g` and database session,
+    and a logged-in user or a stale object could leak from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url):
     app = create_app(base_config(database_url))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()

@@ -20,16 +20,29 @@ def test_demo_load_twice_changes_nothing(runner, app):
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     assert "Créé : article" in first.output
-    counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Section, User, Article, Block)]
+    counts = [
+        db.session.scalar(select(func.count()).select_from(m))
+        for m in (Section, User, Article, Block)
+    ]
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0 and "Rien à faire" in second.output
-    assert counts == [db.session.scalar(select(func.count()).select_from(m)) for m in (Section, User, Article, Block)]
+    assert counts == [
+        db.session.scalar(select(func.count()).select_from(m))
+        for m in (Section, User, Article, Block)
+    ]
     assert counts[0] == 7 and counts[2] == 1 and counts[3] == 12
 
 
 def test_users_create_with_password_from_stdin(runner, app):
     result = runner.invoke(
-        args=["users", "create", "Redaction@Gazette.example", "--role", "editor", "--password-stdin"],
+        args=[
+            "users",
+            "create",
+            "Redaction@Gazette.example",
+            "--role",
+            "editor",
+            "--password-stdin",
+        ],
         input="un mot de passe solide\n",
     )
     assert result.exit_code == 0, result.output
@@ -42,20 +55,29 @@ def test_users_create_with_password_from_stdin(runner, app):
 def test_users_create_refuses_short_password_and_duplicates(runner, app):
     short = runner.invoke(args=["users", "create", "a@b.fr", "--password-stdin"], input="court\n")
     assert short.exit_code != 0 and "au moins 12 caractères" in short.output
-    ok = runner.invoke(args=["users", "create", "a@b.fr", "--password-stdin"], input="x" * 12 + "\n")
+    ok = runner.invoke(
+        args=["users", "create", "a@b.fr", "--password-stdin"], input="x" * 12 + "\n"
+    )
     assert ok.exit_code == 0
-    again = runner.invoke(args=["users", "create", "a@b.fr", "--password-stdin"], input="x" * 12 + "\n")
+    again = runner.invoke(
+        args=["users", "create", "a@b.fr", "--password-stdin"], input="x" * 12 + "\n"
+    )
     assert again.exit_code != 0 and "existe déjà" in again.output
 
 
 def test_users_create_prompts_for_password(runner, app):
-    result = runner.invoke(args=["users", "create", "c@d.fr", "--role", "admin"], input="y" * 14 + "\n" + "y" * 14 + "\n")
+    result = runner.invoke(
+        args=["users", "create", "c@d.fr", "--role", "admin"],
+        input="y" * 14 + "\n" + "y" * 14 + "\n",
+    )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(User).filter_by(email="c@d.fr")).role == "admin"
 
 
 def test_users_create_refuses_unknown_role(runner, app):
-    result = runner.invoke(args=["users", "create", "e@f.fr", "--role", "chef", "--password-stdin"], input="z" * 12)
+    result = runner.invoke(
+        args=["users", "create", "e@f.fr", "--role", "chef", "--password-stdin"], input="z" * 12
+    )
     assert result.exit_code != 0
 
 
@@ -100,10 +122,9 @@ def test_defaults_sqlite_in_instance_folder_and_keeps_secret(instance_env):
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(instance_env):
     app = create_app()
-    with app.app_context():
-        with db.engine.connect() as connection:
-            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
 def test_instance_path_that_is_a_file_gives_a_clear_message(instance_env, capsys):

@@ -64,7 +64,7 @@ def test_demo_article_structure(client, demo):
         ("/rubrique/international/politique", "Politique"),
     ]
     assert "Vladimir Poutine a salué le soutien indéfectible" in html
-    assert "Par <a rel=\"author\" href=\"/auteur/julien-marchand\">Julien Marchand</a>" in html
+    assert 'Par <a rel="author" href="/auteur/julien-marchand">Julien Marchand</a>' in html
     assert "Publié le mercredi 19 juin 2024 à 14 h 05" in html
     assert "Mis à jour le mercredi 19 juin 2024 à 16 h 40" in html
     assert f"Lecture{NNBSP}: 2 min" in html
@@ -75,14 +75,18 @@ def test_demo_article_structure(client, demo):
     assert len(page.texts("blockquote")) == 1
     assert page.texts("blockquote")[0].startswith("Nous apprécions beaucoup votre soutien")
     assert page.texts("figcaption") == ["Vladimir Poutine"]
-    assert len([t for t, a in page.tags if t == "p" and "block-paragraph" in a.get("class", "")]) == 6
+    assert (
+        len([t for t, a in page.tags if t == "p" and "block-paragraph" in a.get("class", "")]) == 6
+    )
 
 
 def test_author_box_ends_with_sponsorship_invitation(client, demo):
     html = client.get(DEMO_URL).get_data(as_text=True)
     box = re.search(r'<aside class="author-box".*?</aside>', html, re.S).group(0)
     assert "Passionné et dévoué, j’explore sans cesse" in box
-    assert 'Pour explorer les options de sponsoring, <a href="/sponsoring">contactez-nous</a>.' in box
+    assert (
+        'Pour explorer les options de sponsoring, <a href="/sponsoring">contactez-nous</a>.' in box
+    )
     # The invitation is written by the template, not duplicated from the seed.
     assert box.count("Pour explorer") == 1
     assert client.get("/sponsoring").status_code == 200
@@ -92,12 +96,20 @@ def test_seed_typography_is_kept(client, demo):
     html = client.get(DEMO_URL).get_data(as_text=True)
     assert "C’est sous les vivats d’une foule en liesse" in html
     assert "“le soutien systématique et permanent”" in html
-    assert "'" not in re.sub(r"<[^>]+>", "", html.split("<main", 1)[1])  # no straight apostrophe in text
+    assert "'" not in re.sub(
+        r"<[^>]+>", "", html.split("<main", 1)[1]
+    )  # no straight apostrophe in text
 
 
 @pytest.mark.parametrize(
     "url",
-    ["/", "/rubrique/international", "/rubrique/international/politique", "/auteur/julien-marchand", DEMO_URL],
+    [
+        "/",
+        "/rubrique/international",
+        "/rubrique/international/politique",
+        "/auteur/julien-marchand",
+        DEMO_URL,
+    ],
 )
 def test_public_pages_set_no_cookie_and_have_strict_csp(client, demo, url):
     response = client.get(url)
@@ -117,7 +129,9 @@ def test_public_pages_set_no_cookie_and_have_strict_csp(client, demo, url):
 def test_politique_articles_also_appear_under_international(client, demo):
     assert "Poutine salue" in client.get("/rubrique/international").get_data(as_text=True)
     assert "Poutine salue" in client.get("/rubrique/international/politique").get_data(as_text=True)
-    assert "Poutine salue" not in client.get("/rubrique/international/europe").get_data(as_text=True)
+    assert "Poutine salue" not in client.get("/rubrique/international/europe").get_data(
+        as_text=True
+    )
     assert "Aucun article publié" in client.get("/rubrique/culture").get_data(as_text=True)
 
 
@@ -189,7 +203,7 @@ def test_bad_urls_get_the_french_404_page(client, demo, url):
 
 def test_author_page_shows_bio_and_articles(client, demo):
     html = client.get("/auteur/julien-marchand").get_data(as_text=True)
-    assert "<h1 class=\"listing-title\">Julien Marchand</h1>" in html
+    assert '<h1 class="listing-title">Julien Marchand</h1>' in html
     assert "Passionné et dévoué" in html
     assert "Poutine salue le soutien nord-coréen" in html
 
@@ -222,4 +236,4 @@ def test_english_ui_is_available_by_configuration(client, demo):
     html = client.get(DEMO_URL).get_data(as_text=True)
     assert '<html lang="en">' in html
     assert "Published on Wednesday, June 19, 2024 at 2:05" in html
-    assert "To explore sponsorship options, <a href=\"/sponsoring\">contact us</a>." in html
+    assert 'To explore sponsorship options, <a href="/sponsoring">contact us</a>.' in html

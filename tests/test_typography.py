@@ -48,8 +48,10 @@ def test_english_is_left_alone(app):
 @pytest.mark.parametrize(
     ("text", "slug"),
     [
-        ("Poutine salue le soutien nord-coréen lors d’un sommet à Pyongyang",
-         "poutine-salue-le-soutien-nord-coreen-lors-d-un-sommet-a-pyongyang"),
+        (
+            "Poutine salue le soutien nord-coréen lors d’un sommet à Pyongyang",
+            "poutine-salue-le-soutien-nord-coreen-lors-d-un-sommet-a-pyongyang",
+        ),
         ("Économie : l’œuvre des cœurs", "economie-l-oeuvre-des-coeurs"),
         ("  !!!  ", "article"),
         ("Ça coûte 3 € ?", "ca-coute-3"),

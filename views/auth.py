@@ -24,8 +24,14 @@ LIMIT_PER_ACCOUNT = "8 per 10 minutes"
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Adresse électronique"), validators=[DataRequired(_l("Indiquez votre adresse électronique.")), Length(max=254)])
-    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(_l("Indiquez votre mot de passe.")), Length(max=1024)])
+    email = EmailField(
+        _l("Adresse électronique"),
+        validators=[DataRequired(_l("Indiquez votre adresse électronique.")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Mot de passe"),
+        validators=[DataRequired(_l("Indiquez votre mot de passe.")), Length(max=1024)],
+    )
     next = HiddenField()
 
 
