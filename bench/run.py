@@ -1,0 +1,513 @@
+"""Read-path benchmark: how many pages per second the app serves, against a bare-Flask baseline.
+
+Run from the project root (the Makefile does this):
+
+    .venv/bin/python bench/run.py
+    BENCH_DURATION=5s .venv/bin/python bench/run.py      # shorter run
+
+This is a benchmark, not a test: it prints numbers and never fails on them. One run:
+
+1. creates a temporary SQLite database (`flask db upgrade` + `flask demo load`);
+2. starts the app under gunicorn (2 sync workers, like production) on a free port;
+3. fetches the article page once and starts bench/baseline_app.py under the same
+   gunicorn settings: a bare Flask app returning those exact bytes from memory;
+4. runs wrk against the baseline and each page (after a short warm-up of each);
+5. prints a table and writes it as JSON to bench/results/latest.json;
+6. stops every process it started and removes the temporary directory.
+
+What the columns mean:
+
+    req/s        requests per second over the measured run (wrk "Requests/sec")
+    p50 / p99    latency percentiles in milliseconds, as wrk measured them (--latency)
+    vs baseline  req/s of the page as a % of the baseline's req/s. The baseline costs
+                 gunicorn + Flask routing + sending the same bytes, so this is the share
+                 of the machine's throughput left once the app does its real work
+                 (database, templates). Target for the article page: >= 30 %.
+    non-2xx      responses with status >= 400 (wrk's "Non-2xx or 3xx responses"), plus
+                 socket errors in brackets if any; both should be 0, otherwise the
+                 req/s of that row is measuring error pages or failures.
+
+wrk and gunicorn share the machine's cores; that is the same for the baseline and the
+app, so the ratio is more meaningful than the absolute numbers, which vary by machine.
+
+Settings (environment variables):
+
+    BENCH_DURATION     measured run per page, wrk syntax (10s, 30s, 1m)   default 10s
+    BENCH_WARMUP       warm-up per page before measuring (0 to skip)      default 2s
+    BENCH_CONNECTIONS  concurrent connections (wrk -c)                   default 16
+    BENCH_THREADS      wrk threads (wrk -t)                              default 2
+    BENCH_WORKERS      gunicorn sync workers, app and baseline           default 2
+
+Adding a scenario: anything that produces a `Result` can be appended to the results
+list in main() (e.g. a save round-trip with its own load generator); a database other
+than SQLite only needs another `prepare_*` function returning the app's environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "bench"
+RESULTS_FILE = BENCH_DIR / "results" / "latest.json"
+VENV_BIN = ROOT / ".venv" / "bin"
+
+ARTICLE_PATH = "/article/poutine-salue-le-soutien-nord-coreen-lors-d-un-sommet-a-pyongyang"
+SECTION_PATH = "/rubrique/international"
+
+STARTUP_TIMEOUT_S = 30
+STOP_TIMEOUT_S = 10
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class Settings:
+    duration_s: int
+    warmup_s: int
+    connections: int
+    threads: int
+    workers: int
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            duration_s=parse_duration(os.environ.get("BENCH_DURATION", "10s")),
+            warmup_s=parse_duration(os.environ.get("BENCH_WARMUP", "2s")),
+            connections=int(os.environ.get("BENCH_CONNECTIONS", "16")),
+            threads=int(os.environ.get("BENCH_THREADS", "2")),
+            workers=int(os.environ.get("BENCH_WORKERS", "2")),
+        )
+
+
+def parse_duration(text: str) -> int:
+    """'10s', '10', '1m', '1h' -> seconds (wrk's own duration syntax)."""
+    match = re.fullmatch(r"\s*(\d+)\s*([smh]?)\s*", text)
+    if not match:
+        raise SystemExit(f"bench: durée invalide {text!r} (exemples : 10s, 1m)")
+    return int(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[match[2]]
+
+
+# --------------------------------------------------------------------------- processes
+
+
+@dataclass
+class Server:
+    """A gunicorn master running in its own process group, and where to reach it."""
+
+    name: str
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(pas de journal)"
+
+    def stop(self) -> None:
+        stop_process_group(self.process)
+
+
+def stop_process_group(process: subprocess.Popen) -> None:
+    """SIGINT (gunicorn's quick shutdown) to the whole group, then SIGKILL if it lingers."""
+    if process.poll() is not None:
+        return
+    for sig, wait_s in ((signal.SIGINT, STOP_TIMEOUT_S), (signal.SIGKILL, STOP_TIMEOUT_S)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait_s)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    # Workers left behind by a master that died first would still hold the group.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(
+    app_spec: str,
+    env: dict[str, str],
+    workers: int = 2,
+    *,
+    name: str,
+    cwd: Path = ROOT,
+    log_dir: Path,
+) -> Server:
+    """Start `gunicorn -w WORKERS app_spec` (sync workers) on a free port; wait until it answers."""
+    port = free_port()
+    log_path = log_dir / f"gunicorn-{name}.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [
+                str(VENV_BIN / "gunicorn"),
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                app_spec,
+            ],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group: killed as a whole, immune to Ctrl-C
+        )
+    server = Server(name=name, url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+    try:
+        wait_until_up(server)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def wait_until_up(server: Server, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"gunicorn ({server.name}) s’est arrêté au démarrage :\n{server.log_tail()}"
+            )
+        try:
+            with urllib.request.urlopen(server.url + "/", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers, even if not with a 200
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise RuntimeError(
+        f"gunicorn ({server.name}) ne répond pas après {timeout_s} s :\n{server.log_tail()}"
+    )
+
+
+# --------------------------------------------------------------------------- database
+
+
+def run_flask(args: list[str], env: dict[str, str]) -> None:
+    completed = subprocess.run(
+        [str(VENV_BIN / "flask"), "--app", "app", *args],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(
+            f"`flask --app app {' '.join(args)}` a échoué ({completed.returncode}) :\n"
+            f"{completed.stdout}{completed.stderr}"
+        )
+
+
+def prepare_sqlite(workdir: Path) -> dict[str, str]:
+    """A fresh SQLite database with the demo content; returns the app's environment."""
+    env = dict(os.environ)
+    env["DATABASE_URL"] = f"sqlite:///{workdir / 'gazette.db'}"
+    env["SECRET_KEY"] = os.urandom(32).hex()
+    run_flask(["db", "upgrade"], env)
+    run_flask(["demo", "load"], env)
+    return env
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@dataclass
+class Page:
+    status: int
+    content_type: str
+    body: bytes
+
+
+def fetch(url: str) -> Page:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return Page(response.status, response.headers.get("Content-Type", ""), response.read())
+    except urllib.error.HTTPError as error:
+        return Page(error.code, error.headers.get("Content-Type", ""), error.read())
+
+
+def author_path(article_html: str, env: dict[str, str]) -> str:
+    """The article's author page, as linked from the article (the demo author's slug may change)."""
+    match = re.search(r'href="(/auteur/[^"?#]+)"', article_html)
+    if match:
+        return match[1]
+    # No byline link: ask the database who wrote the article.
+    import sqlite3
+
+    db_path = env["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(db_path) as connection:
+        row = connection.execute(
+            'SELECT u.slug FROM "user" u JOIN article a ON a.author_id = u.id WHERE a.slug = ?',
+            (ARTICLE_PATH.rsplit("/", 1)[1],),
+        ).fetchone()
+    if row is None:
+        raise RuntimeError("impossible de trouver l’auteur de l’article de démonstration")
+    return f"/auteur/{row[0]}"
+
+
+# --------------------------------------------------------------------------- wrk
+
+
+@dataclass
+class Result:
+    page: str
+    url: str
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    socket_errors: int
+    requests: int
+    duration_s: float
+    body_bytes: int | None = None
+    ratio_to_baseline: float | None = None  # filled in by main(), in %
+    extra: dict = field(default_factory=dict)
+
+
+TIME_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def to_ms(value: str, unit: str) -> float:
+    return float(value) * TIME_UNITS_MS[unit]
+
+
+def run_wrk(
+    url: str, duration_s: int, connections: int, threads: int = 2, *, page: str = ""
+) -> Result:
+    """One wrk run with --latency; the parsed numbers."""
+    command = [
+        wrk_binary(),
+        f"-t{min(threads, connections)}",
+        f"-c{connections}",
+        f"-d{duration_s}s",
+        "--latency",
+        url,
+    ]
+    completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise RuntimeError(
+            f"wrk a échoué ({completed.returncode}) :\n{completed.stdout}{completed.stderr}"
+        )
+    try:
+        return parse_wrk(completed.stdout, page=page or url, url=url)
+    except ValueError as error:
+        raise RuntimeError(f"sortie de wrk illisible ({error}) :\n{completed.stdout}") from None
+
+
+def parse_wrk(output: str, *, page: str, url: str) -> Result:
+    """Parse `wrk --latency` output. wrk omits the error lines when there are none."""
+
+    def required(pattern: str) -> re.Match:
+        match = re.search(pattern, output, re.MULTILINE)
+        if not match:
+            raise ValueError(f"motif introuvable : {pattern}")
+        return match
+
+    unit = r"(us|ms|s|m|h)"
+    p50 = required(rf"^\s*50(?:\.0+)?%\s+([\d.]+){unit}\s*$")
+    p99 = required(rf"^\s*99(?:\.0+)?%\s+([\d.]+){unit}\s*$")
+    rps = required(r"^Requests/sec:\s+([\d.]+)")
+    total = required(rf"^\s*(\d+) requests in ([\d.]+){unit}")
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    return Result(
+        page=page,
+        url=url,
+        requests_per_s=float(rps[1]),
+        p50_ms=to_ms(p50[1], p50[2]),
+        p99_ms=to_ms(p99[1], p99[2]),
+        non_2xx=int(non_2xx[1]) if non_2xx else 0,
+        socket_errors=sum(int(n) for n in sockets.groups()) if sockets else 0,
+        requests=int(total[1]),
+        duration_s=to_ms(total[2], total[3]) / 1000,
+    )
+
+
+def wrk_binary() -> str:
+    path = shutil.which("wrk") or ("/usr/bin/wrk" if Path("/usr/bin/wrk").exists() else None)
+    if path is None:
+        raise SystemExit("bench: wrk est introuvable (apt-get install -y wrk)")
+    return path
+
+
+def measure(page: str, url: str, settings: Settings) -> Result:
+    """Warm up, then the measured wrk run; the page's body size comes from one plain GET."""
+    body = fetch(url)
+    if body.status != 200:
+        print(f"  ! {page} répond {body.status}, mesuré quand même", file=sys.stderr)
+    if settings.warmup_s:
+        run_wrk(url, settings.warmup_s, settings.connections, settings.threads, page=page)
+    print(f"  {page:<10} {url}", file=sys.stderr, flush=True)
+    result = run_wrk(url, settings.duration_s, settings.connections, settings.threads, page=page)
+    result.body_bytes = len(body.body)
+    return result
+
+
+# --------------------------------------------------------------------------- report
+
+
+def print_table(results: list[Result]) -> None:
+    headers = ("page", "req/s", "p50 ms", "p99 ms", "vs baseline", "non-2xx")
+    rows = []
+    for r in results:
+        ratio = "" if r.ratio_to_baseline is None else f"{r.ratio_to_baseline:.1f} %"
+        errors = str(r.non_2xx) + (f" [{r.socket_errors} socket]" if r.socket_errors else "")
+        rows.append(
+            (r.page, f"{r.requests_per_s:.1f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}", ratio, errors)
+        )
+    widths = [max(len(str(row[i])) for row in (headers, *rows)) for i in range(len(headers))]
+
+    def line(cells) -> str:
+        first, *rest = cells
+        return "  ".join(
+            [f"{first:<{widths[0]}}"] + [f"{c:>{w}}" for c, w in zip(rest, widths[1:], strict=True)]
+        )
+
+    print(line(headers))
+    print(line("-" * w for w in widths))
+    for row in rows:
+        print(line(row))
+    if any(r.non_2xx or r.socket_errors for r in results):
+        print(
+            "\nAttention : des réponses en erreur ; le req/s de ces lignes ne mesure pas la page."
+        )
+
+
+def git_commit() -> str | None:
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        )
+    except OSError:
+        return None
+    return completed.stdout.strip() or None
+
+
+def write_json(results: list[Result], settings: Settings, path: Path = RESULTS_FILE) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    report = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": git_commit(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "settings": asdict(settings),
+        "results": [asdict(r) for r in results],
+    }
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    settings = Settings.from_env()
+    wrk_binary()
+    # Ctrl-C raises KeyboardInterrupt; make `kill` unwind through the finally blocks too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    servers: list[Server] = []
+    workdir = Path(tempfile.mkdtemp(prefix="gazette-bench-"))
+    try:
+        print("Base SQLite de démonstration…", file=sys.stderr, flush=True)
+        env = prepare_sqlite(workdir)
+
+        print("gunicorn (app, baseline)…", file=sys.stderr, flush=True)
+        app = start_gunicorn("app:create_app()", env, settings.workers, name="app", log_dir=workdir)
+        servers.append(app)
+
+        article = fetch(app.url + ARTICLE_PATH)
+        if article.status != 200:
+            raise RuntimeError(
+                f"la page article répond {article.status} ; pas de baseline possible"
+            )
+        body_file = workdir / "article.html"
+        body_file.write_bytes(article.body)
+        baseline_env = dict(
+            os.environ,
+            BENCH_BASELINE_BODY=str(body_file),
+            BENCH_BASELINE_CONTENT_TYPE=article.content_type,
+        )
+        baseline = start_gunicorn(
+            "baseline_app:app",
+            baseline_env,
+            settings.workers,
+            name="baseline",
+            cwd=BENCH_DIR,
+            log_dir=workdir,
+        )
+        servers.append(baseline)
+        if fetch(baseline.url + ARTICLE_PATH).body != article.body:
+            raise RuntimeError("la baseline ne renvoie pas les mêmes octets que la page article")
+
+        targets = [
+            ("baseline", baseline.url + ARTICLE_PATH),
+            ("article", app.url + ARTICLE_PATH),
+            ("front", app.url + "/"),
+            ("section", app.url + SECTION_PATH),
+            ("author", app.url + author_path(article.body.decode("utf-8", "replace"), env)),
+        ]
+        print(
+            f"wrk -t{settings.threads} -c{settings.connections} -d{settings.duration_s}s "
+            f"(warm-up {settings.warmup_s}s), gunicorn -w {settings.workers} :",
+            file=sys.stderr,
+            flush=True,
+        )
+        results = [measure(page, url, settings) for page, url in targets]
+
+        base_rps = results[0].requests_per_s
+        for r in results:
+            r.ratio_to_baseline = 100 * r.requests_per_s / base_rps if base_rps else None
+
+        print()
+        print_table(results)
+        write_json(results, settings)
+        print(f"\n-> {RESULTS_FILE.relative_to(ROOT)}")
+        return 0
+    except KeyboardInterrupt:
+        print("\nInterrompu.", file=sys.stderr)
+        return 130
+    except RuntimeError as error:
+        print(f"\nbench : {error}", file=sys.stderr)
+        return 1
+    finally:
+        # Cleanup must finish: a second Ctrl-C or a `kill` must not leave servers behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for server in reversed(servers):
+            server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
