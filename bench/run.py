@@ -233,7 +233,7 @@ def prepare_sqlite(workdir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["DATABASE_URL"] = f"sqlite:///{workdir / 'gazette.db'}"
     env["SECRET_KEY"] = os.urandom(32).hex()
-    run_flask(["db", "upgrade"], env)
+    run_flask(["db", "upgrade", "heads"], env)
     run_flask(["demo", "load"], env)
     return env
 
