@@ -22,6 +22,8 @@ from werkzeug.exceptions import HTTPException
 import typography
 from extensions import babel, csrf, limiter, login_manager, migrate
 from models import User, db
+from models.sponsorship import sponsorship_config_from_environment
+from outbox import mail_config_from_environment
 
 # Pages and partials may load scripts and styles from this origin only; nothing inline.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -97,6 +99,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
     )
+    app.config.from_mapping(mail_config_from_environment(), **sponsorship_config_from_environment())
     if test_config:
         app.config.update(test_config)
         return
@@ -223,12 +226,14 @@ def register_blueprints(app: Flask) -> None:
     from views.admin import bp as admin
     from views.auth import bp as auth
     from views.reading import bp as reading
+    from views.inbox import bp as inbox
     from views.sponsorship import bp as sponsorship
 
     app.register_blueprint(reading)
     app.register_blueprint(auth)
     app.register_blueprint(admin)
     app.register_blueprint(sponsorship)
+    app.register_blueprint(inbox)
 
 
 def register_error_pages(app: Flask) -> None:
@@ -268,3 +273,8 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
+
+    from commands_sponsorship import inquiries_cli, outbox_cli
+
+    app.cli.add_command(inquiries_cli)
+    app.cli.add_command(outbox_cli)

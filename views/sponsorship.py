@@ -1,11 +1,192 @@
-"""Sponsorship: where the author bio's "contactez-nous" leads."""
+"""Sponsorship: the offer, the inquiry form, the thanks, and the privacy note.
 
-from flask import Blueprint, render_template
+An inquiry is committed (with its notification email in the outbox) before the thanks is
+shown. Spam policy, in one place:
+- invalid fields: 422, the form comes back with French errors and nothing is stored;
+- honeypot filled, form posted faster than SPONSORSHIP_MIN_FILL_SECONDS, missing or
+  forged start time, link-stuffed message: stored with status "spam" (quarantine, no
+  email), the sender sees the usual thanks; a person may release it from the inbox;
+- more accepted inquiries than SPONSORSHIP_LIMIT_PER_ADDRESS / _PER_EMAIL: 429, the form
+  comes back with the text kept, nothing stored;
+- expired or missing CSRF token: 400, the form comes back with the text and a fresh token;
+- database unavailable: 503, the form comes back with the text, asking to retry.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
+
+import outbox
+from extensions import limiter
+from models import db
+from models.sponsorship import InquiryStatus, SponsorshipInquiry
+from models.time import utcnow
+from views.access import wants_fragment
+from views.sponsorship_forms import InquiryForm, spam_reasons
 
 bp = Blueprint("sponsorship", __name__)
 
 
-@bp.get("/sponsoring")
+# Hints under some fields, shared by the page and the one-field partial.
+FIELD_HINTS = {
+    "email": _l("Nous vous répondrons à cette adresse."),
+    "budget": _l("Hors taxes, pour l’ensemble de l’opération."),
+    "period": _l("Par exemple : septembre 2026, ou le premier trimestre."),
+    "message": _l("Objectifs, public visé, contraintes : de 20 à 5 000 caractères."),
+}
+
+
+@bp.context_processor
+def form_hints():
+    return {"hints": FIELD_HINTS}
+
+
+def _limit_per_address() -> str:
+    return current_app.config["SPONSORSHIP_LIMIT_PER_ADDRESS"]
+
+
+def _limit_per_email() -> str:
+    return current_app.config["SPONSORSHIP_LIMIT_PER_EMAIL"]
+
+
+def _email_key() -> str:
+    return "sponsorship-email:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _inquiry_was_stored(_response) -> bool:
+    """Only stored inquiries count against the limits: a typo costs the sender nothing."""
+    return bool(g.get("inquiry_stored"))
+
+
+@bp.route("/sponsoring", methods=["GET", "POST"])
+@limiter.limit(_limit_per_address, methods=["POST"], deduct_when=_inquiry_was_stored)
+@limiter.limit(
+    _limit_per_email, key_func=_email_key, methods=["POST"], deduct_when=_inquiry_was_stored
+)
 def inquiry():
-    """The newsroom's sponsorship contacts."""
-    return render_template("sponsorship/inquiry.html")
+    """The sponsorship offer and the inquiry form; the thanks once the inquiry is stored."""
+    form = InquiryForm()
+    if not form.validate_on_submit():
+        return render_form(form, 422 if form.is_submitted() else 200)
+    try:
+        stored = record_inquiry(form, spam_reasons(form))
+    except SQLAlchemyError:
+        current_app.logger.exception("An inquiry could not be stored")
+        db.session.rollback()
+        return render_form(form, 503, problem="unavailable", headers={"Retry-After": "30"})
+    g.inquiry_stored = True
+    outbox.send_soon([message.id for message in stored.outbox_messages])
+    if wants_fragment():
+        return render_template("sponsorship/_thanks.html"), 200, {"Vary": "HX-Request"}
+    return redirect(url_for(".thanks"), 303)
+
+
+@bp.post("/sponsoring/verifier/<field_name>")
+def validate_field(field_name: str):
+    """One field checked when it loses focus (htmx): its partial, with or without an error."""
+    if not wants_fragment():
+        return redirect(url_for(".inquiry"), 303)
+    form = InquiryForm()
+    field = form.checkable_field(field_name)
+    if field is None:
+        return redirect(url_for(".inquiry"), 303)
+    field.validate(form)
+    return render_template("sponsorship/_field.html", form=form, field=field)
+
+
+@bp.get("/sponsoring/merci")
+def thanks():
+    """Where the form leads without JavaScript, once the inquiry is stored."""
+    return render_template("sponsorship/thanks.html")
+
+
+@bp.get("/sponsoring/confidentialite")
+def privacy():
+    """What happens to the data sent through the form."""
+    return render_template("sponsorship/privacy.html")
+
+
+@bp.errorhandler(429)
+def too_many_inquiries(error):
+    """The text comes back with the explanation, so nothing typed is lost."""
+    if request.endpoint != "sponsorship.inquiry" or request.method != "POST":
+        return render_template("errors/error.html", error=error), 429
+    return render_form(InquiryForm(), 429, problem="rate_limited")
+
+
+@bp.errorhandler(CSRFError)
+def session_expired(error):
+    """An expired or missing CSRF token: the text comes back with a fresh token."""
+    return render_form(InquiryForm(), 400, problem="session_expired")
+
+
+def render_form(form: InquiryForm, status: int, problem: str | None = None, headers=None):
+    """The whole page, or only the form for htmx; status says what went wrong, if anything."""
+    headers = {"Vary": "HX-Request", "Cache-Control": "private, no-store", **(headers or {})}
+    context = {"form": form, "problem": problem}
+    if problem == "unavailable":
+        context["nav_sections"] = list  # the navigation needs the database that just failed
+    template = "sponsorship/_form.html" if wants_fragment() else "sponsorship/inquiry.html"
+    return render_template(template, **context), status, headers
+
+
+def record_inquiry(form: InquiryForm, spam: list[str]) -> SponsorshipInquiry:
+    """Store the inquiry and, unless it is spam, its emails, in one transaction."""
+    inquiry = SponsorshipInquiry(
+        name=form.name.data,
+        organisation=form.organisation.data,
+        email=form.email.data.lower(),
+        phone=form.phone.data or "",
+        kind=form.kind.data,
+        budget=form.budget.data,
+        period=form.period.data or "",
+        message=form.message.data,
+        consent_at=utcnow(),
+        status=InquiryStatus.SPAM if spam else InquiryStatus.NEW,
+        spam_reason="; ".join(spam)[:200],
+    )
+    db.session.add(inquiry)
+    if not spam:
+        queue_inquiry_emails(inquiry)
+    db.session.commit()
+    return inquiry
+
+
+def queue_inquiry_emails(inquiry: SponsorshipInquiry) -> None:
+    """The newsroom's notification, and the sender's acknowledgement if configured."""
+    config = current_app.config
+    db.session.flush()  # the inquiry's id goes into the inbox link
+    link = url_for("inbox.detail", inquiry_id=inquiry.id, _external=True)
+    outbox.queue(
+        inquiry=inquiry,
+        purpose="notification",
+        to_address=config["SPONSORSHIP_NOTIFY_TO"] or config["NEWSROOM_EMAIL"],
+        reply_to=inquiry.email,
+        subject=_(
+            "Demande de sponsoring : %(organisation)s (%(name)s)",
+            organisation=inquiry.organisation,
+            name=inquiry.name,
+        )[:300],
+        body=render_template("sponsorship/email/notification.txt", inquiry=inquiry, link=link),
+    )
+    if config["SPONSORSHIP_SEND_ACKNOWLEDGEMENT"]:
+        outbox.queue(
+            inquiry=inquiry,
+            purpose="acknowledgement",
+            to_address=inquiry.email,
+            reply_to=config["NEWSROOM_EMAIL"],
+            subject=_("Votre demande de sponsoring à %(site)s", site=config["SITE_NAME"]),
+            body=render_template("sponsorship/email/acknowledgement.txt", inquiry=inquiry),
+        )

@@ -1,0 +1,433 @@
+"""Sponsorship inquiries, the notes the newsroom keeps on them, and the email outbox.
+
+An inquiry and the emails it triggers are written in one transaction: if the inquiry is
+stored, so is the notification, and the outbox (outbox.py) delivers it later.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, Text, case, delete, func, or_, select
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+
+from models import db
+from models.time import utcnow
+from models.user import User
+
+
+class InquiryStatus(enum.StrEnum):
+    """Where an inquiry stands; the values appear in inbox URLs, so they are French."""
+
+    NEW = "nouveau"
+    CONTACTED = "contacte"
+    PROPOSAL = "proposition"
+    WON = "gagne"
+    LOST = "perdu"
+    SPAM = "spam"
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+
+STATUS_LABELS = {
+    InquiryStatus.NEW: _l("Nouveau"),
+    InquiryStatus.CONTACTED: _l("Contacté"),
+    InquiryStatus.PROPOSAL: _l("Proposition"),
+    InquiryStatus.WON: _l("Gagné"),
+    InquiryStatus.LOST: _l("Perdu"),
+    InquiryStatus.SPAM: _l("Spam"),
+}
+CLOSED_STATUSES = (InquiryStatus.WON, InquiryStatus.LOST)
+
+# (stored value, label) in the order the form offers them.
+SPONSORSHIP_KINDS = [
+    ("article", _l("Article sponsorisé")),
+    ("rubrique", _l("Rubrique")),
+    ("newsletter", _l("Newsletter")),
+    ("evenement", _l("Événement")),
+    ("autre", _l("Autre")),
+]
+# Budget ranges from smallest to largest: the order is what "sort by budget" means.
+BUDGET_RANGES = [
+    ("moins-2k", _l("Moins de 2 000 €")),
+    ("2k-5k", _l("De 2 000 à 5 000 €")),
+    ("5k-15k", _l("De 5 000 à 15 000 €")),
+    ("15k-50k", _l("De 15 000 à 50 000 €")),
+    ("plus-50k", _l("Plus de 50 000 €")),
+    ("a-definir", _l("À définir ensemble")),
+]
+
+
+def label_for(choices, value: str) -> str:
+    return str(dict(choices).get(value, value))
+
+
+class SponsorshipInquiry(db.Model):
+    __tablename__ = "sponsorship_inquiry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    organisation: Mapped[str] = mapped_column(String(160))
+    # Stored in lower case: erasure and the per-email rate limit match on it.
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    kind: Mapped[str] = mapped_column(String(24))
+    budget: Mapped[str] = mapped_column(String(24))
+    period: Mapped[str] = mapped_column(String(120), default="")
+    message: Mapped[str] = mapped_column(Text)
+    consent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default=InquiryStatus.NEW, index=True)
+    # When the status last changed: retention counts from there.
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Why the spam filter quarantined it, for the human who decides to release it.
+    spam_reason: Mapped[str] = mapped_column(String(200), default="")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    assignee: Mapped[User | None] = relationship()
+    notes: Mapped[list[InquiryNote]] = relationship(
+        back_populates="inquiry", order_by="InquiryNote.created_at", cascade="all, delete-orphan"
+    )
+    outbox_messages: Mapped[list[OutboxMessage]] = relationship(
+        back_populates="inquiry", order_by="OutboxMessage.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def status_label(self) -> str:
+        return InquiryStatus(self.status).label
+
+    @property
+    def kind_label(self) -> str:
+        return label_for(SPONSORSHIP_KINDS, self.kind)
+
+    @property
+    def budget_label(self) -> str:
+        return label_for(BUDGET_RANGES, self.budget)
+
+    def change_status(self, status: InquiryStatus, by: User) -> bool:
+        """Record a new status and who set it; False when nothing changed."""
+        if self.status == status:
+            return False
+        self.notes.append(
+            InquiryNote(
+                author=by,
+                kind=NoteKind.EVENT,
+                body=f"{self.status_label} → {status.label}",
+            )
+        )
+        self.status = status
+        self.status_changed_at = utcnow()
+        return True
+
+    def assign(self, user: User | None, by: User) -> bool:
+        if self.assignee_id == (user.id if user else None):
+            return False
+        self.assignee = user
+        label = user.display_name if user else str(_l("personne"))
+        self.notes.append(
+            InquiryNote(
+                author=by, kind=NoteKind.EVENT, body=str(_l("Assignée à %(name)s", name=label))
+            )
+        )
+        return True
+
+    def __repr__(self) -> str:
+        return f"<SponsorshipInquiry {self.id} {self.email} {self.status}>"
+
+
+class NoteKind(enum.StrEnum):
+    NOTE = "note"  # written by a person
+    EVENT = "event"  # a status change or an assignment, recorded by the app
+
+
+class InquiryNote(db.Model):
+    """An internal note on an inquiry: who wrote it and when. Never shown to the sender."""
+
+    __tablename__ = "inquiry_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(
+        ForeignKey("sponsorship_inquiry.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(8), default=NoteKind.NOTE)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    inquiry: Mapped[SponsorshipInquiry] = relationship(back_populates="notes")
+    author: Mapped[User | None] = relationship()
+
+
+class OutboxStatus(enum.StrEnum):
+    QUEUED = "queued"  # waiting for its first try, or for a retry after a failure
+    SENT = "sent"
+    FAILED = "failed"  # gave up after OUTBOX_MAX_ATTEMPTS; a person may queue it again
+
+
+OUTBOX_STATUS_LABELS = {
+    OutboxStatus.QUEUED: _l("En attente d’envoi"),
+    OutboxStatus.SENT: _l("Envoyé"),
+    OutboxStatus.FAILED: _l("Échec"),
+}
+
+
+class OutboxMessage(db.Model):
+    """An email to send, written in the same transaction as what it is about."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inquiry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sponsorship_inquiry.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(24))  # "notification" or "acknowledgement"
+    to_address: Mapped[str] = mapped_column(String(1000))  # comma-separated
+    reply_to: Mapped[str] = mapped_column(String(254), default="")
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default=OutboxStatus.QUEUED, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A sender claims a message until this time, so two senders never send it twice.
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    inquiry: Mapped[SponsorshipInquiry | None] = relationship(back_populates="outbox_messages")
+
+    @property
+    def status_label(self) -> str:
+        return str(OUTBOX_STATUS_LABELS[OutboxStatus(self.status)])
+
+
+# ---------------------------------------------------------------------------------------
+# Configuration, read from the environment in app.load_config().
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise SystemExit(
+            f"Gazette ne peut pas démarrer : {name}={raw!r} n’est pas un nombre entier."
+        )
+    return int(raw)
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    return default if not raw else raw in ("1", "true", "yes", "oui", "on")
+
+
+def sponsorship_config_from_environment() -> dict:
+    """Settings of the sponsorship form, its spam filter and its retention."""
+    return {
+        # Addresses notified of each new inquiry (comma-separated); NEWSROOM_EMAIL if unset.
+        "SPONSORSHIP_NOTIFY_TO": os.environ.get("SPONSORSHIP_NOTIFY_TO", ""),
+        # Off by default: a public form that mails whatever address is typed is a spam relay.
+        "SPONSORSHIP_SEND_ACKNOWLEDGEMENT": _env_flag("SPONSORSHIP_SEND_ACKNOWLEDGEMENT", False),
+        # A person takes longer than this to fill the form; a script posting faster is spam.
+        "SPONSORSHIP_MIN_FILL_SECONDS": _env_int("SPONSORSHIP_MIN_FILL_SECONDS", 3),
+        # Accepted inquiries per sender; invalid submissions do not count.
+        "SPONSORSHIP_LIMIT_PER_ADDRESS": os.environ.get(
+            "SPONSORSHIP_LIMIT_PER_ADDRESS", "5 per hour; 20 per day"
+        ),
+        "SPONSORSHIP_LIMIT_PER_EMAIL": os.environ.get("SPONSORSHIP_LIMIT_PER_EMAIL", "3 per day"),
+        "SPONSORSHIP_RETENTION_SPAM_DAYS": _env_int("SPONSORSHIP_RETENTION_SPAM_DAYS", 30),
+        "SPONSORSHIP_RETENTION_CLOSED_DAYS": _env_int("SPONSORSHIP_RETENTION_CLOSED_DAYS", 3 * 365),
+        "SPONSORSHIP_INBOX_PER_PAGE": 25,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Queries and data protection: one place for each rule.
+
+INBOX_SORTS = {
+    "recent": lambda: SponsorshipInquiry.created_at.desc(),
+    "ancien": lambda: SponsorshipInquiry.created_at.asc(),
+    "budget-haut": lambda: (_budget_rank().desc(), SponsorshipInquiry.created_at.desc()),
+    "budget-bas": lambda: (_budget_rank().asc(), SponsorshipInquiry.created_at.desc()),
+}
+SEARCH_MAX_LENGTH = 100
+
+
+def _budget_rank():
+    # "À définir" has no amount: it sorts below every range.
+    ranks = {value: rank for rank, (value, _label) in enumerate(BUDGET_RANGES[:-1], start=1)}
+    return case(ranks, value=SponsorshipInquiry.budget, else_=0)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def inbox_query(status: str | None = None, search: str = "", sort: str = "recent"):
+    """Inquiries matching the inbox filters; without a status, everything but spam."""
+    query = select(SponsorshipInquiry)
+    if status:
+        query = query.where(SponsorshipInquiry.status == status)
+    else:
+        query = query.where(SponsorshipInquiry.status != InquiryStatus.SPAM)
+    search = search.strip()[:SEARCH_MAX_LENGTH]
+    if search:
+        pattern = f"%{_escape_like(search.lower())}%"
+        query = query.where(
+            or_(
+                *(
+                    func.lower(column).like(pattern, escape="\\")
+                    for column in (
+                        SponsorshipInquiry.name,
+                        SponsorshipInquiry.organisation,
+                        SponsorshipInquiry.email,
+                        SponsorshipInquiry.message,
+                    )
+                )
+            )
+        )
+    order = INBOX_SORTS.get(sort, INBOX_SORTS["recent"])()
+    order = order if isinstance(order, tuple) else (order,)
+    return query.order_by(*order, SponsorshipInquiry.id.desc())
+
+
+def status_counts() -> dict[str, int]:
+    rows = db.session.execute(
+        select(SponsorshipInquiry.status, func.count()).group_by(SponsorshipInquiry.status)
+    )
+    counts = dict.fromkeys(InquiryStatus, 0)
+    counts.update({InquiryStatus(status): count for status, count in rows})
+    return counts
+
+
+def count_new() -> int:
+    return db.session.scalar(
+        select(func.count()).where(SponsorshipInquiry.status == InquiryStatus.NEW)
+    )
+
+
+def _delete_inquiries(ids: list[int]) -> int:
+    """Delete inquiries with their notes and emails (explicitly: no reliance on cascades)."""
+    if not ids:
+        return 0
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start : chunk_start + 500]
+        db.session.execute(delete(InquiryNote).where(InquiryNote.inquiry_id.in_(chunk)))
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.inquiry_id.in_(chunk)))
+        db.session.execute(delete(SponsorshipInquiry).where(SponsorshipInquiry.id.in_(chunk)))
+    return len(ids)
+
+
+def erase_email(email: str) -> dict[str, int]:
+    """Erase everything held about one address: inquiries, their notes, emails to it."""
+    email = email.strip().lower()
+    ids = list(
+        db.session.scalars(
+            select(SponsorshipInquiry.id).where(func.lower(SponsorshipInquiry.email) == email)
+        )
+    )
+    notes = (
+        db.session.scalar(select(func.count()).where(InquiryNote.inquiry_id.in_(ids))) if ids else 0
+    )
+    emails = db.session.execute(
+        delete(OutboxMessage).where(
+            or_(OutboxMessage.inquiry_id.in_(ids), func.lower(OutboxMessage.to_address) == email)
+        )
+    ).rowcount
+    inquiries = _delete_inquiries(ids)
+    db.session.commit()
+    return {"inquiries": inquiries, "notes": notes, "emails": emails}
+
+
+def purge_expired(spam_days: int, closed_days: int, now: datetime | None = None) -> dict[str, int]:
+    """Apply the retention policy: old spam, and inquiries closed (won or lost) long ago."""
+    now = now or utcnow()
+    spam_ids = list(
+        db.session.scalars(
+            select(SponsorshipInquiry.id).where(
+                SponsorshipInquiry.status == InquiryStatus.SPAM,
+                SponsorshipInquiry.status_changed_at < now - timedelta(days=spam_days),
+            )
+        )
+    )
+    closed_ids = list(
+        db.session.scalars(
+            select(SponsorshipInquiry.id).where(
+                SponsorshipInquiry.status.in_(CLOSED_STATUSES),
+                SponsorshipInquiry.status_changed_at < now - timedelta(days=closed_days),
+            )
+        )
+    )
+    result = {"spam": _delete_inquiries(spam_ids), "closed": _delete_inquiries(closed_ids)}
+    db.session.commit()
+    return result
+
+
+def staff_who_can_be_assigned() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_(("admin", "editor")), User.active.is_(True))
+            .order_by(User.display_name)
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# CSV export, for the inbox and `flask --app app inquiries export`.
+
+CSV_COLUMNS = [
+    (_l("Numéro"), lambda i: i.id),
+    (_l("Reçue le (UTC)"), lambda i: i.created_at.strftime("%Y-%m-%d %H:%M")),
+    (_l("Statut"), lambda i: i.status_label),
+    (_l("Nom"), lambda i: i.name),
+    (_l("Organisation"), lambda i: i.organisation),
+    (_l("Courriel"), lambda i: i.email),
+    (_l("Téléphone"), lambda i: i.phone),
+    (_l("Type"), lambda i: i.kind_label),
+    (_l("Budget"), lambda i: i.budget_label),
+    (_l("Période"), lambda i: i.period),
+    (_l("Message"), lambda i: i.message),
+    (_l("Assignée à"), lambda i: i.assignee.display_name if i.assignee else ""),
+    (_l("Motif spam"), lambda i: i.spam_reason),
+]
+# A spreadsheet runs a cell that starts with one of these as a formula (or DDE command).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value) -> str:
+    """The cell as text, with a leading quote when a spreadsheet would take it for a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def csv_chunks(query, batch: int = 200):
+    """The export as UTF-8 text chunks: a BOM (so spreadsheets read accents right), a header,
+    then one properly quoted row per inquiry, streamed in batches."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow([str(title) for title, _value in CSV_COLUMNS])
+    yield "\ufeff" + flush()
+    query = query.options(joinedload(SponsorshipInquiry.assignee)).execution_options(
+        yield_per=batch
+    )
+    for inquiry in db.session.scalars(query):
+        writer.writerow([spreadsheet_safe(value(inquiry)) for _title, value in CSV_COLUMNS])
+        if buffer.tell() > 64_000:
+            yield flush()
+    yield flush()

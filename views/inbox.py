@@ -1,0 +1,268 @@
+"""The inquiry inbox: editors and admins work sponsorship inquiries here.
+
+Each action on the detail page (status, assignment, note, another try of an email) is a
+small form that swaps itself with htmx, and falls back to POST → redirect without it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from wtforms import SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+import outbox
+from models import User, db
+from models.sponsorship import (
+    InquiryNote,
+    InquiryStatus,
+    NoteKind,
+    OutboxMessage,
+    SponsorshipInquiry,
+    count_new,
+    csv_chunks,
+    erase_email,
+    inbox_query,
+    staff_who_can_be_assigned,
+    status_counts,
+)
+from views.access import editor_required, register_staff_link, wants_fragment
+from views.auth import EmptyForm
+from views.pages import or_404, requested_page
+
+bp = Blueprint("inbox", __name__, url_prefix="/redaction/demandes")
+
+SORT_LABELS = {
+    "recent": _l("Plus récentes d’abord"),
+    "ancien": _l("Plus anciennes d’abord"),
+    "budget-haut": _l("Budget le plus élevé d’abord"),
+    "budget-bas": _l("Budget le plus faible d’abord"),
+}
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(
+        _l("Statut"),
+        choices=[SelectChoice(s.value, s.label) for s in InquiryStatus],
+        validate_choice=True,
+    )
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField(_l("Assignée à"), coerce=int, validate_choice=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assignee.choices = [SelectChoice(0, _("Personne"))] + [
+            SelectChoice(user.id, user.display_name) for user in staff_who_can_be_assigned()
+        ]
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(
+        _l("Nouvelle note interne"),
+        validators=[
+            DataRequired(_l("Écrivez la note avant de l’ajouter.")),
+            Length(max=2000, message=_l("Une note compte 2 000 caractères au plus.")),
+        ],
+    )
+
+
+def inbox_link_label():
+    """The account bar link, with the number of new inquiries as a badge."""
+    try:
+        new = count_new()
+    except SQLAlchemyError:
+        return _("Demandes")  # the account bar never breaks a page
+    if not new:
+        return _("Demandes")
+    return Markup(
+        '{} <span class="badge">{}<span class="visually-hidden"> {}</span></span>'
+    ).format(escape(_("Demandes")), new, _("nouvelles") if new > 1 else _("nouvelle"))
+
+
+register_staff_link("inbox.index", inbox_link_label, visible_to=lambda user: user.is_editor)
+
+
+def _filters() -> dict:
+    """The list filters from the query string; anything unknown falls back to the default."""
+    status = request.args.get("statut", "")
+    sort = request.args.get("tri", "recent")
+    return {
+        "status": status if status in set(InquiryStatus) else "",
+        "search": request.args.get("q", "")[:100],
+        "sort": sort if sort in SORT_LABELS else "recent",
+    }
+
+
+def _query(filters: dict):
+    return inbox_query(filters["status"] or None, filters["search"], filters["sort"])
+
+
+@bp.get("/")
+@editor_required
+def index():
+    """Inquiries with a count per status, filtered, searched and sorted."""
+    filters = _filters()
+    page = db.paginate(
+        _query(filters),
+        page=requested_page(),
+        per_page=current_app.config["SPONSORSHIP_INBOX_PER_PAGE"],
+        error_out=False,
+    )
+    context = {"page": page, "filters": filters, "counts": status_counts(), "sorts": SORT_LABELS}
+    template = "inbox/_results.html" if wants_fragment() else "inbox/index.html"
+    return render_template(template, **context), {"Vary": "HX-Request"}
+
+
+@bp.get("/export.csv")
+@editor_required
+def export():
+    """The filtered list as CSV for a spreadsheet."""
+    filters = _filters()
+    filename = f"demandes-sponsoring-{datetime.now():%Y-%m-%d}.csv"
+    return Response(
+        stream_with_context(csv_chunks(_query(filters))),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def _inquiry(inquiry_id: int) -> SponsorshipInquiry:
+    return or_404(db.session.get(SponsorshipInquiry, inquiry_id))
+
+
+@bp.get("/<int:inquiry_id>")
+@editor_required
+def detail(inquiry_id: int):
+    """One inquiry: what was sent, its status, who handles it, notes and emails."""
+    inquiry = _inquiry(inquiry_id)
+    return render_template("inbox/detail.html", **_detail_context(inquiry))
+
+
+def _detail_context(inquiry, **forms) -> dict:
+    return {
+        "inquiry": inquiry,
+        "status_form": forms.get("status_form") or StatusForm(formdata=None, status=inquiry.status),
+        "assign_form": forms.get("assign_form")
+        or AssignForm(formdata=None, assignee=inquiry.assignee_id or 0),
+        "note_form": forms.get("note_form") or NoteForm(formdata=None),
+        "action_form": EmptyForm(),
+    }
+
+
+def _answer(inquiry, partial: str, status: int = 200, **forms):
+    """htmx gets the partial (plus the notes and emails, which may have changed);
+    without htmx, back to the detail page."""
+    if not wants_fragment():
+        if status != 200:
+            return render_template("inbox/detail.html", **_detail_context(inquiry, **forms)), status
+        return redirect(url_for(".detail", inquiry_id=inquiry.id), 303)
+    context = _detail_context(inquiry, **forms)
+    return render_template(partial, **context, with_side_effects=True), status
+
+
+@bp.post("/<int:inquiry_id>/statut")
+@editor_required
+def update_status(inquiry_id: int):
+    """Move the inquiry along; releasing it from spam sends its notification."""
+    inquiry = _inquiry(inquiry_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _answer(inquiry, "inbox/_status.html", 422, status_form=form)
+    was_spam = inquiry.status == InquiryStatus.SPAM
+    inquiry.change_status(InquiryStatus(form.status.data), by=current_user)
+    released = was_spam and inquiry.status != InquiryStatus.SPAM
+    if released and not inquiry.outbox_messages:
+        from views.sponsorship import queue_inquiry_emails
+
+        queue_inquiry_emails(inquiry)
+    db.session.commit()
+    if released:
+        outbox.send_soon([message.id for message in inquiry.outbox_messages])
+    return _answer(inquiry, "inbox/_status.html")
+
+
+@bp.post("/<int:inquiry_id>/assignation")
+@editor_required
+def assign(inquiry_id: int):
+    """Hand the inquiry to a colleague (or to nobody)."""
+    inquiry = _inquiry(inquiry_id)
+    form = AssignForm()
+    if not form.validate_on_submit():
+        return _answer(inquiry, "inbox/_assign.html", 422, assign_form=form)
+    chosen = db.session.get(User, form.assignee.data) if form.assignee.data else None
+    inquiry.assign(chosen, by=current_user)
+    db.session.commit()
+    return _answer(inquiry, "inbox/_assign.html")
+
+
+@bp.post("/<int:inquiry_id>/notes")
+@editor_required
+def add_note(inquiry_id: int):
+    """An internal note, signed and dated; an invalid one comes back with its text."""
+    inquiry = _inquiry(inquiry_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _answer(inquiry, "inbox/_notes.html", 422, note_form=form)
+    inquiry.notes.append(InquiryNote(author=current_user, kind=NoteKind.NOTE, body=form.body.data))
+    db.session.commit()
+    return _answer(inquiry, "inbox/_notes.html")
+
+
+@bp.post("/<int:inquiry_id>/courriels/<int:message_id>/renvoyer")
+@editor_required
+def retry_email(inquiry_id: int, message_id: int):
+    """Another try, now, for an email that failed or waits for its next try."""
+    inquiry = _inquiry(inquiry_id)
+    message = or_404(db.session.get(OutboxMessage, message_id))
+    if message.inquiry_id != inquiry.id:
+        abort(404)
+    if EmptyForm().validate_on_submit() and message.status != "sent":
+        outbox.requeue(message)
+        db.session.commit()
+        outbox.send_soon([message.id])
+    return _answer(inquiry, "inbox/_outbox.html")
+
+
+@bp.route("/<int:inquiry_id>/effacer", methods=["GET", "POST"])
+@editor_required
+def erase(inquiry_id: int):
+    """Erase everything held about this inquiry's sender, after confirmation."""
+    inquiry = _inquiry(inquiry_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        erased = erase_email(inquiry.email)
+        flash(
+            _(
+                "Données de %(email)s effacées : %(inquiries)d demande(s), %(notes)d note(s), %(emails)d courriel(s).",
+                email=inquiry.email,
+                **erased,
+            )
+        )
+        return redirect(url_for(".index"), 303)
+    held = db.session.scalar(select(func.count()).where(SponsorshipInquiry.email == inquiry.email))
+    return render_template("inbox/erase.html", inquiry=inquiry, form=form, held=held)
