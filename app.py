@@ -228,11 +228,13 @@ def register_blueprints(app: Flask) -> None:
     from views.reading import bp as reading
     from views.inbox import bp as inbox
     from views.sponsorship import bp as sponsorship
+    from views.editor import bp as editor
 
     app.register_blueprint(reading)
     app.register_blueprint(auth)
     app.register_blueprint(admin)
     app.register_blueprint(sponsorship)
+    app.register_blueprint(editor)
     app.register_blueprint(inbox)
 
 

@@ -20,6 +20,7 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 from models.content import Article, Block, Section  # noqa: E402
 from models.user import User  # noqa: E402
+from models.revision import ArticleSlugRedirect, Revision  # noqa: E402
 from models.sponsorship import InquiryNote, OutboxMessage, SponsorshipInquiry  # noqa: E402
 
-__all__ = ["db", "User", "Section", "Article", "Block", "SponsorshipInquiry", "InquiryNote", "OutboxMessage"]
+__all__ = ["db", "User", "Section", "Article", "Block", "Revision", "ArticleSlugRedirect", "SponsorshipInquiry", "InquiryNote", "OutboxMessage"]

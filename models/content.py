@@ -144,6 +144,73 @@ class Article(db.Model):
     def reading_minutes(self) -> int:
         return max(1, round(self.word_count / WORDS_READ_PER_MINUTE))
 
+    @property
+    def state(self) -> str:
+        """ "draft", "scheduled" or "published": what the editor's banner says."""
+        if self.status != ArticleStatus.PUBLISHED or self.published_at is None:
+            return "draft"
+        return "published" if self.published_at <= utcnow() else "scheduled"
+
+    def snapshot(self) -> dict:
+        """The whole article as JSON, for a revision: enough to show, compare and restore it."""
+        return {
+            "version": self.version,
+            "headline": self.headline,
+            "standfirst": self.standfirst,
+            "section_id": self.section_id,
+            "status": self.status,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "blocks": [{"kind": b.kind, "data": b.data} for b in self.blocks],
+        }
+
+    def mark_edited(self) -> None:
+        """A change readers can see after publication earns a "Mis à jour le …"."""
+        if self.is_live:
+            self.updated_at = utcnow()
+
+    def restore(self, snapshot: dict) -> None:
+        """Put the article back as a snapshot had it; blocks are rebuilt (new ids, new versions)."""
+        self.headline = snapshot["headline"]
+        self.standfirst = snapshot["standfirst"]
+        if db.session.get(Section, snapshot["section_id"]) is not None:
+            self.section_id = snapshot["section_id"]
+        self.status = snapshot["status"]
+        published_at = snapshot["published_at"]
+        self.published_at = datetime.fromisoformat(published_at) if published_at else None
+        self.blocks = [
+            Block(position=i, kind=b["kind"], data=b["data"])
+            for i, b in enumerate(snapshot["blocks"])
+        ]
+        self.version += 1
+
+    def insert_block(self, kind: str, data: dict, after: Block | None = None) -> Block:
+        """A new block right after `after` (at the top when None); later blocks move down one."""
+        index = self.blocks.index(after) + 1 if after is not None else 0
+        block = Block(kind=kind, data=data, position=index)
+        self.blocks.insert(index, block)
+        self._renumber()
+        return block
+
+    def move_block(self, block: Block, offset: int) -> Block | None:
+        """Swap a block with its neighbour (offset -1: up, +1: down); return that neighbour."""
+        index = self.blocks.index(block)
+        other = index + offset
+        if not 0 <= other < len(self.blocks):
+            return None
+        neighbour = self.blocks[other]
+        self.blocks[index], self.blocks[other] = neighbour, block
+        self._renumber()
+        return neighbour
+
+    def remove_block(self, block: Block) -> None:
+        self.blocks.remove(block)
+        self._renumber()
+
+    def _renumber(self) -> None:
+        """Positions are always 0..n-1 in reading order."""
+        for position, block in enumerate(self.blocks):
+            block.position = position
+
 
 class BlockKind(enum.StrEnum):
     PARAGRAPH = "paragraph"  # data: {"html": sanitised inline HTML}

@@ -1,9 +1,10 @@
 """What readers see: front page, section pages, author pages, article pages."""
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
-from models import Article, Section, User, db
+from models import Article, ArticleSlugRedirect, Section, User, db
 from views.pages import or_404, requested_page
 
 bp = Blueprint("reading", __name__)
@@ -43,11 +44,23 @@ def author(slug: str):
 
 @bp.get("/article/<slug>")
 def article(slug: str):
-    """One article, as readers see it."""
+    """One article, as readers see it; with edit controls (and even unpublished) for its editors."""
     article = db.session.scalar(select(Article).filter_by(slug=slug))
-    if article is None or not article.is_live:
+    if article is None:
+        return redirect_from_old_slug(slug)
+    editing = current_user.is_authenticated and current_user.can_edit(article)
+    if not (article.is_live or editing):
         return or_404(None)
-    return render_template("reading/article.html", article=article)
+    return render_template("reading/article.html", article=article, editing=editing)
+
+
+def redirect_from_old_slug(slug: str):
+    """An address the article used to have moves permanently (301) to its current one."""
+    moved = db.session.scalar(select(ArticleSlugRedirect).filter_by(old_slug=slug))
+    article = db.session.get(Article, moved.article_id) if moved else None
+    if article is None or not (article.is_live or (current_user.is_authenticated and current_user.can_edit(article))):
+        return or_404(None)
+    return redirect(url_for("reading.article", slug=article.slug), 301)
 
 
 @bp.app_context_processor

@@ -1,0 +1,329 @@
+/* Gazette's editor: loaded only on pages the user may edit. No inline script, no eval.
+ *
+ * - focus: the server marks the element to focus with data-focus; a form swapped in gets
+ *   focus on its first field; Escape clicks the form's [data-cancel] button;
+ * - rich text: a textarea[data-rich-text] becomes a contenteditable with a small toolbar
+ *   (bold, italic, link, line break) and is kept in sync, so the form posts HTML source;
+ *   without this script the textarea still works. Pasted HTML is reduced to the same tags
+ *   the server allows (the server's clean_html does the real cleaning);
+ * - errors: an expired session or CSRF token gets its form back (401/400, swapped here);
+ *   any other failure leaves the form in place with a French message next to it.
+ */
+(function () {
+  "use strict";
+
+  // ------------------------------------------------------------------ focus and cancel
+
+  function within(root, selector) {
+    if (!root || root.nodeType !== 1) return [];
+    var found = Array.prototype.slice.call(root.querySelectorAll(selector));
+    if (root.matches(selector)) found.unshift(root);
+    return found;
+  }
+
+  function focusAfterSwap(root) {
+    var marked = within(root, "[data-focus]")[0];
+    if (marked) {
+      marked.removeAttribute("data-focus");
+      marked.focus();
+      return;
+    }
+    var form = within(root, "form.editor-form")[0];
+    if (form) {
+      var field = form.querySelector("[aria-invalid=true]:not([hidden])") ||
+        form.querySelector(".rich-editor, textarea:not([hidden]), input:not([type=hidden]), select");
+      if (field) field.focus();
+    }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var container = event.target.closest && event.target.closest(".editor-form, .block-inserter, .delete-confirmation");
+    var cancel = container && container.querySelector("[data-cancel]");
+    if (cancel) {
+      event.preventDefault();
+      cancel.click();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var dismiss = event.target.closest("[data-dismiss]");
+    if (dismiss) {
+      var inserter = dismiss.closest(".block-inserter");
+      var opener = inserter.previousElementSibling && inserter.previousElementSibling.querySelector("[data-add-after]");
+      inserter.remove();
+      if (opener) opener.focus();
+      return;
+    }
+    var close = event.target.closest("[data-close-panel]");
+    if (close) {
+      document.getElementById("history-panel").textContent = "";
+      document.getElementById("history-button").focus();
+    }
+  });
+
+  // ------------------------------------------------------------------ rich text
+
+  var KEEP = { STRONG: "strong", B: "strong", EM: "em", I: "em", A: "a", BR: "br" };
+  var DROP = /^(SCRIPT|STYLE|TEMPLATE|NOSCRIPT|IFRAME|OBJECT|EMBED|SVG|MATH|TITLE|TEXTAREA|SELECT|OPTION|HEAD|META|LINK|IMG|PICTURE|VIDEO|AUDIO|CANVAS|BUTTON|INPUT)$/;
+  var BLOCK = /^(P|DIV|LI|H[1-6]|TR|BLOCKQUOTE|PRE|SECTION|ARTICLE)$/;
+
+  function safeHref(href) {
+    var url = (href || "").replace(/[\u0000-\u0020]+/g, "");
+    return /^(https?:|mailto:|tel:)/i.test(url) ? url : null;
+  }
+
+  function tagFor(element) {
+    var name = element.nodeName.toUpperCase();
+    var style = (element.getAttribute("style") || "").toLowerCase();
+    if (name === "B" && /font-weight\s*:\s*(normal|[1-4]00)/.test(style)) return null; // Google Docs wrapper
+    if (name === "SPAN") {
+      if (/font-weight\s*:\s*(bold|[6-9]00)/.test(style)) return "strong";
+      if (/font-style\s*:\s*italic/.test(style)) return "em";
+    }
+    return KEEP[name] || null;
+  }
+
+  // Rebuild untrusted HTML with new nodes of the allowed kinds only. DOMParser makes an
+  // inert document: nothing in it runs or loads.
+  function copyAllowed(from, to) {
+    Array.prototype.forEach.call(from.childNodes, function (node) {
+      if (node.nodeType === 3) {
+        to.appendChild(document.createTextNode(node.data));
+        return;
+      }
+      if (node.nodeType !== 1 || DROP.test(node.nodeName.toUpperCase())) return;
+      var tag = tagFor(node);
+      if (tag === "br") {
+        to.appendChild(document.createElement("br"));
+        return;
+      }
+      var target = to;
+      if (tag === "a") {
+        var href = safeHref(node.getAttribute("href"));
+        if (href) {
+          target = to.appendChild(document.createElement("a"));
+          target.setAttribute("href", href);
+        }
+      } else if (tag) {
+        target = to.appendChild(document.createElement(tag));
+      }
+      copyAllowed(node, target);
+      if (BLOCK.test(node.nodeName.toUpperCase()) && node.nextSibling) to.appendChild(document.createElement("br"));
+    });
+  }
+
+  function cleanFragment(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var fragment = document.createDocumentFragment();
+    copyAllowed(doc.body, fragment);
+    return fragment;
+  }
+
+  function serialise(fragment) {
+    var box = document.createElement("div");
+    box.appendChild(fragment);
+    return box.innerHTML;
+  }
+
+  function textAsHtml(text) {
+    var box = document.createElement("div");
+    text.split(/\r?\n/).forEach(function (line, index) {
+      if (index) box.appendChild(document.createElement("br"));
+      box.appendChild(document.createTextNode(line));
+    });
+    return box.innerHTML;
+  }
+
+  function toolbarButton(label, onClick) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "toolbar-button";
+    button.textContent = label;
+    button.addEventListener("mousedown", function (event) { event.preventDefault(); }); // keep the selection
+    button.addEventListener("click", onClick);
+    return button;
+  }
+
+  function makeRich(textarea) {
+    if (textarea.dataset.enhanced) return;
+    textarea.dataset.enhanced = "true";
+    var label = document.querySelector('label[for="' + textarea.id + '"]');
+    if (label && !label.id) label.id = textarea.id + "-label";
+
+    var editor = document.createElement("div");
+    editor.className = "rich-editor input";
+    editor.contentEditable = "true";
+    editor.setAttribute("role", "textbox");
+    editor.setAttribute("aria-multiline", "true");
+    if (label) editor.setAttribute("aria-labelledby", label.id);
+    ["aria-describedby", "aria-invalid"].forEach(function (name) {
+      if (textarea.hasAttribute(name)) editor.setAttribute(name, textarea.getAttribute(name));
+    });
+    editor.appendChild(cleanFragment(textarea.value));
+
+    function sync() { textarea.value = editor.innerHTML; }
+    function run(command, value) {
+      editor.focus();
+      document.execCommand(command, false, value);
+      sync();
+    }
+
+    var toolbar = document.createElement("div");
+    toolbar.className = "rich-toolbar";
+    toolbar.setAttribute("role", "toolbar");
+    toolbar.setAttribute("aria-label", "Mise en forme");
+    toolbar.appendChild(toolbarButton("Gras", function () { run("bold"); }));
+    toolbar.appendChild(toolbarButton("Italique", function () { run("italic"); }));
+    toolbar.appendChild(toolbarButton("Lien", function () { openLinkBox(); }));
+    toolbar.appendChild(toolbarButton("Retirer le lien", function () { run("unlink"); }));
+    toolbar.appendChild(toolbarButton("Saut de ligne", function () { run("insertLineBreak"); }));
+
+    // The link box: an address field in the page, not a prompt() dialog.
+    var linkBox = document.createElement("div");
+    linkBox.className = "rich-link-box";
+    linkBox.hidden = true;
+    var linkId = textarea.id + "-link";
+    var linkLabel = document.createElement("label");
+    linkLabel.htmlFor = linkId;
+    linkLabel.textContent = "Adresse du lien";
+    var linkInput = document.createElement("input");
+    linkInput.type = "url";
+    linkInput.id = linkId;
+    linkInput.className = "input";
+    linkInput.placeholder = "https://";
+    var savedRange = null;
+    function closeLinkBox() {
+      linkBox.hidden = true;
+      editor.focus();
+      if (savedRange) {
+        var selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(savedRange);
+      }
+    }
+    function applyLink() {
+      var href = safeHref(linkInput.value.trim());
+      if (!href) {
+        linkInput.setAttribute("aria-invalid", "true");
+        return;
+      }
+      closeLinkBox();
+      run("createLink", href);
+    }
+    function openLinkBox() {
+      var selection = window.getSelection();
+      savedRange = selection.rangeCount && editor.contains(selection.anchorNode) ? selection.getRangeAt(0).cloneRange() : null;
+      linkBox.hidden = false;
+      linkInput.value = "";
+      linkInput.removeAttribute("aria-invalid");
+      linkInput.focus();
+    }
+    linkInput.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        applyLink();
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        event.stopPropagation(); // closes the link box, not the form
+        closeLinkBox();
+      }
+    });
+    linkBox.appendChild(linkLabel);
+    linkBox.appendChild(linkInput);
+    linkBox.appendChild(toolbarButton("Appliquer le lien", applyLink));
+    linkBox.appendChild(toolbarButton("Annuler le lien", closeLinkBox));
+
+    editor.addEventListener("input", sync);
+    editor.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { // a paragraph holds line breaks, not new paragraphs
+        event.preventDefault();
+        run("insertLineBreak");
+      }
+    });
+    editor.addEventListener("paste", function (event) {
+      var data = event.clipboardData;
+      if (!data) return;
+      event.preventDefault();
+      var html = data.getData("text/html");
+      run("insertHTML", html ? serialise(cleanFragment(html)) : textAsHtml(data.getData("text/plain")));
+    });
+    if (textarea.form) textarea.form.addEventListener("submit", sync, true);
+
+    textarea.hidden = true;
+    textarea.parentNode.insertBefore(toolbar, textarea);
+    textarea.parentNode.insertBefore(linkBox, textarea);
+    textarea.parentNode.insertBefore(editor, textarea);
+  }
+
+  // ------------------------------------------------------------------ errors and expired sessions
+
+  var MESSAGES = {
+    401: "Votre session a expiré. Reconnectez-vous dans un nouvel onglet, puis réessayez : rien n’a été perdu ici.",
+    403: "Vous n’avez pas le droit de modifier cet article.",
+    404: "Cette partie de l’article n’existe plus (supprimée entre-temps ?). Copiez votre texte avant de recharger la page.",
+    413: "Ce texte est trop volumineux pour être enregistré.",
+    429: "Trop de demandes d’un coup : réessayez dans un instant."
+  };
+
+  function showError(element, message) {
+    var container = element.closest(".editor-form, .editable, .block-inserter, .history") || element.parentNode;
+    var alert = container.querySelector(":scope > .editor-error");
+    if (!alert) {
+      alert = document.createElement("p");
+      alert.className = "form-alert editor-error";
+      alert.setAttribute("role", "alert");
+      container.insertBefore(alert, container.firstChild);
+    }
+    alert.textContent = message;
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    // An expired session (401) or CSRF token (400) on a save answers with the form as
+    // typed, marked data-reauth: swap it in like a validation error.
+    if ((xhr.status === 400 || xhr.status === 401) && /data-reauth/.test(xhr.responseText)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    showError(event.detail.elt, MESSAGES[status] ||
+      "Le serveur n’a pas pu traiter la demande (erreur " + status + "). Votre texte est toujours là : réessayez dans un instant.");
+  });
+
+  document.addEventListener("htmx:sendError", function (event) {
+    showError(event.detail.elt, "Impossible de joindre le serveur. Votre texte est toujours là : réessayez dans un instant.");
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful) {
+      var container = event.detail.elt.closest && event.detail.elt.closest(".editor-form, .editable");
+      var alert = container && container.querySelector(":scope > .editor-error");
+      if (alert) alert.remove();
+    }
+  });
+
+  // Back from logging in again in another tab: give the waiting forms a fresh token.
+  window.addEventListener("focus", function () {
+    var waiting = document.querySelector("[data-reauth][data-token-url]");
+    if (!waiting) return;
+    fetch(waiting.getAttribute("data-token-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data || !data.csrf_token) return;
+        document.querySelectorAll('input[name="csrf_token"]').forEach(function (input) { input.value = data.csrf_token; });
+        document.body.setAttribute("hx-headers", JSON.stringify({ "X-CSRFToken": data.csrf_token }));
+      })
+      .catch(function () { /* still logged out: the next save says so again */ });
+  });
+
+  // ------------------------------------------------------------------ wiring
+
+  document.addEventListener("htmx:load", function (event) {
+    within(event.detail.elt, "textarea[data-rich-text]").forEach(makeRich);
+    focusAfterSwap(event.detail.elt);
+  });
+})();

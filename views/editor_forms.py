@@ -1,0 +1,292 @@
+"""Forms for editing in place, and the registry that says how each block kind is edited.
+
+A block kind plugs into the editor with one BlockEditor entry: its form (a BlockForm that
+knows how to load a block's data and produce new data), its form partial, and its labels.
+The display partial is always templates/reading/blocks/_<kind>.html, the reader's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import DateTimeLocalField
+from wtforms.validators import (
+    InputRequired,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+
+from models.content import BlockKind
+from richtext import CleanResult, TooLongError, clean_html
+
+HEADLINE_MAX = 300
+STANDFIRST_MAX = 600
+PLAIN_MAX = 2_000  # quotes, headings, attributions
+
+
+class Cleaned:
+    """Validator: pass the field through richtext.clean_html and keep the result on the field.
+
+    Every write from an editing form goes through this, so nothing reaches the database
+    unsanitised. `required` refuses text that is empty once cleaned (e.g. only a script).
+    """
+
+    def __init__(
+        self, kind: str, required: bool = False, max_length: int | None = None, message=None
+    ):
+        self.kind, self.required, self.max_length = kind, required, max_length
+        self.message = message or _l("Ce champ est obligatoire.")
+
+    def __call__(self, form, field):
+        try:
+            field.cleaned = clean_html(field.data, self.kind)
+        except TooLongError:
+            raise StopValidation(_l("Ce texte est trop long.")) from None
+        if self.required and not field.cleaned.html.strip():
+            raise StopValidation(self.message)
+        if self.max_length and len(field.cleaned.html) > self.max_length:
+            raise ValidationError(_l("%(max)d caractères au maximum.", max=self.max_length))
+
+
+def clean_results(form) -> list[CleanResult]:
+    """Every Cleaned result in a form, list entries included, for the removal notice."""
+    results = []
+    for field in form:
+        entries = field.entries if isinstance(field, FieldList) else [field]
+        results += [entry.cleaned for entry in entries if hasattr(entry, "cleaned")]
+    return results
+
+
+def cleaned(field) -> str:
+    return field.cleaned.html if hasattr(field, "cleaned") else ""
+
+
+# --------------------------------------------------------------------------- article parts
+
+
+class VersionedForm(FlaskForm):
+    # The version of the part the form was loaded from: a stale save is a conflict.
+    version = HiddenField()
+
+
+class HeadlineForm(VersionedForm):
+    headline = TextAreaField(
+        _l("Titre"),
+        validators=[
+            Cleaned(
+                "plain",
+                required=True,
+                max_length=HEADLINE_MAX,
+                message=_l("Le titre ne peut pas être vide."),
+            )
+        ],
+    )
+    update_slug = BooleanField(
+        _l("Mettre à jour l’adresse de l’article (l’ancienne redirigera vers la nouvelle)")
+    )
+
+
+class StandfirstForm(VersionedForm):
+    standfirst = TextAreaField(
+        _l("Chapô"), validators=[Cleaned("plain", max_length=STANDFIRST_MAX)]
+    )
+
+
+class SectionForm(VersionedForm):
+    section = SelectField(
+        _l("Rubrique"), coerce=int, validators=[InputRequired(_l("Choisissez une rubrique."))]
+    )
+
+
+class BioForm(VersionedForm):
+    bio = TextAreaField(_l("Biographie"), validators=[Cleaned("paragraph", max_length=5_000)])
+
+
+PUBLICATION_CHOICES = [
+    ("draft", _l("Brouillon (non publié)")),
+    ("now", _l("Publier maintenant")),
+    ("schedule", _l("Programmer la publication")),
+]
+
+
+class PublicationForm(VersionedForm):
+    state = RadioField(
+        _l("Publication"),
+        choices=PUBLICATION_CHOICES,
+        validators=[InputRequired(_l("Choisissez un état."))],
+    )
+    publish_at = DateTimeLocalField(
+        _l("Date et heure de publication (heure de Paris)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+    )
+
+    def validate_publish_at(self, field):
+        if self.state.data == "schedule" and not field.data:
+            raise ValidationError(_l("Indiquez la date et l’heure de publication."))
+
+
+class NewArticleForm(FlaskForm):
+    headline = TextAreaField(
+        _l("Titre"),
+        validators=[
+            Cleaned(
+                "plain",
+                required=True,
+                max_length=HEADLINE_MAX,
+                message=_l("Le titre ne peut pas être vide."),
+            )
+        ],
+    )
+    section = SelectField(
+        _l("Rubrique"), coerce=int, validators=[InputRequired(_l("Choisissez une rubrique."))]
+    )
+    author = SelectField(
+        _l("Auteur"), coerce=int, validators=[InputRequired(_l("Choisissez un auteur."))]
+    )
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+class BlockForm(VersionedForm):
+    """A block kind's form: `load` turns stored data into form data, `block_data` the reverse."""
+
+    @classmethod
+    def load(cls, data: dict) -> dict:
+        raise NotImplementedError
+
+    def block_data(self) -> dict:
+        raise NotImplementedError
+
+
+class ParagraphForm(BlockForm):
+    html = TextAreaField(
+        _l("Paragraphe"),
+        validators=[
+            Cleaned(
+                "paragraph",
+                required=True,
+                max_length=20_000,
+                message=_l("Le paragraphe ne peut pas être vide."),
+            )
+        ],
+    )
+
+    @classmethod
+    def load(cls, data):
+        return {"html": data.get("html", "")}
+
+    def block_data(self):
+        return {"html": cleaned(self.html)}
+
+
+class HeadingForm(BlockForm):
+    text = StringField(
+        _l("Intertitre"),
+        validators=[
+            Cleaned(
+                "plain",
+                required=True,
+                max_length=300,
+                message=_l("L’intertitre ne peut pas être vide."),
+            )
+        ],
+    )
+    level = SelectField(
+        _l("Niveau"),
+        coerce=int,
+        choices=[(2, _l("Intertitre (niveau 2)")), (3, _l("Sous-intertitre (niveau 3)"))],
+    )
+
+    @classmethod
+    def load(cls, data):
+        return {"text": data.get("text", ""), "level": 3 if data.get("level") == 3 else 2}
+
+    def block_data(self):
+        return {"text": cleaned(self.text), "level": 3 if self.level.data == 3 else 2}
+
+
+class QuoteForm(BlockForm):
+    text = TextAreaField(
+        _l("Citation"),
+        validators=[
+            Cleaned(
+                "plain",
+                required=True,
+                max_length=PLAIN_MAX,
+                message=_l("La citation ne peut pas être vide."),
+            )
+        ],
+    )
+    attribution = StringField(
+        _l("Attribution (qui parle)"), validators=[Cleaned("plain", max_length=200)]
+    )
+
+    @classmethod
+    def load(cls, data):
+        return {"text": data.get("text", ""), "attribution": data.get("attribution", "")}
+
+    def block_data(self):
+        return {"text": cleaned(self.text), "attribution": cleaned(self.attribution)}
+
+
+# Blank entries offered after the existing items, for adding to a list without JavaScript.
+LIST_SPARE_ITEMS = 2
+
+
+class ListForm(BlockForm):
+    items = FieldList(
+        TextAreaField(_l("Élément"), validators=[Cleaned("list_item", max_length=5_000)]),
+        min_entries=1,
+    )
+    ordered = BooleanField(_l("Liste numérotée"))
+
+    @classmethod
+    def load(cls, data):
+        return {
+            "items": list(data.get("items", [])) + [""] * LIST_SPARE_ITEMS,
+            "ordered": bool(data.get("ordered")),
+        }
+
+    def validate_items(self, field):
+        if not any(cleaned(entry) for entry in field.entries):
+            raise ValidationError(_l("La liste doit avoir au moins un élément."))
+
+    def block_data(self):
+        items = [cleaned(entry) for entry in self.items.entries]
+        return {"items": [item for item in items if item], "ordered": bool(self.ordered.data)}
+
+
+@dataclass(frozen=True)
+class BlockEditor:
+    """How one block kind is edited. Add an entry to BLOCK_EDITORS to make a kind editable."""
+
+    kind: str
+    form: type[BlockForm]
+    form_template: str  # the form partial, rendered inside editor/_block_form.html
+    name: object  # "Paragraphe", in the "add a block" chooser
+    this: object  # "ce paragraphe", in button names: "Modifier ce paragraphe"
+
+
+BLOCK_EDITORS: dict[str, BlockEditor] = {
+    editor.kind: editor
+    for editor in (
+        BlockEditor(BlockKind.PARAGRAPH, ParagraphForm, "editor/blocks/_paragraph_fields.html", _l("Paragraphe"), _l("ce paragraphe")),
+        BlockEditor(BlockKind.HEADING, HeadingForm, "editor/blocks/_heading_fields.html", _l("Intertitre"), _l("cet intertitre")),
+        BlockEditor(BlockKind.QUOTE, QuoteForm, "editor/blocks/_quote_fields.html", _l("Citation"), _l("cette citation")),
+        BlockEditor(BlockKind.LIST, ListForm, "editor/blocks/_list_fields.html", _l("Liste"), _l("cette liste")),
+    )
+}  # fmt: skip
