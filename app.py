@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
+import search
 import typography
 from extensions import babel, csrf, limiter, login_manager, migrate
 from models import User, db
@@ -204,6 +205,7 @@ def register_extensions(app: Flask) -> None:
     )
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
+    search.register(app)  # the search index follows every ORM save of an article
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
 
@@ -226,11 +228,13 @@ def register_blueprints(app: Flask) -> None:
     from views.admin import bp as admin
     from views.auth import bp as auth
     from views.reading import bp as reading
+    from views.search import bp as search_pages
     from views.inbox import bp as inbox
     from views.sponsorship import bp as sponsorship
     from views.editor import bp as editor
 
     app.register_blueprint(reading)
+    app.register_blueprint(search_pages)
     app.register_blueprint(auth)
     app.register_blueprint(admin)
     app.register_blueprint(sponsorship)

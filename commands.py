@@ -41,6 +41,31 @@ def demo_load() -> None:
         click.echo("Rien à faire : les données de démonstration sont déjà là.")
 
 
+@demo_cli.command("generate")
+@click.option(
+    "--articles",
+    "count",
+    type=click.IntRange(1, 1_000_000),
+    required=True,
+    help="Nombre d’articles à créer.",
+)
+@click.option(
+    "--seed", type=int, default=None, help="Graine aléatoire, pour un tirage reproductible."
+)
+def demo_generate(count: int, seed: int | None) -> None:
+    """Ajoute N articles réalistes (après `demo load`) ; relancer en ajoute N de plus."""
+    from models.demo_generate import generate_articles
+
+    try:
+        with click.progressbar(length=count, label="Génération des articles") as bar:
+            generate_articles(count, seed=seed, progress=bar.update)
+    except (OperationalError, ProgrammingError) as error:
+        raise _schema_missing(error) from None
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{count} articles créés.")
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.AUTHOR.value)

@@ -101,9 +101,10 @@ class Article(db.Model):
     )
 
     __table_args__ = (
-        Index("ix_article_live", "status", "published_at"),
-        Index("ix_article_section_published", "section_id", "published_at"),
-        Index("ix_article_author_published", "author_id", "published_at"),
+        # `id` last: lists are keyset-paginated on (published_at, id), read from the index.
+        Index("ix_article_live", "status", "published_at", "id"),
+        Index("ix_article_section_published", "section_id", "published_at", "id"),
+        Index("ix_article_author_published", "author_id", "published_at", "id"),
     )
 
     @classmethod

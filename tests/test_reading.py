@@ -168,30 +168,35 @@ def test_front_page_paginates(client, app):
     app.config["ARTICLES_PER_PAGE"] = 2
     section = make_section()
     for n in range(5):
-        make_article(f"Article numéro {n}", section=section)
+        make_article(f"Article numéro {n}", section=section)  # 0 is the newest
     first = client.get("/").get_data(as_text=True)
-    assert "Page 1 sur 3" in first and 'rel="next" href="/?page=2"' in first
-    last = client.get("/?page=3").get_data(as_text=True)
-    assert "Article numéro 4" in last and 'rel="prev" href="/?page=2"' in last
+    assert "Article numéro 1" in first and 'rel="prev"' not in first
+    older = re.search(r'rel="next" href="(/\?avant=[^"]+)"', first)[1]
+    second = client.get(older.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Article numéro 2" in second and "Article numéro 1" not in second
+    last = client.get(re.search(r'rel="next" href="([^"]+)"', second)[1]).get_data(as_text=True)
+    assert "Article numéro 4" in last and 'rel="next"' not in last
+    newer = re.search(r'rel="prev" href="([^"]+)"', last)[1]
+    assert "Article numéro 2" in client.get(newer).get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
     "url",
     [
-        "/?page=0",
-        "/?page=-1",
-        "/?page=abc",
-        "/?page=1.5",
-        "/?page=",
-        "/?page=%C2%B2",  # superscript two: isdigit() but not a number
-        "/?page=99999999999999999999999",
-        "/?page=2",  # past the end
+        "/?avant=0",
+        "/?avant=abc",
+        "/?avant=",
+        "/?apres=2024-06-19T12:05:00_1",  # not a cursor the site writes
+        "/?avant=2024-13-45T12:05:00.000000_1",  # no such date
+        "/?avant=2024-06-19T12:05:00.000000_99999999999999999999999",
+        "/?avant=%C2%B2024-06-19T12:05:00.000000_1",  # superscript two: isdigit() but not a digit
+        "/?avant=2000-01-01T00:00:00.000000_1",  # past the end
         "/article/n-existe-pas",
         "/rubrique/n-existe-pas",
         "/rubrique/international/n-existe-pas",
         "/rubrique/politique",  # a child section only lives under its parent
         "/auteur/personne",
-        "/rubrique/international?page=7",
+        "/rubrique/international?avant=2000-01-01T00:00:00.000000_1",
     ],
 )
 def test_bad_urls_get_the_french_404_page(client, demo, url):

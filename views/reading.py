@@ -1,36 +1,50 @@
 """What readers see: front page, section pages, author pages, article pages."""
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from models import Article, ArticleSlugRedirect, Section, User, db
-from views.pages import or_404, requested_page
+from models.listing import ArticlePage, Cursor, live_page
+from views.pages import or_404
 
 bp = Blueprint("reading", __name__)
 
 
-def paginate(query):
-    """One page of a list; a page past the end is a 404 (page 1 of nothing is an empty list)."""
-    return db.paginate(
-        query,
-        page=requested_page(),
-        per_page=current_app.config["ARTICLES_PER_PAGE"],
-        error_out=True,
-    )
+def paginate(**filters) -> ArticlePage:
+    """The page of live articles the URL's cursor asks for (keyset: see models/listing.py).
+
+    A malformed cursor, or one past the oldest article, is a 404; the first page of
+    nothing is an empty list.
+    """
+    per_page = current_app.config["ARTICLES_PER_PAGE"]
+    page = live_page(per_page, before=_cursor("avant"), after=_cursor("apres"), **filters)
+    if not page.items and not page.is_first:
+        abort(404)
+    return page
+
+
+def _cursor(name: str) -> Cursor | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    try:
+        return Cursor.parse(raw)
+    except ValueError:
+        abort(404)
 
 
 @bp.get("/")
 def front_page():
     """Latest published articles, newest first."""
-    return render_template("reading/front_page.html", articles=paginate(Article.live()))
+    return render_template("reading/front_page.html", articles=paginate())
 
 
 @bp.get("/rubrique/<path:section_path>")
 def section(section_path: str):
     """A section and every section below it: Politique's articles also show under International."""
     section = or_404(Section.by_path(section_path))
-    articles = paginate(Article.live().where(Article.section_id.in_(section.with_descendant_ids())))
+    articles = paginate(section_ids=section.with_descendant_ids())
     return render_template("reading/section.html", section=section, articles=articles)
 
 
@@ -38,7 +52,7 @@ def section(section_path: str):
 def author(slug: str):
     """An author's bio and articles."""
     author = or_404(db.session.scalar(select(User).filter_by(slug=slug)))
-    articles = paginate(Article.live().where(Article.author_id == author.id))
+    articles = paginate(author_id=author.id)
     return render_template("reading/author.html", author=author, articles=articles)
 
 

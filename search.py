@@ -1,0 +1,495 @@
+"""French full-text search over headline, standfirst and body: one API, two engines.
+
+SQLite: an FTS5 table `article_search` (rowid = article id). FTS5 has no French
+stemmer, so the text is folded and stemmed here in Python, on both sides: what is
+indexed and what is searched go through the same `search_terms()`.
+PostgreSQL: a table `search_document` (article_id, tsvector) with a GIN index, built
+with the `french` configuration (which stems) from text folded here, so accents never
+depend on the `unaccent` extension being installed.
+
+The index follows every ORM save without the editing code knowing about it: a
+session hook reindexes, in the same transaction, each article whose row or blocks
+were flushed. Whether an article is live (published and due) is checked when
+searching, so publishing, unpublishing and scheduled times need no reindexing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+from markupsafe import Markup, escape
+from sqlalchemy import bindparam, column, event, func, literal_column, select, table, text
+from sqlalchemy.orm import Session
+
+from models import db
+from models.content import Article, Block
+
+PER_PAGE = 10
+# Search pages are bounded: relevance ranking has no cheap keyset, and nobody reads
+# result 500; past this a refined query serves better than a deeper page.
+MAX_PAGE = 50
+MAX_QUERY_LENGTH = 200
+SNIPPET_WORDS = 32
+# bm25 weights for headline, standfirst and body (SQLite); PostgreSQL uses A, B, D.
+BM25_WEIGHTS = (10.0, 4.0, 1.0)
+
+_TAG = re.compile(r"<[^>]*>")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _accent_table() -> dict[int, str]:
+    """Latin letters with diacritics → their base letters (str.translate runs at C speed)."""
+    table = {ord(k): v for k, v in {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"}.items()}
+    for code in range(0xC0, 0x250):
+        base = unicodedata.normalize("NFKD", chr(code)).encode("ascii", "ignore").decode()
+        if base and base != chr(code):
+            table.setdefault(code, base)
+    return table
+
+
+_ACCENTS = _accent_table()
+
+# Words too common to mean anything in a search (already folded).
+STOPWORDS = frozenset(
+    [
+        "a",
+        "au",
+        "aux",
+        "avec",
+        "c",
+        "ce",
+        "ces",
+        "cet",
+        "cette",
+        "d",
+        "dans",
+        "de",
+        "des",
+        "du",
+        "elle",
+        "elles",
+        "en",
+        "est",
+        "et",
+        "etre",
+        "ete",
+        "il",
+        "ils",
+        "j",
+        "je",
+        "l",
+        "la",
+        "le",
+        "les",
+        "leur",
+        "leurs",
+        "lui",
+        "m",
+        "ma",
+        "mais",
+        "me",
+        "mes",
+        "n",
+        "ne",
+        "ni",
+        "nos",
+        "notre",
+        "nous",
+        "on",
+        "ou",
+        "par",
+        "pas",
+        "pour",
+        "qu",
+        "que",
+        "qui",
+        "s",
+        "sa",
+        "se",
+        "ses",
+        "son",
+        "sont",
+        "sur",
+        "t",
+        "ta",
+        "te",
+        "tes",
+        "ton",
+        "tu",
+        "un",
+        "une",
+        "vos",
+        "votre",
+        "vous",
+        "y",
+    ]
+)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Nord-Coréen" → "nord-coreen"."""
+    return text.translate(_ACCENTS).lower()
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """A light French stemmer on a folded word, after J. Savoy's (as in Lucene's FrenchLight).
+
+    It only needs to send the forms of one word to one key, the same way at index and
+    at query time: sommets → somet ← sommet; coréennes → coren ← coreen.
+    """
+    if len(word) <= 3 or word.isdigit():
+        return word
+    if word.endswith("aux") and len(word) > 5 and word[-4] != "e":
+        word = word[:-3] + "al"  # journaux → journal (but bureaux → bureau)
+    elif word[-1] in "sx" and not word.endswith("ss"):
+        word = word[:-1]
+    for suffix, replacement in (("ement", ""), ("euse", "eu"), ("ive", "if")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)] + replacement
+            break
+    # Doubled letters and the endings of feminines and infinitives: sommet/somet,
+    # coréenne/coréen, annoncer/annoncée/annonce.
+    word = re.sub(r"(.)\1+", r"\1", word)
+    if len(word) > 4 and word.endswith("ie"):
+        word = word[:-2]
+    for ending in ("e", "e", "r", "e"):
+        if len(word) > 4 and word.endswith(ending):
+            word = word[:-1]
+    return word
+
+
+def folded_words(text: str) -> list[str]:
+    """The words of a text, folded, without stop words: what PostgreSQL's french config stems."""
+    return [w for w in _WORD.findall(fold(text)) if w not in STOPWORDS]
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of a text as the index stores them: folded, stop words dropped, stemmed."""
+    return [stem(w) for w in folded_words(text)]
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of a stored (sanitised, simple) HTML fragment."""
+    return html.unescape(_TAG.sub(" ", fragment))
+
+
+def block_text(kind: str, data: dict) -> str:
+    """A block's words as plain text: the same fields Block.text_for_reading() shows."""
+    return html_to_text(Block(kind=kind, data=data).text_for_reading())
+
+
+# --- Writing the index ----------------------------------------------------------------
+
+
+@dataclass
+class Document:
+    article_id: int
+    headline: str
+    standfirst: str
+    body: str
+
+
+def store_documents(connection, documents: list[Document]) -> None:
+    """Index (or reindex) these articles; the generator calls it in bulk with its batches."""
+    if not documents:
+        return
+    remove_documents(connection, [d.article_id for d in documents])
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text(
+                "INSERT INTO search_document (article_id, document) VALUES (:id, "
+                "setweight(to_tsvector('french', :headline), 'A') || "
+                "setweight(to_tsvector('french', :standfirst), 'B') || "
+                "setweight(to_tsvector('french', :body), 'D'))"
+            ),
+            [
+                {
+                    "id": d.article_id,
+                    "headline": " ".join(folded_words(d.headline)),
+                    "standfirst": " ".join(folded_words(d.standfirst)),
+                    "body": " ".join(folded_words(d.body)),
+                }
+                for d in documents
+            ],
+        )
+    else:
+        connection.execute(
+            text(
+                "INSERT INTO article_search (rowid, headline, standfirst, body) "
+                "VALUES (:id, :headline, :standfirst, :body)"
+            ),
+            [
+                {
+                    "id": d.article_id,
+                    "headline": " ".join(search_terms(d.headline)),
+                    "standfirst": " ".join(search_terms(d.standfirst)),
+                    "body": " ".join(search_terms(d.body)),
+                }
+                for d in documents
+            ],
+        )
+
+
+def remove_documents(connection, article_ids) -> None:
+    if not article_ids:
+        return
+    table, key = (
+        ("search_document", "article_id")
+        if connection.dialect.name == "postgresql"
+        else ("article_search", "rowid")
+    )
+    connection.execute(
+        text(f"DELETE FROM {table} WHERE {key} IN :ids").bindparams(
+            bindparam("ids", expanding=True)
+        ),
+        {"ids": list(article_ids)},
+    )
+
+
+def read_documents(connection, article_ids) -> list[Document]:
+    """The searchable text of these articles, as stored right now (flushed changes included)."""
+    ids = list(article_ids)
+    if not ids:
+        return []
+    articles = Article.__table__
+    blocks = Block.__table__
+    bodies: dict[int, list[str]] = {i: [] for i in ids}
+    for row in connection.execute(
+        select(blocks.c.article_id, blocks.c.kind, blocks.c.data)
+        .where(blocks.c.article_id.in_(ids))
+        .order_by(blocks.c.article_id, blocks.c.position)
+    ):
+        bodies[row.article_id].append(block_text(row.kind, row.data or {}))
+    rows = connection.execute(
+        select(articles.c.id, articles.c.headline, articles.c.standfirst).where(
+            articles.c.id.in_(ids)
+        )
+    )
+    return [
+        Document(row.id, row.headline, row.standfirst or "", "\n".join(bodies[row.id]))
+        for row in rows
+    ]
+
+
+def index_article(article_id: int) -> None:
+    """Reindex one article from the database (the session hook does this on every save)."""
+    connection = db.session.connection()
+    store_documents(connection, read_documents(connection, [article_id]))
+
+
+def remove_article(article_id: int) -> None:
+    """Take an article out of the index (deleting the article does it by itself)."""
+    remove_documents(db.session.connection(), [article_id])
+
+
+def reindex_all(connection, batch_size: int = 1000) -> int:
+    """Rebuild the whole index (after the migration that creates it); returns the count."""
+    articles = Article.__table__
+    last_id, count = 0, 0
+    while True:
+        ids = connection.scalars(
+            select(articles.c.id)
+            .where(articles.c.id > last_id)
+            .order_by(articles.c.id)
+            .limit(batch_size)
+        ).all()
+        if not ids:
+            return count
+        store_documents(connection, read_documents(connection, ids))
+        last_id, count = ids[-1], count + len(ids)
+
+
+# --- Following the ORM ------------------------------------------------------------------
+
+
+def _reindex_flushed_articles(session: Session, _flush_context) -> None:
+    """After each flush, in the same transaction: reindex the articles whose text may have changed."""
+    changed, deleted = set(), set()
+    for obj in session.new | session.dirty | session.deleted:
+        if isinstance(obj, Article):
+            (deleted if obj in session.deleted else changed).add(obj.id)
+        elif isinstance(obj, Block) and obj.article_id is not None:
+            changed.add(obj.article_id)
+    changed -= deleted
+    if not (changed or deleted):
+        return
+    connection = session.connection()
+    remove_documents(connection, deleted)
+    store_documents(connection, read_documents(connection, changed))
+
+
+def register(app) -> None:
+    """Hook the index to every session's flushes (once per process)."""
+    if not event.contains(Session, "after_flush", _reindex_flushed_articles):
+        event.listen(Session, "after_flush", _reindex_flushed_articles)
+
+
+# --- Searching ------------------------------------------------------------------------
+
+
+@dataclass
+class Query:
+    """What the reader typed, as the index understands it."""
+
+    text: str
+    words: list[str]  # folded, without stop words
+    prefix: bool  # the last word may still be being typed: match it as a prefix
+
+    @classmethod
+    def parse(cls, raw: str) -> Query:
+        raw = (raw or "").strip()[:MAX_QUERY_LENGTH]
+        words = folded_words(raw)
+        last = words[-1] if words else ""
+        # A half-typed last word (active search) matches as a prefix, once it says enough.
+        prefix = bool(raw) and raw[-1].isalnum() and len(last) >= 3 and not last.isdigit()
+        return cls(raw, words, prefix)
+
+    @cached_property
+    def stems(self) -> list[str]:
+        return [stem(w) for w in self.words]
+
+    def fts5_match(self) -> str:
+        terms = [f'"{s}"' for s in self.stems]  # stems are [^\W_]+: nothing to escape
+        if self.prefix:
+            terms[-1] += "*"
+        return " ".join(terms)
+
+    def pg_tsquery(self) -> str:
+        terms = list(self.words)
+        if self.prefix:
+            terms[-1] += ":*"
+        return " & ".join(terms)
+
+    def matches(self, word: str) -> bool:
+        """Whether a word of the text is one the reader searched for (for highlighting)."""
+        stems = self.stems
+        for folded in _WORD.findall(fold(word)):
+            key = stem(folded)
+            if key in stems or (self.prefix and folded.startswith(self.words[-1])):
+                return True
+        return False
+
+
+@dataclass
+class Result:
+    article: Article
+    headline: Markup
+    snippet: Markup
+
+
+@dataclass
+class ResultPage:
+    query: Query
+    page: int
+    results: list[Result]
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def search(raw_query: str, page: int = 1, per_page: int = PER_PAGE) -> ResultPage:
+    """Live articles matching the query, best first, with highlighted headline and snippet."""
+    query = Query.parse(raw_query)
+    if not query.words:
+        return ResultPage(query, page, [], False)
+    ids = _matching_ids(query, offset=(page - 1) * per_page, limit=per_page + 1)
+    articles = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_(ids)))}
+    bodies = _body_texts(ids[:per_page])
+    results = [
+        Result(
+            article=articles[i],
+            headline=highlight(articles[i].headline, query),
+            snippet=snippet(articles[i], bodies.get(i, ""), query),
+        )
+        for i in ids[:per_page]
+        if i in articles
+    ]
+    return ResultPage(query, page, results, has_next=len(ids) > per_page and page < MAX_PAGE)
+
+
+_FTS = table("article_search", column("rowid"))
+_PG_DOCUMENTS = table("search_document", column("article_id"), column("document"))
+
+
+def _matching_ids(query: Query, offset: int, limit: int) -> list[int]:
+    live = Article.live().with_only_columns(Article.id).order_by(None)
+    if db.session.get_bind().dialect.name == "postgresql":
+        tsquery = func.to_tsquery(literal_column("'french'"), query.pg_tsquery())
+        document = _PG_DOCUMENTS.c.document
+        statement = (
+            live.join(_PG_DOCUMENTS, _PG_DOCUMENTS.c.article_id == Article.id)
+            .where(document.op("@@")(tsquery))
+            .order_by(func.ts_rank(document, tsquery).desc())
+        )
+    else:
+        fts = literal_column("article_search")
+        statement = (
+            live.join(_FTS, _FTS.c.rowid == Article.id)
+            .where(fts.op("MATCH")(query.fts5_match()))
+            .order_by(func.bm25(fts, *BM25_WEIGHTS))
+        )
+    statement = statement.order_by(Article.published_at.desc(), Article.id.desc())
+    return list(db.session.scalars(statement.offset(offset).limit(limit)))
+
+
+def _body_texts(article_ids: list[int]) -> dict[int, str]:
+    documents = read_documents(db.session.connection(), article_ids)
+    return {d.article_id: d.body for d in documents}
+
+
+def highlight(text: str, query: Query) -> Markup:
+    """The text escaped, with the searched words wrapped in <mark>."""
+    parts, position = [], 0
+    for match in _WORD.finditer(text):
+        if query.matches(match.group()):
+            parts.append(escape(text[position : match.start()]))
+            parts.append(Markup("<mark>%s</mark>") % match.group())
+            position = match.end()
+    parts.append(escape(text[position:]))
+    return Markup("").join(parts)
+
+
+def snippet(article: Article, body: str, query: Query) -> Markup:
+    """The passage of the body (else the standfirst) with the most searched words, highlighted."""
+    for candidate in (body, article.standfirst or ""):
+        words = list(_WORD.finditer(candidate))
+        hits = [query.matches(w.group()) for w in words]
+        if any(hits):
+            return _passage(candidate, words, hits, query)
+    words = list(_WORD.finditer(body))
+    return _passage(body, words, [False] * len(words), query)
+
+
+def _passage(text_: str, words: list, hits: list[bool], query: Query) -> Markup:
+    if not words:
+        return Markup("")
+    start = _best_window(hits, SNIPPET_WORDS)
+    end = min(len(words), start + SNIPPET_WORDS)
+    begin_at = words[start].start() if start else 0
+    end_at = words[end - 1].end() if end < len(words) else len(text_)
+    passage = highlight(" ".join(text_[begin_at:end_at].split()), query)
+    before = Markup("… ") if start else Markup("")
+    after = Markup(" …") if end < len(words) else Markup("")
+    return before + passage + after
+
+
+def _best_window(hits: list[bool], size: int) -> int:
+    """Start of the run of `size` words holding the most hits (a little context before the first)."""
+    if not any(hits):
+        return 0
+    best_start, best, current = 0, -1, 0
+    for i, hit in enumerate(hits):
+        current += hit
+        if i >= size:
+            current -= hits[i - size]
+        if current > best:
+            best, best_start = current, max(0, i - size + 1)
+    first_hit = hits.index(True, best_start)
+    return max(0, min(best_start, first_hit - 4))
