@@ -343,9 +343,6 @@ def test_database_failure_gives_a_503_that_keeps_the_text(client, app, failing_i
     assert "Votre demande n’a pas pu être enregistrée." in html
     assert "Un texte précieux à ne pas perdre, jamais." in html and 'value="Zoé Lefèvre"' in html
     assert ("<html" in html) is (headers == {})
-    event.remove(
-        db.engine, "before_cursor_execute", failing_inserts_listener(app)
-    ) if False else None
 
 
 def test_nothing_is_acknowledged_after_a_database_failure(client, app, failing_inserts):
