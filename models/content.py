@@ -199,8 +199,10 @@ class Article(db.Model):
         if not 0 <= other < len(self.blocks):
             return None
         neighbour = self.blocks[other]
-        self.blocks[index], self.blocks[other] = neighbour, block
-        self._renumber()
+        # Swap positions and re-sort in place: taking a block out of the collection, even
+        # to put it back, would delete it (delete-orphan).
+        block.position, neighbour.position = neighbour.position, block.position
+        self.blocks.sort(key=lambda b: b.position)
         return neighbour
 
     def remove_block(self, block: Block) -> None:

@@ -413,10 +413,10 @@ def save_part(article_id: int, part: str):
     spec, form = PARTS[part], part_form_for(part)
     if not form.validate_on_submit():
         return render_part_form(article, part, form, 422)
-    if spec.is_stale(article, form.version.data):
-        return render_part_form(article, part, form, 409, conflict=True)
     if part == "publication" and not publication_time_ok(form):
         return render_part_form(article, part, form, 422)
+    if spec.is_stale(article, form.version.data):
+        return render_part_form(article, part, form, 409, conflict=True)
     old_slug = article.slug
     spec.save(article, form)
     if part != "biographie":
@@ -432,10 +432,15 @@ def save_part(article_id: int, part: str):
 
 def publication_time_ok(form) -> bool:
     """A scheduled time must lie ahead; otherwise say so on the field."""
-    if form.state.data != "schedule" or to_utc(form.publish_at.data) > utcnow():
+    if form.state.data != "schedule":
         return True
-    form.publish_at.errors = [_("Choisissez une date à venir, ou « Publier maintenant ».")]
-    return False
+    if form.publish_at.data is None:
+        form.publish_at.errors = [_("Indiquez la date et l’heure de publication.")]
+        return False
+    if to_utc(form.publish_at.data) <= utcnow():
+        form.publish_at.errors = [_("Choisissez une date à venir, ou « Publier maintenant ».")]
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- body blocks
@@ -671,7 +676,8 @@ def plain_text(snapshot: dict) -> str:
     return "\n".join(line for line in lines if line)
 
 
-_WORDS = re.compile(r"\S+|\s+")
+# A word with the spaces after it: a changed phrase reads as one <del> and one <ins>.
+_WORDS = re.compile(r"^\s+|\S+\s*")
 
 
 def text_diff(old: str, new: str) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -132,10 +133,7 @@ class PublicationForm(VersionedForm):
         format="%Y-%m-%dT%H:%M",
         validators=[Optional()],
     )
-
-    def validate_publish_at(self, field):
-        if self.state.data == "schedule" and not field.data:
-            raise ValidationError(_l("Indiquez la date et l’heure de publication."))
+    # Whether a scheduled time is given, and lies ahead, is checked on save (it needs "now").
 
 
 class NewArticleForm(FlaskForm):
@@ -263,7 +261,7 @@ class ListForm(BlockForm):
 
     def validate_items(self, field):
         if not any(cleaned(entry) for entry in field.entries):
-            raise ValidationError(_l("La liste doit avoir au moins un élément."))
+            raise ValidationError(gettext("La liste doit avoir au moins un élément."))
 
     def block_data(self):
         items = [cleaned(entry) for entry in self.items.entries]
