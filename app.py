@@ -227,6 +227,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from views.admin import bp as admin
     from views.auth import bp as auth
+    from views.feeds import bp as feeds
     from views.reading import bp as reading
     from views.search import bp as search_pages
     from views.inbox import bp as inbox
@@ -236,6 +237,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reading)
     app.register_blueprint(search_pages)
     app.register_blueprint(auth)
+    app.register_blueprint(feeds)
     app.register_blueprint(admin)
     app.register_blueprint(sponsorship)
     app.register_blueprint(editor)

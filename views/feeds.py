@@ -1,0 +1,187 @@
+"""How readers' software and search engines find articles: feeds, sitemaps, robots.txt."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from sqlalchemy import func, select
+
+from models import Article, Section, User, db
+from models.content import ArticleStatus
+from models.listing import live_page
+from models.time import utcnow
+from views.pages import or_404
+
+bp = Blueprint("feeds", __name__)
+
+FEED_SIZE = 50
+SITEMAP_SIZE = 10_000  # URLs per sitemap file; the protocol allows 50,000
+NEWS_WINDOW = timedelta(hours=48)
+NEWS_MAX = 1_000
+FEED_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+
+
+def _feed(kind: str, title: str, page_url: str, articles: list[Article]) -> Response:
+    if kind not in FEED_TYPES:
+        abort(404)
+    body = render_template(
+        f"feeds/feed.{kind}.xml",
+        title=title,
+        page_url=page_url,
+        articles=articles,
+        updated=max((a.updated_at or a.published_at for a in articles), default=utcnow()),
+    )
+    return Response(body, content_type=f"{FEED_TYPES[kind]}; charset=utf-8")
+
+
+@bp.get("/flux.<kind>")
+def site_feed(kind: str):
+    """The latest articles of the whole site."""
+    articles = live_page(FEED_SIZE).items
+    return _feed(
+        kind,
+        current_app.config["SITE_NAME"],
+        url_for("reading.front_page", _external=True),
+        articles,
+    )
+
+
+@bp.get("/rubrique/<path:section_path>/flux.<kind>")
+def section_feed(section_path: str, kind: str):
+    """The latest articles of a section and its sub-sections."""
+    section = or_404(Section.by_path(section_path))
+    articles = live_page(FEED_SIZE, section_ids=section.with_descendant_ids()).items
+    title = " › ".join(s.name for s in section.trail)
+    return _feed(
+        kind, title, url_for("reading.section", section_path=section.path, _external=True), articles
+    )
+
+
+@bp.get("/auteur/<slug>/flux.<kind>")
+def author_feed(slug: str, kind: str):
+    """The latest articles of an author."""
+    author = or_404(db.session.scalar(select(User).filter_by(slug=slug)))
+    articles = live_page(FEED_SIZE, author_id=author.id).items
+    return _feed(
+        kind,
+        author.display_name,
+        url_for("reading.author", slug=author.slug, _external=True),
+        articles,
+    )
+
+
+def _xml(template: str, **context) -> Response:
+    return Response(
+        render_template(template, **context), content_type="application/xml; charset=utf-8"
+    )
+
+
+def _live_filter():
+    return (Article.status == ArticleStatus.PUBLISHED, Article.published_at <= utcnow())
+
+
+@bp.get("/sitemap.xml")
+def sitemap_index():
+    """The sitemap index: sections, authors, articles in files of 10,000, and news."""
+    count, last_change = db.session.execute(
+        select(
+            func.count(Article.id),
+            func.max(func.coalesce(Article.updated_at, Article.published_at)),
+        ).where(*_live_filter())
+    ).one()
+    files = (count + SITEMAP_SIZE - 1) // SITEMAP_SIZE
+    return _xml(
+        "feeds/sitemap_index.xml", article_files=range(1, files + 1), last_change=last_change
+    )
+
+
+@bp.get("/sitemaps/rubriques.xml")
+def sitemap_sections():
+    """Every section page."""
+    sections = db.session.scalars(select(Section)).all()
+    last_change = dict(
+        db.session.execute(
+            select(
+                Article.section_id,
+                func.max(func.coalesce(Article.updated_at, Article.published_at)),
+            )
+            .where(*_live_filter())
+            .group_by(Article.section_id)
+        ).all()
+    )
+    entries = [
+        (url_for("reading.section", section_path=s.path, _external=True), last_change.get(s.id))
+        for s in sections
+    ]
+    return _xml("feeds/urlset.xml", entries=entries)
+
+
+@bp.get("/sitemaps/auteurs.xml")
+def sitemap_authors():
+    """Every author who has published something."""
+    rows = db.session.execute(
+        select(User.slug, func.max(func.coalesce(Article.updated_at, Article.published_at)))
+        .join(Article, Article.author_id == User.id)
+        .where(*_live_filter())
+        .group_by(User.slug)
+    ).all()
+    entries = [(url_for("reading.author", slug=slug, _external=True), last) for slug, last in rows]
+    return _xml("feeds/urlset.xml", entries=entries)
+
+
+@bp.get("/sitemaps/articles-<int:number>.xml")
+def sitemap_articles(number: int):
+    """One file of article URLs, oldest first, so a file's content rarely changes."""
+    if not 1 <= number <= 10_000:
+        abort(404)
+    rows = db.session.execute(
+        select(Article.slug, func.coalesce(Article.updated_at, Article.published_at))
+        .where(*_live_filter())
+        .order_by(Article.id)
+        .offset((number - 1) * SITEMAP_SIZE)
+        .limit(SITEMAP_SIZE)
+    ).all()
+    if not rows and number > 1:
+        abort(404)
+    entries = [(url_for("reading.article", slug=slug, _external=True), last) for slug, last in rows]
+    return _xml("feeds/urlset.xml", entries=entries)
+
+
+@bp.get("/sitemaps/actualites.xml")
+def sitemap_news():
+    """Google News sitemap: articles published in the last 48 hours, at most 1,000."""
+    articles = db.session.scalars(
+        Article.live().where(Article.published_at >= utcnow() - NEWS_WINDOW).limit(NEWS_MAX)
+    ).all()
+    return _xml("feeds/news.xml", articles=articles)
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Crawlers may read everything public; the sitemaps say where it is."""
+    lines = [
+        "User-agent: *",
+        f"Disallow: {url_for('auth.login')}",
+        "Disallow: /redaction/",
+        f"Sitemap: {url_for('feeds.sitemap_index', _external=True)}",
+        f"Sitemap: {url_for('feeds.sitemap_news', _external=True)}",
+    ]
+    return Response("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@bp.app_template_filter("rfc822")
+def rfc822(value: datetime) -> str:
+    """RSS dates: "Wed, 19 Jun 2024 12:05:00 +0000" (stored times are UTC)."""
+    return format_datetime(value.replace(tzinfo=UTC))
+
+
+@bp.app_template_filter("rfc3339")
+def rfc3339(value: datetime | None) -> str:
+    """Atom and sitemap dates: "2024-06-19T12:05:00Z"."""
+    return (
+        value.replace(tzinfo=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        if value
+        else ""
+    )
