@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from flask_login import current_user
 from sqlalchemy import event
+from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
@@ -244,23 +245,46 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(inbox)
 
 
+# Errors that mean "the database cannot be reached right now", as opposed to a bug.
+DATABASE_UNAVAILABLE = (sqlalchemy_exc.OperationalError, sqlalchemy_exc.InterfaceError)
+
+
 def register_error_pages(app: Flask) -> None:
     """Every error gets a page in the site's design and language, never a stack trace."""
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return render_template("errors/error.html", error=error), error.code
+        return render_error_page(app, error.code, error)
+
+    def database_unavailable(error: Exception):
+        # The database is down or overloaded: say "come back soon", not "we broke".
+        app.logger.error("Database unavailable on %s %s: %s", request.method, request.path, error)
+        response = render_error_page(app, 503, None)
+        response.headers["Retry-After"] = "30"
+        return response
+
+    for error_class in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error_class, database_unavailable)
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        db.session.rollback()
+        return render_error_page(app, 500, None)
+
+
+def render_error_page(app: Flask, code: int, error: HTTPException | None):
+    """The error page, degrading gracefully when what failed is the database itself."""
+    db.session.rollback()
+    for context in ({}, {"nav_sections": list}):  # the navigation needs the database
         try:
-            # The navigation needs the database, which may be what failed.
-            return render_template("errors/error.html", error=None, nav_sections=list), 500
+            body = render_template("errors/error.html", error=error, code=code, **context)
+            return app.make_response((body, code))
         except Exception:
-            app.logger.exception("The error page itself failed")
-            return SERVER_ERROR_FALLBACK, 500, {"Content-Type": "text/html; charset=utf-8"}
+            db.session.rollback()
+    app.logger.exception("The error page itself failed")
+    return app.make_response(
+        (SERVER_ERROR_FALLBACK, code, {"Content-Type": "text/html; charset=utf-8"})
+    )
 
 
 def register_security_headers(app: Flask) -> None:

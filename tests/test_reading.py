@@ -242,3 +242,20 @@ def test_english_ui_is_available_by_configuration(client, demo):
     assert '<html lang="en">' in html
     assert "Published on Wednesday, June 19, 2024 at 2:05" in html
     assert 'To explore sponsorship options, <a href="/sponsoring">contact us</a>.' in html
+
+
+def test_database_down_gets_a_french_503_page(client, app, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    import views.reading
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(views.reading, "live_page", unreachable)
+    monkeypatch.setattr("models.Section.top_level", unreachable)
+    response = client.get("/")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    html = response.get_data(as_text=True)
+    assert "Service momentanément indisponible" in html and "OperationalError" not in html
