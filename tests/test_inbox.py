@@ -212,10 +212,7 @@ def test_status_change_in_place_is_recorded(client, app, editor):
         html.strip().startswith('<section id="inquiry-status"')
         and "Actuellement : Contacté" in html
     )
-    assert (
-        'id="inquiry-notes" class="inquiry-notes" aria-labelledby="notes-title" hx-swap-oob="true"'
-        in html
-    )
+    assert '<div id="inquiry-note-list" hx-swap-oob="true">' in html
     assert "Nouveau → Contacté" in html
     db.session.expire_all()
     assert db.session.get(SponsorshipInquiry, inquiry.id).status == InquiryStatus.CONTACTED
