@@ -11,12 +11,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from models import db
 from models.slugs import slugify, unique_slug
-from models.user import Role, User
+from models.user import Role, User, password_problem
 
 demo_cli = AppGroup("demo", help="Données de démonstration.")
 users_cli = AppGroup("users", help="Comptes de la rédaction.")
-
-MIN_PASSWORD_LENGTH = 12
 
 
 def _schema_missing(error: Exception) -> click.ClickException:
@@ -66,6 +64,17 @@ def demo_generate(count: int, seed: int | None) -> None:
     click.echo(f"{count} articles créés.")
 
 
+def _read_password(from_stdin: bool, email: str) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
+    problem = password_problem(password, email)
+    if problem:
+        raise click.ClickException(problem)
+    return password
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.AUTHOR.value)
@@ -76,14 +85,7 @@ def users_create(email: str, role: str, display_name: str | None, password_stdin
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise click.BadParameter("adresse électronique invalide.", param_hint="EMAIL")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(
-            f"le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères."
-        )
+    password = _read_password(password_stdin, email)
     try:
         if db.session.scalar(select(User).filter_by(email=email)):
             raise click.ClickException(f"un compte existe déjà pour {email}.")
@@ -103,3 +105,21 @@ def users_create(email: str, role: str, display_name: str | None, password_stdin
     except (OperationalError, ProgrammingError) as error:
         raise _schema_missing(error) from None
     click.echo(f"Compte créé : {email} ({role}).")
+
+
+@users_cli.command("reset-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Lire le mot de passe sur l’entrée standard.")
+def users_reset_password(email: str, password_stdin: bool) -> None:
+    """Change le mot de passe d’un compte et ferme toutes ses sessions."""
+    email = email.strip().lower()
+    try:
+        user = db.session.scalar(select(User).filter_by(email=email))
+    except (OperationalError, ProgrammingError) as error:
+        raise _schema_missing(error) from None
+    if user is None:
+        raise click.ClickException(f"aucun compte pour {email}.")
+    user.set_password(_read_password(password_stdin, email))
+    user.end_all_sessions()
+    db.session.commit()
+    click.echo(f"Mot de passe changé pour {email} ; ses sessions ouvertes sont fermées.")

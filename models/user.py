@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import gettext
 from flask_login import UserMixin
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -12,6 +13,49 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import db
 from models.time import utcnow
+
+MIN_PASSWORD_LENGTH = 12
+# The passwords people pick first; long enough to pass the length rule, so named here.
+COMMON_PASSWORDS = frozenset(
+    [
+        "motdepasse123",
+        "motdepasse1234",
+        "azertyuiop12",
+        "azertyuiop123",
+        "azerty123456",
+        "123456789012",
+        "1234567890123",
+        "password1234",
+        "password12345",
+        "passwordpassword",
+        "qwertyuiop12",
+        "qwerty123456",
+        "soleil123456",
+        "bonjour12345",
+        "gazette12345",
+        "gazettegazette",
+        "000000000000",
+        "111111111111",
+        "abcdefghijkl",
+        "iloveyou1234",
+        "football1234",
+        "motdepassemotdepasse",
+    ]
+)
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why this password is refused (translated), or None: the one password policy."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return gettext(
+            "Le mot de passe doit compter au moins %(n)s caractères.", n=MIN_PASSWORD_LENGTH
+        )
+    folded = password.strip().lower()
+    if email and folded in {email.lower(), email.lower().split("@")[0]}:
+        return gettext("Le mot de passe ne doit pas être votre adresse électronique.")
+    if folded in COMMON_PASSWORDS or len(set(folded)) <= 2:
+        return gettext("Ce mot de passe est trop courant : choisissez-en un autre.")
+    return None
 
 
 class Role(enum.StrEnum):

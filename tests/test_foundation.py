@@ -154,3 +154,40 @@ def test_valid_database_passes_the_start_check(instance_env):
     instance_env.mkdir()
     sqlite3.connect(instance_env / "gazette.db").execute("create table t (x)").connection.close()
     create_app()
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("court", "au moins 12 caractères"),
+        ("ana@gazette.example", "adresse électronique"),
+        ("azertyuiop123", "trop courant"),
+        ("aaaaaaaaaaaaaaa", "trop courant"),
+    ],
+)
+def test_password_policy_in_the_cli(runner, app, password, problem):
+    result = runner.invoke(
+        args=["users", "create", "ana@gazette.example", "--password-stdin"], input=password + "\n"
+    )
+    assert result.exit_code != 0 and problem in result.output
+
+
+def test_users_reset_password_ends_sessions(runner, app):
+    runner.invoke(
+        args=["users", "create", "ana@gazette.example", "--password-stdin"],
+        input="premier mot de passe\n",
+    )
+    user = db.session.scalar(select(User).filter_by(email="ana@gazette.example"))
+    epoch = user.session_epoch
+    result = runner.invoke(
+        args=["users", "reset-password", "ana@gazette.example", "--password-stdin"],
+        input="second mot de passe\n",
+    )
+    assert result.exit_code == 0, result.output
+    db.session.refresh(user)
+    assert user.check_password("second mot de passe") and user.session_epoch == epoch + 1
+    missing = runner.invoke(
+        args=["users", "reset-password", "nobody@x.fr", "--password-stdin"],
+        input="un mot de passe solide\n",
+    )
+    assert missing.exit_code != 0 and "aucun compte" in missing.output

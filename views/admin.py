@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 
 from models import User, db
 from models.slugs import slugify, unique_slug
-from models.user import Role
+from models.user import Role, password_problem
 from views.access import admin_required, register_staff_link
 from views.auth import EmptyForm
 from views.pages import or_404
@@ -24,7 +24,6 @@ bp = Blueprint("admin", __name__, url_prefix="/redaction/comptes")
 register_staff_link("admin.users", _l("Comptes"), visible_to=lambda user: user.is_admin)
 
 INVITATION_MAX_AGE = 7 * 24 * 3600
-MIN_PASSWORD_LENGTH = 12
 ROLE_CHOICES = [
     SelectChoice(Role.AUTHOR.value, _l("Auteur (ses propres articles)")),
     SelectChoice(Role.EDITOR.value, _l("Éditeur (tous les articles, demandes de sponsoring)")),
@@ -63,13 +62,22 @@ class SetPasswordForm(FlaskForm):
         _l("Nouveau mot de passe"),
         validators=[
             DataRequired(_l("Choisissez un mot de passe.")),
-            Length(min=MIN_PASSWORD_LENGTH, max=1024, message=_l("Au moins 12 caractères.")),
+            Length(max=1024),
         ],
     )
     confirm = PasswordField(
         _l("Confirmez le mot de passe"),
         validators=[EqualTo("password", _l("Les deux mots de passe diffèrent."))],
     )
+
+    def __init__(self, email: str, **kwargs):
+        super().__init__(**kwargs)
+        self.email = email
+
+    def validate_password(self, field):
+        problem = password_problem(field.data, self.email)
+        if problem:
+            raise ValidationError(problem)
 
 
 def _invitations() -> URLSafeTimedSerializer:
@@ -199,7 +207,7 @@ def set_password(token: str):
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or not user.active or user.password_hash[-16:] != fingerprint:
         return render_template("admin/set_password.html", form=None, expired=True), 410
-    form = SetPasswordForm()
+    form = SetPasswordForm(user.email)
     if form.validate_on_submit():
         user.set_password(form.password.data)
         user.end_all_sessions()
