@@ -56,11 +56,11 @@ def test_users_create_refuses_short_password_and_duplicates(runner, app):
     short = runner.invoke(args=["users", "create", "a@b.fr", "--password-stdin"], input="court\n")
     assert short.exit_code != 0 and "au moins 12 caractères" in short.output
     ok = runner.invoke(
-        args=["users", "create", "a@b.fr", "--password-stdin"], input="x" * 12 + "\n"
+        args=["users", "create", "a@b.fr", "--password-stdin"], input="un mot de passe solide\n"
     )
     assert ok.exit_code == 0
     again = runner.invoke(
-        args=["users", "create", "a@b.fr", "--password-stdin"], input="x" * 12 + "\n"
+        args=["users", "create", "a@b.fr", "--password-stdin"], input="un mot de passe solide\n"
     )
     assert again.exit_code != 0 and "existe déjà" in again.output
 
@@ -68,7 +68,7 @@ def test_users_create_refuses_short_password_and_duplicates(runner, app):
 def test_users_create_prompts_for_password(runner, app):
     result = runner.invoke(
         args=["users", "create", "c@d.fr", "--role", "admin"],
-        input="y" * 14 + "\n" + "y" * 14 + "\n",
+        input="encore une phrase\nencore une phrase\n",
     )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(User).filter_by(email="c@d.fr")).role == "admin"
@@ -76,7 +76,7 @@ def test_users_create_prompts_for_password(runner, app):
 
 def test_users_create_refuses_unknown_role(runner, app):
     result = runner.invoke(
-        args=["users", "create", "e@f.fr", "--role", "chef", "--password-stdin"], input="z" * 12
+        args=["users", "create", "e@f.fr", "--role", "chef", "--password-stdin"], input="un mot de passe solide"
     )
     assert result.exit_code != 0
 
