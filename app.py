@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import search
 import typography
@@ -64,6 +65,7 @@ class InstanceFolderError(SystemExit):
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
     load_config(app, test_config)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_pages(app)
@@ -102,6 +104,14 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
     )
     app.config.from_mapping(mail_config_from_environment(), **sponsorship_config_from_environment())
+    if os.environ.get("GAZETTE_HTTPS") == "1":
+        # Served over HTTPS (TLS ends at the proxy): the session cookie never travels in
+        # clear, and the __Host- prefix forbids a sibling domain from setting it.
+        app.config.update(
+            SESSION_COOKIE_SECURE=True,
+            SESSION_COOKIE_NAME="__Host-session",
+            PREFERRED_URL_SCHEME="https",
+        )
     if test_config:
         app.config.update(test_config)
         return
@@ -114,6 +124,17 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, take the client's address and scheme from their headers.
+
+    Rate limits are per client address, so this must match the deployment exactly:
+    trusting a header no proxy sets would let anyone pick their own address.
+    """
+    count = int(os.environ.get("GAZETTE_TRUSTED_PROXIES", "0") or 0)
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def normalise_database_url(url: str) -> str:

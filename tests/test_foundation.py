@@ -76,7 +76,8 @@ def test_users_create_prompts_for_password(runner, app):
 
 def test_users_create_refuses_unknown_role(runner, app):
     result = runner.invoke(
-        args=["users", "create", "e@f.fr", "--role", "chef", "--password-stdin"], input="un mot de passe solide"
+        args=["users", "create", "e@f.fr", "--role", "chef", "--password-stdin"],
+        input="un mot de passe solide",
     )
     assert result.exit_code != 0
 
@@ -191,3 +192,23 @@ def test_users_reset_password_ends_sessions(runner, app):
         input="un mot de passe solide\n",
     )
     assert missing.exit_code != 0 and "aucun compte" in missing.output
+
+
+def test_https_deployment_uses_secure_host_prefixed_cookie(instance_env, monkeypatch):
+    monkeypatch.setenv("GAZETTE_HTTPS", "1")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
+
+
+def test_trusted_proxy_gives_the_client_address(instance_env, monkeypatch):
+    from flask import request
+
+    monkeypatch.setenv("GAZETTE_TRUSTED_PROXIES", "1")
+    app = create_app()
+    app.add_url_rule("/whoami", "whoami", lambda: f"{request.remote_addr} {request.scheme}")
+    response = app.test_client().get(
+        "/whoami", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    )
+    assert response.get_data(as_text=True) == "203.0.113.9 https"
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
