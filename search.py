@@ -32,6 +32,11 @@ PER_PAGE = 10
 # Search pages are bounded: relevance ranking has no cheap keyset, and nobody reads
 # result 500; past this a refined query serves better than a deeper page.
 MAX_PAGE = 50
+# Ranking costs one score per matching article, and a broad word ("gouvernement")
+# matches most of a large archive. So a query ranks at most this many matches, the most
+# recently created ones (the index reads them newest id first and stops early): every
+# match for a precise query, a bounded amount of work for a broad one at any size.
+MAX_CANDIDATES = 1000
 MAX_QUERY_LENGTH = 200
 SNIPPET_WORDS = 32
 # bm25 weights for headline, standfirst and body (SQLite); PostgreSQL uses A, B, D.
@@ -419,23 +424,29 @@ _PG_DOCUMENTS = table("search_document", column("article_id"), column("document"
 
 
 def _matching_ids(query: Query, offset: int, limit: int) -> list[int]:
-    live = Article.live().with_only_columns(Article.id).order_by(None)
-    if db.session.get_bind().dialect.name == "postgresql":
+    """Ids of live matches, best first, ranked among a bounded set of candidates."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if postgres:
         tsquery = func.to_tsquery(literal_column("'french'"), query.pg_tsquery())
-        document = _PG_DOCUMENTS.c.document
-        statement = (
-            live.join(_PG_DOCUMENTS, _PG_DOCUMENTS.c.article_id == Article.id)
-            .where(document.op("@@")(tsquery))
-            .order_by(func.ts_rank(document, tsquery).desc())
-        )
+        key, document = _PG_DOCUMENTS.c.article_id, _PG_DOCUMENTS.c.document
+        candidates = select(key.label("id"), func.ts_rank(document, tsquery).label("score"))
+        candidates = candidates.where(document.op("@@")(tsquery))
     else:
         fts = literal_column("article_search")
-        statement = (
-            live.join(_FTS, _FTS.c.rowid == Article.id)
-            .where(fts.op("MATCH")(query.fts5_match()))
-            .order_by(func.bm25(fts, *BM25_WEIGHTS))
-        )
-    statement = statement.order_by(Article.published_at.desc(), Article.id.desc())
+        key = _FTS.c.rowid
+        candidates = select(key.label("id"), func.bm25(fts, *BM25_WEIGHTS).label("score"))
+        candidates = candidates.where(fts.op("MATCH")(query.fts5_match()))
+    candidates = candidates.order_by(key.desc()).limit(MAX_CANDIDATES).subquery("candidates")
+    score = candidates.c.score
+    statement = (
+        Article.live()
+        .with_only_columns(Article.id)
+        .join(candidates, candidates.c.id == Article.id)
+        .order_by(None)
+        # ts_rank: higher is better; bm25: lower is better. Ties: newest first.
+        .order_by(score.desc() if postgres else score.asc())
+        .order_by(Article.published_at.desc(), Article.id.desc())
+    )
     return list(db.session.scalars(statement.offset(offset).limit(limit)))
 
 

@@ -228,3 +228,10 @@ def test_bulk_deletes_empty_the_index_too(app):
     db.session.execute(Article.__table__.delete().where(Article.__table__.c.id == article_id))
     db.session.commit()
     assert index_rows(article_id) == 0
+
+
+def test_broad_queries_rank_a_bounded_set_of_the_newest_matches(app, monkeypatch):
+    monkeypatch.setattr(search, "MAX_CANDIDATES", 3)
+    ids = [make_article(f"Orage numéro {n}").id for n in range(5)]
+    found = [r.article.id for r in search.search("orage").results]
+    assert sorted(found) == sorted(ids[-3:])
