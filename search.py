@@ -28,6 +28,8 @@ from sqlalchemy.orm import Session
 from models import db
 from models.content import Article, Block
 
+# Tables written by hand in the search migration, with no model (see migrations/env.py).
+SEARCH_TABLES = ("article_search", "search_document")
 PER_PAGE = 10
 # Search pages are bounded: relevance ranking has no cheap keyset, and nobody reads
 # result 500; past this a refined query serves better than a deeper page.

@@ -67,6 +67,14 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(object, name, type_, reflected, compare_to):
+    """Search tables are written by hand in their migration (FTS5 on SQLite, tsvector on
+    PostgreSQL) and have no model: autogenerate must not propose to drop them."""
+    from search import SEARCH_TABLES
+
+    return not (type_ == "table" and name.startswith(SEARCH_TABLES))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -95,6 +103,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_object=include_object,
             **conf_args
         )
 
