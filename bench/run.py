@@ -1,21 +1,30 @@
-"""Read-path benchmark: how many pages per second the app serves, against a bare-Flask baseline.
+"""`make bench`: reader pages against a bare-Flask baseline, and sponsorship inquiries.
 
 Run from the project root (the Makefile does this):
 
     .venv/bin/python bench/run.py
     BENCH_DURATION=5s .venv/bin/python bench/run.py      # shorter run
+    BENCH_ONLY=inquiries .venv/bin/python bench/run.py   # one part only (read|inquiries)
 
-This is a benchmark, not a test: it prints numbers and never fails on them. One run:
+This is a benchmark, not a test: it prints numbers and never fails on them, with one
+exception: the inquiry scenario exits non-zero if an accepted inquiry is missing from the
+database (or one appears that was not acknowledged), or if the app answers a 5xx other
+than 503, because those are correctness failures, not timings. One run:
 
-1. creates a temporary SQLite database (`flask db upgrade` + `flask demo load`);
+1. creates a temporary SQLite database (`flask db upgrade heads` + `flask demo load`);
 2. starts the app under gunicorn (2 sync workers, like production) on a free port;
-3. fetches the article page once and starts bench/baseline_app.py under the same
-   gunicorn settings: a bare Flask app returning those exact bytes from memory;
-4. runs wrk against the baseline and each page (after a short warm-up of each);
-5. prints a table and writes it as JSON to bench/results/latest.json;
-6. stops every process it started and removes the temporary directory.
+3. read path: fetches the article page once and starts bench/baseline_app.py under the
+   same gunicorn settings (a bare Flask app returning those exact bytes from memory),
+   then runs wrk against the baseline and each page (after a short warm-up of each);
+4. inquiries: concurrent senders post valid sponsorship inquiries for the same duration
+   (bench/inquiries.py, after the same warm-up), then the rows are counted directly in
+   the database;
+5. inquiries again on a throwaway PostgreSQL database (created, migrated, loaded with
+   the demo, dropped at the end); skipped with a message if PostgreSQL is unreachable;
+6. prints the tables and writes them as JSON to bench/results/latest.json;
+7. stops every process it started and removes the temporary directory.
 
-What the columns mean:
+Reader pages (wrk), what the columns mean:
 
     req/s        requests per second over the measured run (wrk "Requests/sec")
     p50 / p99    latency percentiles in milliseconds, as wrk measured them (--latency)
@@ -30,17 +39,38 @@ What the columns mean:
 wrk and gunicorn share the machine's cores; that is the same for the baseline and the
 app, so the ratio is more meaningful than the absolute numbers, which vary by machine.
 
+Sponsorship inquiries (issue 4), what the columns mean:
+
+    subm/s       POSTs answered per second, whatever the answer (all "accepted" if
+                 the "other" column is empty)
+    p50 / p99    latency of those POSTs in milliseconds, as the client measured them
+    accepted     answers 303 to /sponsoring/merci: the inquiry was committed
+    stored       rows added to sponsorship_inquiry during the run, counted with
+                 sqlite3 / psycopg; must equal accepted (MISMATCH otherwise)
+    other        every other answer, by status (503 = database busy, allowed but
+                 reported; 500 must never happen) or by client-side error
+
+The senders are Python threads on the same cores as gunicorn: these numbers measure the
+server through a Python client, whose own CPU time is part of the cost. The app runs
+with SPONSORSHIP_MIN_FILL_SECONDS=0 (so the fast posts take the real path, not the spam
+quarantine), per-address and per-email limits raised out of the way, and MAIL_SERVER
+empty (notifications wait in the outbox; nothing is sent, no background thread starts).
+
 Settings (environment variables):
 
-    BENCH_DURATION     measured run per page, wrk syntax (10s, 30s, 1m)   default 10s
-    BENCH_WARMUP       warm-up per page before measuring (0 to skip)      default 2s
-    BENCH_CONNECTIONS  concurrent connections (wrk -c)                   default 16
-    BENCH_THREADS      wrk threads (wrk -t)                              default 2
-    BENCH_WORKERS      gunicorn sync workers, app and baseline           default 2
+    BENCH_DURATION     measured run per page/database, wrk syntax (10s, 1m)  default 10s
+    BENCH_WARMUP       warm-up per page/database before measuring (0: none)   default 2s
+    BENCH_CONNECTIONS  concurrent connections (wrk -c)                      default 16
+    BENCH_THREADS      wrk threads (wrk -t)                                 default 2
+    BENCH_WORKERS      gunicorn sync workers, app and baseline              default 2
+    BENCH_SENDERS      concurrent inquiry senders (threads)                 default 16
+    BENCH_ONLY         read | inquiries | all                               default all
+    BENCH_POSTGRES_URL server for the throwaway database (trust auth)
+                       default postgresql://postgres@127.0.0.1:5432/postgres
 
-Adding a scenario: anything that produces a `Result` can be appended to the results
-list in main() (e.g. a save round-trip with its own load generator); a database other
-than SQLite only needs another `prepare_*` function returning the app's environment.
+Adding a scenario: anything that produces a `Result` can be appended to the read results
+(e.g. a save round-trip with its own load generator); a database other than SQLite only
+needs another `prepare_*` function returning the app's environment.
 """
 
 from __future__ import annotations
@@ -58,10 +88,13 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+import inquiries  # bench/inquiries.py: this script's folder comes first on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
@@ -70,6 +103,20 @@ VENV_BIN = ROOT / ".venv" / "bin"
 
 ARTICLE_PATH = "/article/poutine-salue-le-soutien-nord-coreen-lors-d-un-sommet-a-pyongyang"
 SECTION_PATH = "/rubrique/international"
+
+PARTS = ("read", "inquiries", "all")
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+# The app's settings for the inquiry scenario: fast posts take the real path (not the spam
+# quarantine), the rate limits stay out of the way, and no email leaves the machine.
+# (OUTBOX_SEND_AFTER_RESPONSE is not read from the environment; without MAIL_SERVER the
+# app never starts a background send, so it does not matter here.)
+INQUIRY_APP_ENVIRONMENT = {
+    "SPONSORSHIP_MIN_FILL_SECONDS": "0",
+    "SPONSORSHIP_LIMIT_PER_ADDRESS": "1000000 per hour",
+    "SPONSORSHIP_LIMIT_PER_EMAIL": "1000000 per hour",
+    "MAIL_SERVER": "",
+}
 
 STARTUP_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 10
@@ -85,16 +132,28 @@ class Settings:
     connections: int
     threads: int
     workers: int
+    senders: int
+    only: str  # "read", "inquiries" or "all"
+    postgres_url: str
 
     @classmethod
     def from_env(cls) -> Settings:
+        only = os.environ.get("BENCH_ONLY", "all").strip().lower() or "all"
+        if only not in PARTS:
+            raise SystemExit(f"bench: BENCH_ONLY={only!r} inconnu (read, inquiries ou all)")
         return cls(
             duration_s=parse_duration(os.environ.get("BENCH_DURATION", "10s")),
             warmup_s=parse_duration(os.environ.get("BENCH_WARMUP", "2s")),
             connections=int(os.environ.get("BENCH_CONNECTIONS", "16")),
             threads=int(os.environ.get("BENCH_THREADS", "2")),
             workers=int(os.environ.get("BENCH_WORKERS", "2")),
+            senders=int(os.environ.get("BENCH_SENDERS", "16")),
+            only=only,
+            postgres_url=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
         )
+
+    def runs(self, part: str) -> bool:
+        return self.only in (part, "all")
 
 
 def parse_duration(text: str) -> int:
@@ -228,14 +287,58 @@ def run_flask(args: list[str], env: dict[str, str]) -> None:
         )
 
 
-def prepare_sqlite(workdir: Path) -> dict[str, str]:
-    """A fresh SQLite database with the demo content; returns the app's environment."""
-    env = dict(os.environ)
-    env["DATABASE_URL"] = f"sqlite:///{workdir / 'gazette.db'}"
-    env["SECRET_KEY"] = os.urandom(32).hex()
+def app_environment(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        **INQUIRY_APP_ENVIRONMENT,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": os.urandom(32).hex(),
+    }
+
+
+def load_demo(env: dict[str, str]) -> None:
+    # Other branches add migrations in parallel: until they are merged there are several heads.
     run_flask(["db", "upgrade", "heads"], env)
     run_flask(["demo", "load"], env)
+
+
+def prepare_sqlite(workdir: Path) -> dict[str, str]:
+    """A fresh SQLite database with the demo content; returns the app's environment."""
+    env = app_environment(f"sqlite:///{workdir / 'gazette.db'}")
+    load_demo(env)
     return env
+
+
+def sqlite_path(env: dict[str, str]) -> str:
+    return env["DATABASE_URL"].removeprefix("sqlite:///")
+
+
+class PostgresUnavailable(Exception):
+    """The PostgreSQL server cannot be reached or refuses to create a database."""
+
+
+def create_postgres_database(admin_url: str) -> tuple[str, str]:
+    """CREATE DATABASE gazette_bench_<random> on the server; (its name, its URL)."""
+    import psycopg
+
+    name = f"gazette_bench_{os.urandom(4).hex()}"
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as error:
+        raise PostgresUnavailable(str(error).strip().splitlines()[0]) from None
+    return name, urllib.parse.urlsplit(admin_url)._replace(path=f"/{name}").geturl()
+
+
+def drop_postgres_database(admin_url: str, name: str) -> None:
+    """DROP DATABASE … WITH (FORCE): gone even if a connection lingers."""
+    import psycopg
+
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except psycopg.Error as error:
+        print(f"bench : impossible de supprimer la base {name} : {error}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- pages
@@ -264,8 +367,7 @@ def author_path(article_html: str, env: dict[str, str]) -> str:
     # No byline link: ask the database who wrote the article.
     import sqlite3
 
-    db_path = env["DATABASE_URL"].removeprefix("sqlite:///")
-    with sqlite3.connect(db_path) as connection:
+    with sqlite3.connect(sqlite_path(env)) as connection:
         row = connection.execute(
             'SELECT u.slug FROM "user" u JOIN article a ON a.author_id = u.id WHERE a.slug = ?',
             (ARTICLE_PATH.rsplit("/", 1)[1],),
@@ -375,7 +477,155 @@ def measure(page: str, url: str, settings: Settings) -> Result:
     return result
 
 
+# --------------------------------------------------------------------------- read path
+
+
+def measure_read_path(
+    app: Server, env: dict[str, str], settings: Settings, workdir: Path, cleanup
+) -> list[Result]:
+    """The baseline (the article's bytes from memory) and the reader pages, with wrk."""
+    article = fetch(app.url + ARTICLE_PATH)
+    if article.status != 200:
+        raise RuntimeError(f"la page article répond {article.status} ; pas de baseline possible")
+    baseline = start_baseline(article, settings, workdir)
+    cleanup.callback(baseline.stop)
+    targets = [
+        ("baseline", baseline.url + ARTICLE_PATH),
+        ("article", app.url + ARTICLE_PATH),
+        ("front", app.url + "/"),
+        ("section", app.url + SECTION_PATH),
+        ("author", app.url + author_path(article.body.decode("utf-8", "replace"), env)),
+    ]
+    print(
+        f"wrk -t{settings.threads} -c{settings.connections} -d{settings.duration_s}s "
+        f"(warm-up {settings.warmup_s}s), gunicorn -w {settings.workers} :",
+        file=sys.stderr,
+        flush=True,
+    )
+    results = [measure(page, url, settings) for page, url in targets]
+    baseline.stop()  # its cores are needed by what follows
+
+    base_rps = results[0].requests_per_s
+    for r in results:
+        r.ratio_to_baseline = 100 * r.requests_per_s / base_rps if base_rps else None
+    return results
+
+
+def start_baseline(article: Page, settings: Settings, workdir: Path) -> Server:
+    body_file = workdir / "article.html"
+    body_file.write_bytes(article.body)
+    baseline_env = dict(
+        os.environ,
+        BENCH_BASELINE_BODY=str(body_file),
+        BENCH_BASELINE_CONTENT_TYPE=article.content_type,
+    )
+    baseline = start_gunicorn(
+        "baseline_app:app",
+        baseline_env,
+        settings.workers,
+        name="baseline",
+        cwd=BENCH_DIR,
+        log_dir=workdir,
+    )
+    if fetch(baseline.url + ARTICLE_PATH).body != article.body:
+        baseline.stop()
+        raise RuntimeError("la baseline ne renvoie pas les mêmes octets que la page article")
+    return baseline
+
+
+# --------------------------------------------------------------------------- inquiries
+
+
+def measure_inquiry_path(
+    database: str, app: Server, settings: Settings, count_rows
+) -> inquiries.InquiryResult:
+    print(
+        f"demandes de sponsoring ({database}) : {settings.senders} expéditeurs, "
+        f"{settings.duration_s}s (warm-up {settings.warmup_s}s)",
+        file=sys.stderr,
+        flush=True,
+    )
+    return inquiries.measure_inquiries(
+        database,
+        app.url,
+        senders=settings.senders,
+        duration_s=settings.duration_s,
+        warmup_s=settings.warmup_s,
+        count_rows=count_rows,
+    )
+
+
+def run_postgres(settings: Settings, workdir: Path, report: Report, cleanup) -> None:
+    """The inquiry scenario on a throwaway PostgreSQL database, dropped at the end."""
+    try:
+        name, url = create_postgres_database(settings.postgres_url)
+    except PostgresUnavailable as error:
+        report.skipped.append(f"PostgreSQL skipped: {settings.postgres_url} ({error})")
+        return
+    # Registered before the server, so the server stops first, then the database goes.
+    cleanup.callback(drop_postgres_database, settings.postgres_url, name)
+    print(f"Base PostgreSQL {name}…", file=sys.stderr, flush=True)
+    env = app_environment(url)
+    load_demo(env)
+    app = start_gunicorn(
+        "app:create_app()", env, settings.workers, name="app-postgres", log_dir=workdir
+    )
+    cleanup.callback(app.stop)
+    count_rows = inquiries.postgres_row_counter(url)
+    report.inquiry_results.append(measure_inquiry_path("PostgreSQL", app, settings, count_rows))
+
+
+def run_sqlite(settings: Settings, workdir: Path, report: Report, cleanup) -> None:
+    """Read path, then inquiries, against one gunicorn on a fresh SQLite database."""
+    print("Base SQLite de démonstration…", file=sys.stderr, flush=True)
+    env = prepare_sqlite(workdir)
+    app = start_gunicorn("app:create_app()", env, settings.workers, name="app", log_dir=workdir)
+    cleanup.callback(app.stop)
+    if settings.runs("read"):
+        report.read = measure_read_path(app, env, settings, workdir, cleanup)
+    if settings.runs("inquiries"):
+        count_rows = inquiries.sqlite_row_counter(sqlite_path(env))
+        report.inquiry_results.append(measure_inquiry_path("SQLite", app, settings, count_rows))
+    app.stop()
+
+
 # --------------------------------------------------------------------------- report
+
+
+@dataclass
+class Report:
+    read: list[Result] = field(default_factory=list)
+    inquiry_results: list[inquiries.InquiryResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def failures(self) -> list[str]:
+        """Correctness failures of the inquiry scenario, one line each."""
+        lines = []
+        for r in self.inquiry_results:
+            if r.accepted != r.stored:
+                lines.append(f"MISMATCH ({r.database}): {r.accepted} accepted, {r.stored} stored")
+            warmup = r.warmup
+            if warmup.get("accepted") != warmup.get("stored"):
+                lines.append(
+                    f"MISMATCH ({r.database}, warm-up): {warmup['accepted']} accepted, "
+                    f"{warmup['stored']} stored"
+                )
+            if r.server_errors:
+                lines.append(f"SERVER ERRORS ({r.database}): {r.server_errors} réponses 5xx")
+        return lines
+
+
+def format_table(headers: tuple[str, ...], rows: list[tuple]) -> list[str]:
+    """First column left-aligned, the others right-aligned, two spaces between."""
+    widths = [max(len(str(row[i])) for row in (headers, *rows)) for i in range(len(headers))]
+
+    def line(cells) -> str:
+        first, *rest = cells
+        return "  ".join(
+            [f"{first:<{widths[0]}}"] + [f"{c:>{w}}" for c, w in zip(rest, widths[1:], strict=True)]
+        )
+
+    return [line(headers), line("-" * w for w in widths), *(line(row) for row in rows)]
 
 
 def print_table(results: list[Result]) -> None:
@@ -387,22 +637,45 @@ def print_table(results: list[Result]) -> None:
         rows.append(
             (r.page, f"{r.requests_per_s:.1f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}", ratio, errors)
         )
-    widths = [max(len(str(row[i])) for row in (headers, *rows)) for i in range(len(headers))]
-
-    def line(cells) -> str:
-        first, *rest = cells
-        return "  ".join(
-            [f"{first:<{widths[0]}}"] + [f"{c:>{w}}" for c, w in zip(rest, widths[1:], strict=True)]
-        )
-
-    print(line(headers))
-    print(line("-" * w for w in widths))
-    for row in rows:
-        print(line(row))
+    print("\n".join(format_table(headers, rows)))
     if any(r.non_2xx or r.socket_errors for r in results):
         print(
             "\nAttention : des réponses en erreur ; le req/s de ces lignes ne mesure pas la page."
         )
+
+
+def print_inquiry_table(results: list[inquiries.InquiryResult]) -> None:
+    headers = ("database", "senders", "subm/s", "p50 ms", "p99 ms", "accepted", "stored", "other")
+    rows = [
+        (
+            r.database,
+            str(r.senders),
+            f"{r.submissions_per_s:.1f}",
+            f"{r.p50_ms:.2f}",
+            f"{r.p99_ms:.2f}",
+            str(r.accepted),
+            str(r.stored),
+            ", ".join(f"{key}: {n}" for key, n in r.other.items()) or "0",
+        )
+        for r in results
+    ]
+    print("\n".join(format_table(headers, rows)))
+    for r in results:
+        quarantined = r.stored_by_status.get("spam", 0)
+        if quarantined:
+            print(f"Attention ({r.database}) : {quarantined} demandes rangées en spam.")
+
+
+def print_report(report: Report) -> None:
+    if report.read:
+        print("\nPages de lecture")
+        print_table(report.read)
+    if report.inquiry_results or report.skipped:
+        print("\nDemandes de sponsoring")
+    if report.inquiry_results:
+        print_inquiry_table(report.inquiry_results)
+    for line in report.skipped + report.failures():
+        print(line)
 
 
 def git_commit() -> str | None:
@@ -415,16 +688,22 @@ def git_commit() -> str | None:
     return completed.stdout.strip() or None
 
 
-def write_json(results: list[Result], settings: Settings, path: Path = RESULTS_FILE) -> None:
+def write_json(report: Report, settings: Settings, path: Path = RESULTS_FILE) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    report = {
+    data = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": git_commit(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "settings": asdict(settings),
-        "results": [asdict(r) for r in results],
+        "settings": {**asdict(settings), "postgres_url": None},  # no address in results
+        "results": [asdict(r) for r in report.read],
+        "inquiries": [
+            {**asdict(r), "mismatch": r.mismatch, "server_errors": r.server_errors}
+            for r in report.inquiry_results
+        ],
+        "skipped": report.skipped,
+        "failures": report.failures(),
     }
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 # --------------------------------------------------------------------------- main
@@ -432,68 +711,23 @@ def write_json(results: list[Result], settings: Settings, path: Path = RESULTS_F
 
 def main() -> int:
     settings = Settings.from_env()
-    wrk_binary()
+    if settings.runs("read"):
+        wrk_binary()
     # Ctrl-C raises KeyboardInterrupt; make `kill` unwind through the finally blocks too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    servers: list[Server] = []
+    cleanup = contextlib.ExitStack()  # servers to stop, databases to drop (last in, first out)
     workdir = Path(tempfile.mkdtemp(prefix="gazette-bench-"))
+    cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+    report = Report()
     try:
-        print("Base SQLite de démonstration…", file=sys.stderr, flush=True)
-        env = prepare_sqlite(workdir)
-
-        print("gunicorn (app, baseline)…", file=sys.stderr, flush=True)
-        app = start_gunicorn("app:create_app()", env, settings.workers, name="app", log_dir=workdir)
-        servers.append(app)
-
-        article = fetch(app.url + ARTICLE_PATH)
-        if article.status != 200:
-            raise RuntimeError(
-                f"la page article répond {article.status} ; pas de baseline possible"
-            )
-        body_file = workdir / "article.html"
-        body_file.write_bytes(article.body)
-        baseline_env = dict(
-            os.environ,
-            BENCH_BASELINE_BODY=str(body_file),
-            BENCH_BASELINE_CONTENT_TYPE=article.content_type,
-        )
-        baseline = start_gunicorn(
-            "baseline_app:app",
-            baseline_env,
-            settings.workers,
-            name="baseline",
-            cwd=BENCH_DIR,
-            log_dir=workdir,
-        )
-        servers.append(baseline)
-        if fetch(baseline.url + ARTICLE_PATH).body != article.body:
-            raise RuntimeError("la baseline ne renvoie pas les mêmes octets que la page article")
-
-        targets = [
-            ("baseline", baseline.url + ARTICLE_PATH),
-            ("article", app.url + ARTICLE_PATH),
-            ("front", app.url + "/"),
-            ("section", app.url + SECTION_PATH),
-            ("author", app.url + author_path(article.body.decode("utf-8", "replace"), env)),
-        ]
-        print(
-            f"wrk -t{settings.threads} -c{settings.connections} -d{settings.duration_s}s "
-            f"(warm-up {settings.warmup_s}s), gunicorn -w {settings.workers} :",
-            file=sys.stderr,
-            flush=True,
-        )
-        results = [measure(page, url, settings) for page, url in targets]
-
-        base_rps = results[0].requests_per_s
-        for r in results:
-            r.ratio_to_baseline = 100 * r.requests_per_s / base_rps if base_rps else None
-
-        print()
-        print_table(results)
-        write_json(results, settings)
+        run_sqlite(settings, workdir, report, cleanup)
+        if settings.runs("inquiries"):
+            run_postgres(settings, workdir, report, cleanup)
+        print_report(report)
+        write_json(report, settings)
         print(f"\n-> {RESULTS_FILE.relative_to(ROOT)}")
-        return 0
+        return 1 if report.failures() else 0
     except KeyboardInterrupt:
         print("\nInterrompu.", file=sys.stderr)
         return 130
@@ -504,9 +738,7 @@ def main() -> int:
         # Cleanup must finish: a second Ctrl-C or a `kill` must not leave servers behind.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for server in reversed(servers):
-            server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        cleanup.close()
 
 
 if __name__ == "__main__":
