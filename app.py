@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import page_cache
 import search
 import typography
 from extensions import babel, csrf, limiter, login_manager, migrate
@@ -101,7 +102,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options_from_environment(os.environ),
+        **page_cache.config_from_environment(os.environ, app.instance_path),
     )
     app.config.from_mapping(mail_config_from_environment(), **sponsorship_config_from_environment())
     if os.environ.get("GAZETTE_HTTPS") == "1":
@@ -124,6 +126,25 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+
+
+def engine_options_from_environment(environ) -> dict:
+    """Connection pool per process (gunicorn worker): see deploy/gunicorn.conf.py.
+
+    pool_pre_ping replaces connections the server closed; pool_recycle retires them
+    before a proxy or firewall drops them silently. The pool sizes apply to PostgreSQL
+    (SQLite uses its own pool and ignores them).
+    """
+    options = {"pool_pre_ping": True}
+    url = environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql")):
+        options.update(
+            pool_size=int(environ.get("GAZETTE_DB_POOL_SIZE", "5")),
+            max_overflow=int(environ.get("GAZETTE_DB_MAX_OVERFLOW", "5")),
+            pool_recycle=int(environ.get("GAZETTE_DB_POOL_RECYCLE", "1800")),
+            pool_timeout=int(environ.get("GAZETTE_DB_POOL_TIMEOUT", "10")),
+        )
+    return options
 
 
 def trust_proxies(app: Flask) -> None:
@@ -232,6 +253,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
 
     limiter.init_app(app)
+    page_cache.configure(app)  # after Flask-Login: it asks who the user is
     login_manager.session_protection = "basic"
     login_manager.login_message = None  # the login page explains itself
 

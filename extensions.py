@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -15,3 +16,7 @@ migrate = Migrate()
 # Rate limits live in Redis when REDIS_URL is set (shared by every instance), in process
 # otherwise. Limits are declared on the views that need them; there is no default limit.
 limiter = Limiter(key_func=get_remote_address)
+
+# Rendered readers' pages and their generations (page_cache.py): in process by default,
+# in Redis when REDIS_URL is set, so every instance sees the same invalidations.
+cache = Cache()

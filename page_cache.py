@@ -1,0 +1,381 @@
+"""Rendered-page cache and HTTP caching for readers' pages: one module, one set of rules.
+
+The page cache (Flask-Caching: in-process by default, Redis when REDIS_URL is set) keeps
+the bytes of anonymous readers' pages, keyed by language and URL. Each entry remembers
+the *generations* of what it showed: every article, author and section loaded while it
+was rendered (ORM "load" events), plus "lists" for pages whose set of articles depends on
+what is published. A generation is a random token in the cache store, replaced whenever
+that thing changes; an entry whose recorded tokens no longer match is a miss. Tokens are
+replaced from SQLAlchemy session events (after_flush collects, after_commit bumps), so
+every ORM save invalidates exactly the pages that showed what it changed, without the
+editing code knowing, and on every instance sharing the Redis store.
+
+Time: a scheduled article goes live by itself, so pages listing articles expire no later
+than the next scheduled publication (min(published_at) in the future, cached per "lists"
+generation).
+
+HTTP: anonymous readers' pages get `Cache-Control: public, max-age=0, s-maxage=N,
+stale-while-revalidate=M`, an ETag (hash of the body) and Last-Modified (when rendered),
+and 304 answers; anything personal (a logged-in user, a CSRF token, a session being
+written) gets `private, no-store`. Static files get content fingerprints in their URLs
+(/static/v/<hash>/css/gazette.css) and a one-year immutable cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session
+
+from extensions import cache
+from models import Article, ArticleSlugRedirect, Block, Section, User, db
+from models.content import ArticleStatus
+from models.time import utcnow
+from views.access import wants_fragment
+
+# Reader endpoints whose anonymous GETs are cached, and the generations each depends on
+# besides what it loads. "lists": which articles are live (publish, unpublish, schedule,
+# move); "texts": any article's words (search ranks and snippets, sitemaps' dates).
+CACHED_ENDPOINTS: dict[str, tuple[str, ...]] = {
+    "reading.front_page": ("lists",),
+    "reading.section": ("lists",),
+    "reading.author": ("lists",),
+    "reading.article": (),
+    "search.results": ("lists", "texts"),
+    "feeds.site_feed": ("lists",),
+    "feeds.section_feed": ("lists",),
+    "feeds.author_feed": ("lists",),
+    "feeds.sitemap_index": ("lists", "texts"),
+    "feeds.sitemap_sections": ("lists", "texts"),
+    "feeds.sitemap_authors": ("lists", "texts"),
+    "feeds.sitemap_articles": ("lists", "texts"),
+    "feeds.sitemap_news": ("lists",),
+    "feeds.robots": (),
+}
+# Every page shows the sections (masthead navigation, trails, list labels).
+ALWAYS = ("sections",)
+# Article columns that decide which lists an article appears in.
+LISTING_COLUMNS = ("status", "published_at", "section_id", "author_id", "slug")
+# User columns readers see (bylines, author pages); logins and passwords are not among them.
+AUTHOR_COLUMNS = ("display_name", "slug", "bio_html", "active")
+
+PRIVATE = "private, no-store"
+IMMUTABLE = "public, max-age=31536000, immutable"
+GENERATION_PREFIX = "gen:"
+NEXT_PUBLICATION_KEY = "next-publication"
+
+
+def configure(app: Flask) -> None:
+    """Bind the cache store, the session events, the request hooks and static fingerprints."""
+    cache.init_app(app)
+    if not event.contains(Session, "after_flush", _collect_changes):
+        event.listen(Session, "after_flush", _collect_changes)
+        event.listen(Session, "after_commit", _bump_after_commit)
+        event.listen(Session, "after_soft_rollback", _forget_changes)
+        for model in (Article, User, Section):
+            event.listen(model, "load", _record_loaded)
+    app.before_request(serve_from_cache)
+    app.after_request(apply_http_caching)
+    register_static_fingerprints(app)
+
+
+def config_from_environment(environ, instance_path: str) -> dict:
+    """Page and HTTP cache settings (see README, "Production")."""
+    redis_url = environ.get("REDIS_URL") or None
+    cache_type = environ.get("GAZETTE_CACHE_TYPE") or ("RedisCache" if redis_url else "SimpleCache")
+    return {
+        "GAZETTE_PAGE_CACHE": environ.get("GAZETTE_PAGE_CACHE", "1") != "0",
+        # Longest an entry lives even if nothing changes (invalidation does the real work).
+        "PAGE_CACHE_TIMEOUT": int(environ.get("GAZETTE_PAGE_CACHE_TIMEOUT", "3600")),
+        # What a CDN or proxy may keep without asking again (s-maxage), and how long it
+        # may go on serving a stale copy while it refreshes it in the background.
+        "HTTP_CACHE_S_MAXAGE": int(environ.get("GAZETTE_S_MAXAGE", "60")),
+        "HTTP_CACHE_STALE_WHILE_REVALIDATE": int(
+            environ.get("GAZETTE_STALE_WHILE_REVALIDATE", "30")
+        ),
+        "CACHE_TYPE": cache_type,
+        "CACHE_REDIS_URL": redis_url,
+        "CACHE_KEY_PREFIX": environ.get("GAZETTE_CACHE_PREFIX", "gazette:"),
+        "CACHE_DEFAULT_TIMEOUT": 0,
+        # In-process stores keep at most this many entries (pages of ~30 KB each).
+        "CACHE_THRESHOLD": int(environ.get("GAZETTE_CACHE_THRESHOLD", "1000")),
+        "CACHE_DIR": environ.get("GAZETTE_CACHE_DIR") or str(Path(instance_path) / "page-cache"),
+    }
+
+
+def now() -> float:
+    """Epoch seconds (one name to patch in tests)."""
+    return time.time()
+
+
+# --------------------------------------------------------------------------- generations
+
+
+def bump(names: set[str]) -> None:
+    """A new token for each generation: every entry that recorded the old one is stale.
+
+    Tokens, not counters: an evicted counter restarting at 1 could match an old entry.
+    """
+    if names:
+        cache.set_many({GENERATION_PREFIX + name: secrets.token_hex(8) for name in names}, 0)
+
+
+def generations(names) -> dict[str, str | None]:
+    names = list(names)
+    values = cache.get_many(*(GENERATION_PREFIX + name for name in names)) if names else []
+    return dict(zip(names, values, strict=True))
+
+
+def _collect_changes(session: Session, _flush_context) -> None:
+    """after_flush: which generations this flush changed (bumped only once committed)."""
+    touched = session.info.setdefault("page_cache_touched", set())
+    for obj in session.new | session.dirty | session.deleted:
+        touched |= _generations_changed_by(obj, session)
+
+
+def _generations_changed_by(obj, session: Session) -> set[str]:
+    if isinstance(obj, Article):
+        names = {f"article:{obj.id}", "texts"}
+        if obj in session.new or obj in session.deleted or _changed(obj, LISTING_COLUMNS):
+            names.add("lists")
+        return names
+    if isinstance(obj, Block):
+        return {f"article:{obj.article_id}", "texts"} if obj.article_id else {"texts"}
+    if isinstance(obj, ArticleSlugRedirect):
+        return {f"article:{obj.article_id}"}
+    if isinstance(obj, Section):
+        return {"sections"}
+    if isinstance(obj, User) and (obj in session.deleted or _changed(obj, AUTHOR_COLUMNS)):
+        return {f"author:{obj.id}"}
+    return set()
+
+
+def _changed(obj, columns) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[column].history.has_changes() for column in columns)
+
+
+def _bump_after_commit(session: Session) -> None:
+    touched = session.info.pop("page_cache_touched", None)
+    if touched and has_app_context() and "cache" in current_app.extensions:
+        bump(touched)
+
+
+def _forget_changes(session: Session, _previous_transaction) -> None:
+    session.info.pop("page_cache_touched", None)
+
+
+def _record_loaded(target, _context) -> None:
+    """ORM load event: the page being rendered shows this article, author or section."""
+    if not has_app_context():
+        return
+    shown = g.get("page_cache_shown")
+    if shown is None:
+        return
+    if isinstance(target, Article):
+        shown.add(f"article:{target.id}")
+    elif isinstance(target, User):
+        shown.add(f"author:{target.id}")
+    # Sections are covered by ALWAYS.
+
+
+def next_publication(lists_token: str | None) -> float | None:
+    """When the next scheduled article goes live (epoch seconds), None if none is waiting."""
+    current = now()
+    remembered = cache.get(NEXT_PUBLICATION_KEY)
+    if (
+        remembered
+        and remembered[0] == lists_token
+        and (remembered[1] is None or remembered[1] > current)
+    ):
+        return remembered[1]
+    upcoming = db.session.scalar(
+        select(func.min(Article.published_at)).where(
+            Article.status == ArticleStatus.PUBLISHED, Article.published_at > utcnow()
+        )
+    )
+    when = upcoming.replace(tzinfo=UTC).timestamp() if upcoming else None
+    cache.set(NEXT_PUBLICATION_KEY, (lists_token, when), 0)
+    return when
+
+
+# --------------------------------------------------------------------------- page cache
+
+
+@dataclass
+class Entry:
+    """One rendered page and what it depended on."""
+
+    status: int
+    body: bytes
+    content_type: str
+    vary: tuple[str, ...]
+    depends_on: dict[str, str | None]
+    expires_at: float  # epoch seconds
+    etag: str
+    last_modified: float
+
+
+def is_public_request() -> bool:
+    """An anonymous GET/HEAD of a reader page: the only kind of request the caches may share."""
+    return (
+        request.method in ("GET", "HEAD")
+        and request.endpoint in CACHED_ENDPOINTS
+        and not current_user.is_authenticated
+    )
+
+
+def page_key() -> str:
+    """Language, full or fragment (htmx active search), path and query string."""
+    url = request.full_path
+    if len(url) > 300:
+        url = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
+    return f"page:{get_locale()}:{'f' if wants_fragment() else 'p'}:{url}"
+
+
+def serve_from_cache():
+    """before_request: answer an anonymous reader page from the cache when it is still valid."""
+    if not is_public_request():
+        return None
+    g.page_cache_public = True
+    if not current_app.config["GAZETTE_PAGE_CACHE"]:
+        return None
+    entry: Entry | None = cache.get(page_key())
+    if entry is not None and is_fresh(entry):
+        g.page_cache_entry = entry
+        response = Response(entry.body, entry.status, content_type=entry.content_type)
+        response.vary.update(entry.vary)
+        response.headers["X-Page-Cache"] = "hit"
+        return response
+    g.page_cache_shown = set()  # filled by ORM load events while the page renders
+    return None
+
+
+def is_fresh(entry: Entry) -> bool:
+    """Not expired, and nothing it showed has changed since (same generation tokens)."""
+    return entry.expires_at > now() and generations(entry.depends_on) == entry.depends_on
+
+
+def store_in_cache(response: Response) -> Entry | None:
+    """Keep a freshly rendered anonymous page, with the generations it showed."""
+    endpoint_depends = CACHED_ENDPOINTS[request.endpoint]
+    names = set(ALWAYS) | set(endpoint_depends) | g.pop("page_cache_shown", set())
+    # Read the generations before anything can change them after this render: a save
+    # committed meanwhile makes this entry stale at once, never wrongly fresh.
+    depends_on = generations(sorted(names))
+    rendered_at = now()
+    expires_at = rendered_at + current_app.config["PAGE_CACHE_TIMEOUT"]
+    if "lists" in names:
+        upcoming = next_publication(depends_on["lists"])
+        if upcoming is not None:
+            expires_at = min(expires_at, upcoming)
+    body = response.get_data()
+    entry = Entry(
+        status=response.status_code,
+        body=body,
+        content_type=response.content_type,
+        vary=tuple(response.vary),
+        depends_on=depends_on,
+        expires_at=expires_at,
+        etag=hashlib.blake2b(body, digest_size=16).hexdigest(),
+        last_modified=math.floor(rendered_at),
+    )
+    if current_app.config["GAZETTE_PAGE_CACHE"] and expires_at > rendered_at:
+        cache.set(page_key(), entry, math.ceil(expires_at - rendered_at))
+    response.headers["X-Page-Cache"] = "miss"
+    return entry
+
+
+# --------------------------------------------------------------------------- HTTP caching
+
+
+def apply_http_caching(response: Response) -> Response:
+    """after_request, the one place that decides Cache-Control for every response."""
+    if request.endpoint == "static":
+        if g.pop("static_fingerprint_ok", False):
+            response.headers["Cache-Control"] = IMMUTABLE
+        return response
+    if g.get("page_cache_public") and _shareable(response):
+        entry = g.get("page_cache_entry") or store_in_cache(response)
+        return _public(response, entry)
+    if "Cache-Control" not in response.headers or _personal():
+        response.headers["Cache-Control"] = PRIVATE
+    return response
+
+
+def _shareable(response: Response) -> bool:
+    """A 200 that carries nothing personal: no CSRF token, no cookie being written."""
+    return (
+        response.status_code == 200
+        and not response.direct_passthrough
+        and not response.is_streamed
+        and not _personal()
+    )
+
+
+def _personal() -> bool:
+    return "csrf_token" in g or session.modified or bool(session) or current_user.is_authenticated
+
+
+def _public(response: Response, entry: Entry) -> Response:
+    config = current_app.config
+    # A CDN copy of a list must not outlive the next scheduled publication either.
+    s_maxage = max(0, min(config["HTTP_CACHE_S_MAXAGE"], math.floor(entry.expires_at - now())))
+    response.headers["Cache-Control"] = (
+        f"public, max-age=0, s-maxage={s_maxage}, "
+        f"stale-while-revalidate={config['HTTP_CACHE_STALE_WHILE_REVALIDATE']}"
+    )
+    response.vary.add("Cookie")  # a logged-in user's copy of the same URL differs
+    response.set_etag(entry.etag)
+    response.last_modified = datetime.fromtimestamp(entry.last_modified, UTC)
+    return response.make_conditional(request)
+
+
+# --------------------------------------------------------------------------- static files
+
+
+def register_static_fingerprints(app: Flask) -> None:
+    """url_for('static', filename=…) → /static/v/<content hash>/…, cached for a year.
+
+    The hashes are computed once at start. A second URL rule on the "static" endpoint
+    carries the fingerprint; Werkzeug builds with the rule that uses the most arguments,
+    so templates keep calling url_for('static', filename=...) unchanged. An old
+    fingerprint still gets the current file, just without the immutable header.
+    """
+    fingerprints = static_fingerprints(Path(app.static_folder))
+    app.extensions["static_fingerprints"] = fingerprints
+    app.add_url_rule(f"{app.static_url_path}/v/<fingerprint>/<path:filename>", endpoint="static")
+
+    @app.url_defaults
+    def add_fingerprint(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "fingerprint" not in values:
+            fingerprint = fingerprints.get(values.get("filename"))
+            if fingerprint:
+                values["fingerprint"] = fingerprint
+
+    @app.url_value_preprocessor
+    def check_fingerprint(endpoint: str | None, values: dict | None) -> None:
+        if endpoint == "static" and values and "fingerprint" in values:
+            fingerprint = values.pop("fingerprint")
+            g.static_fingerprint_ok = fingerprint == fingerprints.get(values.get("filename"))
+
+
+def static_fingerprints(folder: Path) -> dict[str, str]:
+    """{'css/gazette.css': '3f2a…'}: a short hash of each static file's bytes."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.blake2b(
+            path.read_bytes(), digest_size=6
+        ).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }

@@ -1,0 +1,208 @@
+"""The rendered-page cache: hits, exact invalidation by ORM saves, never for editors or forms."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+import pytest
+
+import page_cache
+from models import Block, db
+from models.time import utcnow
+from tests.factories import make_article, make_section, make_user
+
+PASSWORD = "un-mot-de-passe-solide"
+
+
+def page_cache_state(response) -> str | None:
+    return response.headers.get("X-Page-Cache")
+
+
+@pytest.fixture
+def newsroom(app):
+    """Two sections, two authors, an article each (Alice in Politique, Bruno in Culture)."""
+    politique = make_section("Politique", slug="politique")
+    culture = make_section("Culture", slug="culture")
+    alice = make_user("Alice Autrice", slug="alice", bio_html="Alice couvre l’Élysée.")
+    bruno = make_user("Bruno Auteur", slug="bruno", bio_html="Bruno aime le théâtre.")
+    first = make_article(
+        "Le sommet de Pyongyang",
+        section=politique,
+        author=alice,
+        slug="sommet",
+        blocks=[("paragraph", {"html": "Premier paragraphe."})],
+    )
+    second = make_article("Une pièce au Châtelet", section=culture, author=bruno, slug="piece")
+    return type(
+        "Newsroom",
+        (),
+        dict(
+            politique=politique, culture=culture, alice=alice, bruno=bruno,
+            first=first, second=second,
+        ),
+    )  # fmt: skip
+
+
+def warm(client, *urls):
+    """Request each page twice: the second answer must come from the cache."""
+    for url in urls:
+        assert page_cache_state(client.get(url)) == "miss", url
+        assert page_cache_state(client.get(url)) == "hit", url
+
+
+def test_second_request_is_a_hit_with_the_same_bytes(client, newsroom):
+    first = client.get("/article/sommet")
+    second = client.get("/article/sommet")
+    assert (page_cache_state(first), page_cache_state(second)) == ("miss", "hit")
+    assert first.data == second.data
+    assert second.headers["ETag"] == first.headers["ETag"]
+
+
+def test_query_string_and_fragment_are_separate_entries(client, newsroom):
+    warm(client, "/recherche?q=sommet")
+    assert page_cache_state(client.get("/recherche?q=piece")) == "miss"
+    fragment = client.get("/recherche?q=sommet", headers={"HX-Request": "true"})
+    assert page_cache_state(fragment) == "miss"
+    assert b"<html" not in fragment.data
+
+
+def test_headline_edit_changes_article_page_and_lists(client, newsroom):
+    urls = ["/article/sommet", "/", "/rubrique/politique", "/auteur/alice", "/recherche?q=sommet"]
+    warm(client, *urls, "/article/piece", "/rubrique/culture")
+    newsroom.first.headline = "Le sommet de Séoul"
+    db.session.commit()
+    for url in urls:
+        response = client.get(url)
+        assert page_cache_state(response) == "miss", url
+        assert "Séoul" in response.text, url
+    # What did not show the article is still served from the cache.
+    assert page_cache_state(client.get("/article/piece")) == "hit"
+    assert page_cache_state(client.get("/rubrique/culture")) == "hit"
+
+
+def test_block_edit_changes_only_that_article(client, newsroom):
+    warm(client, "/article/sommet", "/article/piece")
+    block = db.session.get(Block, newsroom.first.blocks[0].id)
+    block.data = {"html": "Paragraphe corrigé."}
+    db.session.commit()
+    response = client.get("/article/sommet")
+    assert page_cache_state(response) == "miss"
+    assert "Paragraphe corrigé." in response.text
+    assert page_cache_state(client.get("/article/piece")) == "hit"
+
+
+def test_section_rename_changes_its_pages(client, newsroom):
+    warm(client, "/rubrique/politique", "/article/sommet", "/")
+    newsroom.politique.name = "Vie politique"
+    db.session.commit()
+    for url in ("/rubrique/politique", "/article/sommet", "/"):
+        response = client.get(url)
+        assert page_cache_state(response) == "miss", url
+        assert "Vie politique" in response.text, url
+
+
+def test_author_bio_changes_their_articles_and_author_page_only(client, newsroom):
+    warm(client, "/article/sommet", "/auteur/alice", "/article/piece", "/auteur/bruno")
+    newsroom.alice.bio_html = "Alice couvre désormais Matignon."
+    db.session.commit()
+    for url in ("/article/sommet", "/auteur/alice"):
+        response = client.get(url)
+        assert page_cache_state(response) == "miss", url
+        assert "Matignon" in response.text, url
+    assert page_cache_state(client.get("/article/piece")) == "hit"
+    assert page_cache_state(client.get("/auteur/bruno")) == "hit"
+
+
+def test_a_login_does_not_invalidate_pages(client, newsroom):
+    warm(client, "/article/sommet")
+    newsroom.alice.end_all_sessions()  # what logging out writes
+    db.session.commit()
+    assert page_cache_state(client.get("/article/sommet")) == "hit"
+
+
+def test_new_publication_reaches_the_front_page(client, newsroom):
+    warm(client, "/", "/rubrique/culture", "/article/sommet")
+    make_article("Dernière minute", section=newsroom.culture, author=newsroom.bruno)
+    for url in ("/", "/rubrique/culture"):
+        response = client.get(url)
+        assert page_cache_state(response) == "miss", url
+        assert "Dernière minute" in response.text, url
+    assert page_cache_state(client.get("/article/sommet")) == "hit"
+
+
+def test_unpublishing_removes_the_article_everywhere(client, newsroom):
+    warm(client, "/", "/article/sommet")
+    newsroom.first.status = "draft"
+    db.session.commit()
+    assert client.get("/article/sommet").status_code == 404
+    assert "Pyongyang" not in client.get("/").text
+
+
+def test_edit_through_the_editor_invalidates(client, newsroom):
+    """The editor's own save endpoint goes through the ORM: the events see it."""
+    editor = make_user("Élise Éditrice", role="editor", password=PASSWORD)
+    warm(client, "/article/sommet", "/")
+    with client.session_transaction() as session:
+        session["_user_id"] = editor.get_id()
+        session["_fresh"] = True
+    saved = client.post(
+        f"/redaction/articles/{newsroom.first.id}/titre",
+        data={"titre-headline": "Titre changé par l’éditrice", "titre-version": "1"},
+    )
+    assert saved.status_code in (200, 302, 303)
+    client.delete_cookie("session")
+    for url in ("/", f"/article/{db.session.get(type(newsroom.first), newsroom.first.id).slug}"):
+        response = client.get(url, follow_redirects=True)
+        assert "Titre changé par l’éditrice" in response.text, url
+
+
+def test_scheduled_article_appears_at_its_time(client, newsroom, monkeypatch):
+    """Nobody clears anything: the front page's entry expires when the article is due."""
+    due = utcnow() + timedelta(minutes=5)
+    make_article("Programmé pour tout à l’heure", author=newsroom.alice, published_at=due)
+    warm(client, "/")
+    assert "Programmé" not in client.get("/").text
+
+    later = due + timedelta(seconds=1)
+    monkeypatch.setattr("models.content.utcnow", lambda: later)
+    monkeypatch.setattr(page_cache, "utcnow", lambda: later)
+    monkeypatch.setattr(page_cache, "now", lambda: later.replace(tzinfo=UTC).timestamp())
+    response = client.get("/")
+    assert page_cache_state(response) == "miss"
+    assert "Programmé pour tout à l’heure" in response.text
+
+
+def test_logged_in_users_are_never_served_from_or_stored_in_the_cache(client, newsroom):
+    editor = make_user("Élise Éditrice", role="editor", password=PASSWORD)
+    warm(client, "/article/sommet")
+    with client.session_transaction() as session:
+        session["_user_id"] = editor.get_id()
+        session["_fresh"] = True
+    for _ in range(2):
+        response = client.get("/article/sommet")
+        assert page_cache_state(response) is None
+        assert response.headers["Cache-Control"] == "private, no-store"
+        assert "Modifier" in response.text  # the editor's own page, with its buttons
+
+
+def test_pages_with_forms_are_never_cached(client, newsroom):
+    for url in ("/connexion", "/sponsoring"):
+        for _ in range(2):
+            response = client.get(url)
+            assert page_cache_state(response) is None, url
+            assert response.headers["Cache-Control"] == "private, no-store", url
+
+
+def test_posts_and_errors_are_not_cached(client, newsroom):
+    for _ in range(2):
+        missing = client.get("/article/nexiste-pas")
+        assert missing.status_code == 404
+        assert page_cache_state(missing) is None
+
+
+def test_disabled_page_cache_renders_every_time(client, app, newsroom):
+    app.config["GAZETTE_PAGE_CACHE"] = False
+    for _ in range(2):
+        response = client.get("/article/sommet")
+        assert page_cache_state(response) == "miss"
+        assert "public" in response.headers["Cache-Control"]
