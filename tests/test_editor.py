@@ -84,7 +84,8 @@ def test_editor_sees_every_edit_button(client, newsroom):
                   "Modifier la publication", "Modifier ce paragraphe", "Modifier cet intertitre",
                   "Modifier cette citation", "Modifier cette liste"):  # fmt: skip
         assert label in html, label
-    assert "/static/js/editor.js" in html and "/static/css/editor.css" in html
+    assert re.search(r'<script src="/static/[^"]*js/editor\.js"', html)
+    assert re.search(r'href="/static/[^"]*css/editor\.css"', html)
 
 
 def test_author_sees_controls_only_on_own_articles(client, newsroom):

@@ -29,9 +29,9 @@
       return;
     }
     var form = within(root, "form.editor-form")[0];
-    if (form) {
-      var field = form.querySelector("[aria-invalid=true]:not([hidden])") ||
-        form.querySelector(".rich-editor, textarea:not([hidden]), input:not([type=hidden]), select");
+    if (form && !form.contains(document.activeElement)) {
+      var field = form.querySelector("[aria-invalid=true]:not([hidden])") || form.querySelector(".rich-editor") ||
+        form.querySelector("textarea:not([hidden]), input:not([type=hidden]), select");
       if (field) field.focus();
     }
   }
@@ -65,7 +65,7 @@
   // ------------------------------------------------------------------ rich text
 
   var KEEP = { STRONG: "strong", B: "strong", EM: "em", I: "em", A: "a", BR: "br" };
-  var DROP = /^(SCRIPT|STYLE|TEMPLATE|NOSCRIPT|IFRAME|OBJECT|EMBED|SVG|MATH|TITLE|TEXTAREA|SELECT|OPTION|HEAD|META|LINK|IMG|PICTURE|VIDEO|AUDIO|CANVAS|BUTTON|INPUT)$/;
+  var DROP = /^(SCRIPT|STYLE|X-PASTED-STYLE|TEMPLATE|NOSCRIPT|IFRAME|OBJECT|EMBED|SVG|MATH|TITLE|TEXTAREA|SELECT|OPTION|HEAD|META|LINK|IMG|PICTURE|VIDEO|AUDIO|CANVAS|BUTTON|INPUT)$/;
   var BLOCK = /^(P|DIV|LI|H[1-6]|TR|BLOCKQUOTE|PRE|SECTION|ARTICLE)$/;
 
   function safeHref(href) {
@@ -75,7 +75,7 @@
 
   function tagFor(element) {
     var name = element.nodeName.toUpperCase();
-    var style = (element.getAttribute("style") || "").toLowerCase();
+    var style = (element.getAttribute("data-pasted-style") || "").toLowerCase();
     if (name === "B" && /font-weight\s*:\s*(normal|[1-4]00)/.test(style)) return null; // Google Docs wrapper
     if (name === "SPAN") {
       if (/font-weight\s*:\s*(bold|[6-9]00)/.test(style)) return "strong";
@@ -114,16 +114,16 @@
   }
 
   function cleanFragment(html) {
+    // Style and on* attributes are renamed before parsing: the parsed document shares the
+    // page's CSP, which refuses (and logs) each of them. Nothing from that document is put
+    // in the page anyway; only the styles' bold/italic hints are read.
+    html = html.replace(/([\s"'\/`])style(\s*=)/gi, "$1data-pasted-style$2")
+      .replace(/([\s"'\/`])on([a-z]+\s*(=|&#x0*3d;?|&#0*61;?|&equals;))/gi, "$1data-pasted-on$2")
+      .replace(/<(\/?)style\b/gi, "<$1x-pasted-style");
     var doc = new DOMParser().parseFromString(html, "text/html");
     var fragment = document.createDocumentFragment();
     copyAllowed(doc.body, fragment);
     return fragment;
-  }
-
-  function serialise(fragment) {
-    var box = document.createElement("div");
-    box.appendChild(fragment);
-    return box.innerHTML;
   }
 
   function textAsHtml(text) {
@@ -157,9 +157,11 @@
     editor.setAttribute("role", "textbox");
     editor.setAttribute("aria-multiline", "true");
     if (label) editor.setAttribute("aria-labelledby", label.id);
-    ["aria-describedby", "aria-invalid"].forEach(function (name) {
-      if (textarea.hasAttribute(name)) editor.setAttribute(name, textarea.getAttribute(name));
+    if (textarea.getAttribute("aria-invalid") === "true") editor.setAttribute("aria-invalid", "true");
+    var described = (textarea.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) {
+      return id && document.getElementById(id);
     });
+    if (described.length) editor.setAttribute("aria-describedby", described.join(" "));
     editor.appendChild(cleanFragment(textarea.value));
 
     function sync() { textarea.value = editor.innerHTML; }
@@ -246,8 +248,29 @@
       if (!data) return;
       event.preventDefault();
       var html = data.getData("text/html");
-      run("insertHTML", html ? serialise(cleanFragment(html)) : textAsHtml(data.getData("text/plain")));
+      insertFragment(html ? cleanFragment(html) : cleanFragment(textAsHtml(data.getData("text/plain"))));
     });
+
+    // Insert our own nodes at the caret. Not execCommand("insertHTML"): Chromium may add
+    // style attributes while doing so, which the strict CSP refuses (a console error).
+    function insertFragment(fragment) {
+      var selection = window.getSelection();
+      var last = fragment.lastChild;
+      if (!selection.rangeCount || !editor.contains(selection.getRangeAt(0).commonAncestorContainer)) {
+        editor.appendChild(fragment);
+      } else {
+        var range = selection.getRangeAt(0);
+        range.deleteContents();
+        range.insertNode(fragment);
+        if (last) {
+          range.setStartAfter(last);
+          range.collapse(true);
+          selection.removeAllRanges();
+          selection.addRange(range);
+        }
+      }
+      sync();
+    }
     if (textarea.form) textarea.form.addEventListener("submit", sync, true);
 
     textarea.hidden = true;
@@ -325,5 +348,13 @@
   document.addEventListener("htmx:load", function (event) {
     within(event.detail.elt, "textarea[data-rich-text]").forEach(makeRich);
     focusAfterSwap(event.detail.elt);
+  });
+  // Out-of-band swaps (a moved block) settle elsewhere than the request's target.
+  document.addEventListener("htmx:afterSettle", function () {
+    var marked = document.querySelector("[data-focus]");
+    if (marked) {
+      marked.removeAttribute("data-focus");
+      marked.focus();
+    }
   });
 })();
