@@ -33,7 +33,7 @@ max_requests_jitter = 500
 # or Redis socket is ever shared between processes, and `kill -HUP` reloads new code.
 # (Preloading would save a little memory per worker, at the price of that care.)
 preload_app = False
-accesslog = os.environ.get("GAZETTE_ACCESS_LOG", "-")
+accesslog = os.environ.get("GAZETTE_ACCESS_LOG", "-") or None  # empty: no access log
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("GAZETTE_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
