@@ -11,7 +11,7 @@ exception: the inquiry scenario exits non-zero if an accepted inquiry is missing
 database (or one appears that was not acknowledged), or if the app answers a 5xx other
 than 503, because those are correctness failures, not timings. One run:
 
-1. creates a temporary SQLite database (`flask db upgrade heads` + `flask demo load`);
+1. creates a temporary SQLite database (`flask db upgrade` + `flask demo load`);
 2. starts the app under gunicorn (2 sync workers, like production) on a free port;
 3. read path: fetches the article page once and starts bench/baseline_app.py under the
    same gunicorn settings (a bare Flask app returning those exact bytes from memory),
@@ -298,7 +298,7 @@ def app_environment(database_url: str) -> dict[str, str]:
 
 def load_demo(env: dict[str, str]) -> None:
     # Other branches add migrations in parallel: until they are merged there are several heads.
-    run_flask(["db", "upgrade", "heads"], env)
+    run_flask(["db", "upgrade"], env)
     run_flask(["demo", "load"], env)
 
 
