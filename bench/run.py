@@ -64,7 +64,8 @@ Settings (environment variables):
     BENCH_THREADS      wrk threads (wrk -t)                                 default 2
     BENCH_WORKERS      gunicorn sync workers, app and baseline              default 2
     BENCH_SENDERS      concurrent inquiry senders (threads)                 default 16
-    BENCH_ONLY         read | inquiries | all                               default all
+    BENCH_ONLY         read | inquiries | caching | all                     default all
+    BENCH_SIZES        caching part: archive sizes (bench/caching.py)  default 1000,100000
     BENCH_POSTGRES_URL server for the throwaway database (trust auth)
                        default postgresql://postgres@127.0.0.1:5432/postgres
 
@@ -104,7 +105,7 @@ VENV_BIN = ROOT / ".venv" / "bin"
 ARTICLE_PATH = "/article/poutine-salue-le-soutien-nord-coreen-lors-d-un-sommet-a-pyongyang"
 SECTION_PATH = "/rubrique/international"
 
-PARTS = ("read", "inquiries", "all")
+PARTS = ("read", "inquiries", "caching", "all")
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 # The app's settings for the inquiry scenario: fast posts take the real path (not the spam
@@ -140,7 +141,7 @@ class Settings:
     def from_env(cls) -> Settings:
         only = os.environ.get("BENCH_ONLY", "all").strip().lower() or "all"
         if only not in PARTS:
-            raise SystemExit(f"bench: BENCH_ONLY={only!r} inconnu (read, inquiries ou all)")
+            raise SystemExit(f"bench: BENCH_ONLY={only!r} inconnu ({', '.join(PARTS)})")
         return cls(
             duration_s=parse_duration(os.environ.get("BENCH_DURATION", "10s")),
             warmup_s=parse_duration(os.environ.get("BENCH_WARMUP", "2s")),
@@ -711,6 +712,10 @@ def write_json(report: Report, settings: Settings, path: Path = RESULTS_FILE) ->
 
 def main() -> int:
     settings = Settings.from_env()
+    if settings.only == "caching":  # page cache, 100,000 articles, nginx: bench/caching.py
+        import caching
+
+        return caching.main()
     if settings.runs("read"):
         wrk_binary()
     # Ctrl-C raises KeyboardInterrupt; make `kill` unwind through the finally blocks too.
@@ -727,6 +732,10 @@ def main() -> int:
         print_report(report)
         write_json(report, settings)
         print(f"\n-> {RESULTS_FILE.relative_to(ROOT)}")
+        if settings.only == "all":
+            import caching
+
+            caching.measure_caching(settings, workdir, cleanup)
         return 1 if report.failures() else 0
     except KeyboardInterrupt:
         print("\nInterrompu.", file=sys.stderr)
