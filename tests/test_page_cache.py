@@ -7,7 +7,7 @@ from datetime import UTC, timedelta
 import pytest
 
 import page_cache
-from models import Block, db
+from models import Article, Block, db
 from models.time import utcnow
 from tests.factories import make_article, make_section, make_user
 
@@ -206,3 +206,34 @@ def test_disabled_page_cache_renders_every_time(client, app, newsroom):
         response = client.get("/article/sommet")
         assert page_cache_state(response) == "miss"
         assert "public" in response.headers["Cache-Control"]
+
+
+def test_workers_sharing_the_file_cache_see_each_others_saves(database_url, tmp_path):
+    """Several workers without Redis (deploy/gunicorn.conf.py): one cache folder for all."""
+    from app import create_app
+    from tests.conftest import IsolatedClient, base_config, empty_all_tables
+
+    config = base_config(database_url) | {
+        "CACHE_TYPE": "FileSystemCache",
+        "CACHE_DIR": str(tmp_path),
+    }
+    saver, reader = create_app(config), create_app(config)
+    reader.test_client_class = IsolatedClient
+    try:
+        with saver.app_context():
+            article_id = make_article("Titre du premier worker", slug="partage").id
+        client = reader.test_client()
+        warm(client, "/article/partage", "/")
+        with saver.app_context():
+            db.session.get(Article, article_id).headline = "Titre changé ailleurs"
+            db.session.commit()
+        for url in ("/article/partage", "/"):
+            response = client.get(url)
+            assert page_cache_state(response) == "miss", url
+            assert "Titre changé ailleurs" in response.text, url
+    finally:
+        for app in (saver, reader):
+            with app.app_context():
+                db.session.remove()
+                empty_all_tables()
+                db.engine.dispose()
