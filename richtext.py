@@ -398,8 +398,9 @@ def removal_message(
 ) -> str | None:
     """The editor's notice, e.g. "2 styles et 1 script ont été retirés."; None if nothing was.
 
-    Pass Flask-Babel's ngettext and gettext to translate; the defaults are plain French,
-    so this module imports and works without an app context.
+    To translate, pass the raw catalogue functions, `get_translations().ngettext` and
+    `.gettext` (Flask-Babel's own ngettext formats the string before we can, and fails);
+    the defaults are plain French, so this module works without an app context.
     """
     ngettext = ngettext or _french_ngettext
     gettext = gettext or str
