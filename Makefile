@@ -44,7 +44,7 @@ format: $(VENV)/.test-installed
 
 # After changing user-visible text: extract, merge into the English catalogue, compile.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -o translations/messages.pot --ignore-dirs=".venv tests bench migrations" .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext -o translations/messages.pot --ignore-dirs=".venv tests bench migrations node_modules deploy" .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d translations
 
