@@ -23,6 +23,7 @@ written) gets `private, no-store`. Static files get content fingerprints in thei
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import secrets
@@ -72,6 +73,9 @@ AUTHOR_COLUMNS = ("display_name", "slug", "bio_html", "active")
 PRIVATE = "private, no-store"
 IMMUTABLE = "public, max-age=31536000, immutable"
 GENERATION_PREFIX = "gen:"
+# Replaced by every bump: a render during which anything changed is not kept (it may
+# have read the old rows and then recorded the new generations).
+ANY_CHANGE = "any"
 NEXT_PUBLICATION_KEY = "next-publication"
 
 
@@ -118,15 +122,34 @@ def now() -> float:
     return time.time()
 
 
+def tolerant(default):
+    """A cache store that is down (Redis restarting) means rendering, never a 500."""
+
+    def decorate(function):
+        @functools.wraps(function)
+        def wrapped(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except Exception:  # the store's client raises its own errors (redis, OSError)
+                current_app.logger.exception("Page cache unavailable in %s", function.__name__)
+                return default() if callable(default) else default
+
+        return wrapped
+
+    return decorate
+
+
 # --------------------------------------------------------------------------- generations
 
 
+@tolerant(default=None)
 def bump(names: set[str]) -> None:
     """A new token for each generation: every entry that recorded the old one is stale.
 
     Tokens, not counters: an evicted counter restarting at 1 could match an old entry.
     """
     if names:
+        names = set(names) | {ANY_CHANGE}
         cache.set_many({GENERATION_PREFIX + name: secrets.token_hex(8) for name in names}, 0)
 
 
@@ -134,6 +157,11 @@ def generations(names) -> dict[str, str | None]:
     names = list(names)
     values = cache.get_many(*(GENERATION_PREFIX + name for name in names)) if names else []
     return dict(zip(names, values, strict=True))
+
+
+@tolerant(default=dict)
+def current_generations(names) -> dict[str, str | None]:
+    return generations(names)
 
 
 def _collect_changes(session: Session, _flush_context) -> None:
@@ -189,6 +217,7 @@ def _record_loaded(target, _context) -> None:
     # Sections are covered by ALWAYS.
 
 
+@tolerant(default=None)
 def next_publication(lists_token: str | None) -> float | None:
     """When the next scheduled article goes live (epoch seconds), None if none is waiting."""
     current = now()
@@ -236,8 +265,12 @@ def is_public_request() -> bool:
 
 
 def page_key() -> str:
-    """Language, full or fragment (htmx active search), path and query string."""
-    url = request.full_path
+    """Language, full or fragment (htmx active search), scheme, host, path and query.
+
+    The host is part of the key because pages carry absolute URLs (canonical links):
+    a request with a forged Host header must not poison everyone's copy.
+    """
+    url = request.host_url + request.full_path.lstrip("/")
     if len(url) > 300:
         url = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
     return f"page:{get_locale()}:{'f' if wants_fragment() else 'p'}:{url}"
@@ -250,7 +283,7 @@ def serve_from_cache():
     g.page_cache_public = True
     if not current_app.config["GAZETTE_PAGE_CACHE"]:
         return None
-    entry: Entry | None = cache.get(page_key())
+    entry = cached_entry(page_key())
     if entry is not None and is_fresh(entry):
         g.page_cache_entry = entry
         response = Response(entry.body, entry.status, content_type=entry.content_type)
@@ -258,9 +291,16 @@ def serve_from_cache():
         response.headers["X-Page-Cache"] = "hit"
         return response
     g.page_cache_shown = set()  # filled by ORM load events while the page renders
+    g.page_cache_before = current_generations([ANY_CHANGE])
     return None
 
 
+@tolerant(default=None)
+def cached_entry(key: str) -> Entry | None:
+    return cache.get(key)
+
+
+@tolerant(default=False)
 def is_fresh(entry: Entry) -> bool:
     """Not expired, and nothing it showed has changed since (same generation tokens)."""
     return entry.expires_at > now() and generations(entry.depends_on) == entry.depends_on
@@ -270,13 +310,13 @@ def store_in_cache(response: Response) -> Entry | None:
     """Keep a freshly rendered anonymous page, with the generations it showed."""
     endpoint_depends = CACHED_ENDPOINTS[request.endpoint]
     names = set(ALWAYS) | set(endpoint_depends) | g.pop("page_cache_shown", set())
-    # Read the generations before anything can change them after this render: a save
-    # committed meanwhile makes this entry stale at once, never wrongly fresh.
-    depends_on = generations(sorted(names))
+    depends_on = current_generations(sorted(names | {ANY_CHANGE}))
+    before = g.get("page_cache_before", {})
+    unchanged_during_render = depends_on.pop(ANY_CHANGE, None) == before.get(ANY_CHANGE)
     rendered_at = now()
     expires_at = rendered_at + current_app.config["PAGE_CACHE_TIMEOUT"]
     if "lists" in names:
-        upcoming = next_publication(depends_on["lists"])
+        upcoming = next_publication(depends_on.get("lists"))
         if upcoming is not None:
             expires_at = min(expires_at, upcoming)
     body = response.get_data()
@@ -290,10 +330,19 @@ def store_in_cache(response: Response) -> Entry | None:
         etag=hashlib.blake2b(body, digest_size=16).hexdigest(),
         last_modified=math.floor(rendered_at),
     )
-    if current_app.config["GAZETTE_PAGE_CACHE"] and expires_at > rendered_at:
-        cache.set(page_key(), entry, math.ceil(expires_at - rendered_at))
+    if (
+        current_app.config["GAZETTE_PAGE_CACHE"]
+        and unchanged_during_render
+        and expires_at > rendered_at
+    ):
+        keep(page_key(), entry, math.ceil(expires_at - rendered_at))
     response.headers["X-Page-Cache"] = "miss"
     return entry
+
+
+@tolerant(default=None)
+def keep(key: str, entry: Entry, timeout: int) -> None:
+    cache.set(key, entry, timeout)
 
 
 # --------------------------------------------------------------------------- HTTP caching

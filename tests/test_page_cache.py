@@ -237,3 +237,36 @@ def test_workers_sharing_the_file_cache_see_each_others_saves(database_url, tmp_
                 db.session.remove()
                 empty_all_tables()
                 db.engine.dispose()
+
+
+def test_a_cache_store_that_is_down_means_rendering_not_an_error(client, newsroom, monkeypatch):
+    from extensions import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis redémarre")
+
+    for method in ("get", "get_many", "set", "set_many"):
+        monkeypatch.setattr(cache, method, down)
+    for url in ("/article/sommet", "/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Pyongyang" in response.text, url
+    newsroom.first.headline = "Sauvé malgré le cache"
+    db.session.commit()  # the bump fails after the commit: logged, the save stands
+    assert "Sauvé malgré le cache" in client.get("/article/sommet").text
+
+
+def test_a_page_rendered_while_something_was_saved_is_not_kept(client, app, newsroom):
+    """It may have read the old rows, then recorded the new generations: never keep it."""
+    from flask import before_render_template
+
+    def someone_saves(_sender, **_extra):
+        page_cache.bump({"article:999999"})
+
+    before_render_template.connect(someone_saves, app)
+    try:
+        assert page_cache_state(client.get("/article/sommet")) == "miss"
+        assert page_cache_state(client.get("/article/sommet")) == "miss"
+    finally:
+        before_render_template.disconnect(someone_saves, app)
+    warm(client, "/article/sommet")
