@@ -25,6 +25,7 @@ smallest size (target: at most 2x).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -63,6 +64,7 @@ def sizes_from_env() -> list[int]:
 # --------------------------------------------------------------------------- databases
 
 
+@functools.cache  # once per run: other work may add a migration while this one runs
 def schema_fingerprint() -> str:
     """Changes when a migration or the generator changes: then the cached file is rebuilt."""
     digest = hashlib.blake2b(digest_size=6)
@@ -78,6 +80,8 @@ def prepared_database(size: int, workdir: Path) -> Path:
     kept = CACHE_DIR / f"gazette-{schema_fingerprint()}-{size}.db"
     if not kept.exists():
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        for older in CACHE_DIR.glob(f"gazette-*-{size}.db"):
+            older.unlink()  # built for migrations that have changed since
         building = kept.with_suffix(".building")
         building.unlink(missing_ok=True)
         print(f"Génération de {size} articles (gardée dans {kept.name})…", file=sys.stderr)
@@ -86,7 +90,10 @@ def prepared_database(size: int, workdir: Path) -> Path:
         run.run_flask(["demo", "generate", "--articles", str(size), "--seed", SEED], env)
         with sqlite3.connect(building) as connection:
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
         building.rename(kept)
+        for leftover in CACHE_DIR.glob("*.building*"):
+            leftover.unlink()
     copy = workdir / f"gazette-{size}.db"
     shutil.copyfile(kept, copy)
     return copy
