@@ -102,6 +102,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        # Uploaded images: files named by a random token, never by the uploader.
+        MEDIA_ROOT=os.environ.get("GAZETTE_MEDIA_ROOT") or str(instance / "media"),
+        MEDIA_MAX_UPLOAD_BYTES=10 * 1024 * 1024,
         SQLALCHEMY_ENGINE_OPTIONS=engine_options_from_environment(os.environ),
         **page_cache.config_from_environment(os.environ, app.instance_path),
     )
@@ -272,6 +275,7 @@ def register_blueprints(app: Flask) -> None:
     from views.admin import bp as admin
     from views.auth import bp as auth
     from views.feeds import bp as feeds
+    from views.media import bp as media
     from views.reading import bp as reading
     from views.search import bp as search_pages
     from views.inbox import bp as inbox
@@ -286,6 +290,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sponsorship)
     app.register_blueprint(editor)
     app.register_blueprint(inbox)
+    app.register_blueprint(media)
 
 
 # Errors that mean "the database cannot be reached right now", as opposed to a bug.

@@ -22,5 +22,6 @@ from models.content import Article, Block, Section  # noqa: E402
 from models.user import User  # noqa: E402
 from models.revision import ArticleSlugRedirect, Revision  # noqa: E402
 from models.sponsorship import InquiryNote, OutboxMessage, SponsorshipInquiry  # noqa: E402
+from models.media import Media  # noqa: E402
 
-__all__ = ["db", "User", "Section", "Article", "Block", "Revision", "ArticleSlugRedirect", "SponsorshipInquiry", "InquiryNote", "OutboxMessage"]
+__all__ = ["db", "User", "Section", "Article", "Block", "Revision", "ArticleSlugRedirect", "SponsorshipInquiry", "InquiryNote", "OutboxMessage", "Media"]

@@ -9,10 +9,13 @@ import pytest
 from models import Revision, db
 from tests.factories import make_article, make_section, make_user
 
-# Blueprints and endpoints anyone may use: reading, feeds, searching, sponsoring, logging in,
-# and setting a password from an invitation link (its token is the credential).
-PUBLIC_BLUEPRINTS = {"reading", "search", "sponsorship", "feeds"}
-PUBLIC_ENDPOINTS = {"static", "auth.login", "admin.set_password"}
+# Blueprints and endpoints anyone may use: reading (and the images articles show), feeds,
+# searching, sponsoring, logging in, and setting a password from an invitation link (its
+# token is the credential).
+PUBLIC_BLUEPRINTS = {"reading", "media", "search", "sponsorship", "feeds"}
+PUBLIC_ENDPOINTS = {
+    "static", "favicon", "auth.login", "admin.set_password", "corrections.index",
+}
 
 
 def sample_url(rule, ids: dict) -> str:

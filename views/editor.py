@@ -524,7 +524,7 @@ def save_block(block_id: int):
     block = editable_block(block_id)
     form = block_form_for(block)
     if not form.validate_on_submit():
-        return render_block_form(block, form, 422)
+        return render_block_form(block, form, form.error_status)
     if form.version.data != str(block.version):
         return render_block_form(block, form, 409, conflict=True)
     block.data = form.block_data()
@@ -638,7 +638,7 @@ def create_block(article_id: int, kind: str):
     after = request.form.get("after", "")
     form = new_block_form_for(kind, after)
     if not form.validate_on_submit():
-        return render_new_block_form(article, kind, form, after, 422)
+        return render_new_block_form(article, kind, form, after, form.error_status)
     block = article.insert_block(kind, form.block_data(), after=block_after(article, after))
     saved(article, _("Ajout : %(block)s", block=new_block_editor(kind).name))
     if not wants_fragment():

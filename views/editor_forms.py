@@ -8,10 +8,14 @@ The display partial is always templates/reading/blocks/_<kind>.html, the reader'
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     FieldList,
@@ -29,8 +33,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from images import ImageRejected
 from models.content import BlockKind
+from models.media import Media
 from richtext import CleanResult, TooLongError, clean_html
+from views.media import block_image_data
 
 HEADLINE_MAX = 300
 STANDFIRST_MAX = 600
@@ -162,6 +169,11 @@ class NewArticleForm(FlaskForm):
 class BlockForm(VersionedForm):
     """A block kind's form: `load` turns stored data into form data, `block_data` the reverse."""
 
+    # Whether the form sends a file (multipart/form-data), and the status a refused save
+    # answers with: 422, or 413 for an image too large to accept.
+    has_file_upload = False
+    error_status = 422
+
     @classmethod
     def load(cls, data: dict) -> dict:
         raise NotImplementedError
@@ -268,6 +280,73 @@ class ListForm(BlockForm):
         return {"items": [item for item in items if item], "ordered": bool(self.ordered.data)}
 
 
+class ImageForm(BlockForm):
+    """A photo, its alt text, caption and credit. The file is checked and stored on arrival."""
+
+    has_file_upload = True
+    image = FileField(_l("Photo (JPEG, PNG ou WebP, 10 Mo au maximum)"))
+    # The image already stored for this block (or uploaded with a form that came back with
+    # an error): kept when no new file is chosen.
+    media = HiddenField()
+    alt = TextAreaField(
+        _l("Texte alternatif"),
+        validators=[
+            Cleaned(
+                "plain",
+                required=True,
+                max_length=400,
+                message=_l("Décrivez l’image : le texte alternatif est obligatoire."),
+            )
+        ],
+    )
+    caption = TextAreaField(_l("Légende"), validators=[Cleaned("plain", max_length=PLAIN_MAX)])
+    credit = StringField(_l("Crédit"), validators=[Cleaned("plain", max_length=200)])
+
+    @classmethod
+    def load(cls, data):
+        return {key: data.get(key, "") for key in ("media", "alt", "caption", "credit")}
+
+    def validate_image(self, field):
+        if field.data is None:  # no new file: keep the current image, if there is one
+            if self.current_media() is None:
+                raise ValidationError(gettext("Choisissez une image."))
+            return
+        limit = current_app.config["MEDIA_MAX_UPLOAD_BYTES"]
+        data = field.data.read(limit + 1)
+        if len(data) > limit:
+            self.error_status = 413
+            raise ValidationError(
+                gettext(
+                    "Ce fichier est trop lourd : %(max)d Mo au maximum. "
+                    "Réduisez l’image, puis choisissez-la à nouveau.",
+                    max=limit // (1024 * 1024),
+                )
+            )
+        try:
+            media = Media.create_from_upload(
+                data, Path(current_app.config["MEDIA_ROOT"]), current_user.id
+            )
+        except ImageRejected as refusal:
+            raise ValidationError(str(refusal)) from None
+        self.media.data = media.token
+
+    def current_media(self) -> Media | None:
+        return Media.by_token(self.media.data)
+
+    def current_image(self) -> dict | None:
+        """The chosen image's src, srcset and size, for the preview in the form."""
+        media = self.current_media()
+        return block_image_data(media) if media else None
+
+    def block_data(self):
+        return {
+            **block_image_data(self.current_media()),
+            "alt": cleaned(self.alt),
+            "caption": cleaned(self.caption),
+            "credit": cleaned(self.credit),
+        }
+
+
 @dataclass(frozen=True)
 class BlockEditor:
     """How one block kind is edited. Add an entry to BLOCK_EDITORS to make a kind editable."""
@@ -286,5 +365,6 @@ BLOCK_EDITORS: dict[str, BlockEditor] = {
         BlockEditor(BlockKind.HEADING, HeadingForm, "editor/blocks/_heading_fields.html", _l("Intertitre"), _l("cet intertitre")),
         BlockEditor(BlockKind.QUOTE, QuoteForm, "editor/blocks/_quote_fields.html", _l("Citation"), _l("cette citation")),
         BlockEditor(BlockKind.LIST, ListForm, "editor/blocks/_list_fields.html", _l("Liste"), _l("cette liste")),
+        BlockEditor(BlockKind.IMAGE, ImageForm, "editor/blocks/_image_fields.html", _l("Image"), _l("cette image")),
     )
 }  # fmt: skip

@@ -6,7 +6,8 @@
  *   (bold, italic, link, line break) and is kept in sync, so the form posts HTML source;
  *   without this script the textarea still works. Pasted HTML is reduced to the same tags
  *   the server allows (the server's clean_html does the real cleaning);
- * - errors: an expired session or CSRF token gets its form back (401/400, swapped here);
+ * - errors: an expired session or CSRF token gets its form back (401/400, swapped here),
+ *   and so does an image too large (413);
  *   any other failure leaves the form in place with a French message next to it.
  */
 (function () {
@@ -285,7 +286,7 @@
     401: "Votre session a expiré. Reconnectez-vous dans un nouvel onglet, puis réessayez : rien n’a été perdu ici.",
     403: "Vous n’avez pas le droit de modifier cet article.",
     404: "Cette partie de l’article n’existe plus (supprimée entre-temps ?). Copiez votre texte avant de recharger la page.",
-    413: "Ce texte est trop volumineux pour être enregistré.",
+    413: "Trop volumineux pour être enregistré (10 Mo au plus pour une image) : rien n’a été perdu ici.",
     429: "Trop de demandes d’un coup : réessayez dans un instant."
   };
 
@@ -306,6 +307,12 @@
     // An expired session (401) or CSRF token (400) on a save answers with the form as
     // typed, marked data-reauth: swap it in like a validation error.
     if ((xhr.status === 400 || xhr.status === 401) && /data-reauth/.test(xhr.responseText)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+    // An image too large (413) comes back inside its form, text intact: swap that in too.
+    // A body over the server's own limit gets no form: the message below keeps this one.
+    if (xhr.status === 413 && /class="[^"]*\beditor-form\b/.test(xhr.responseText)) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }

@@ -1,0 +1,59 @@
+"""Uploaded images: their addresses, and the route that serves their files to readers.
+
+Serving is public: images are read by anyone, like the articles they illustrate. Uploading
+happens through the editor's block forms (editor_forms.ImageForm), behind the editor's checks
+of who may edit the article.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, send_from_directory, url_for
+
+from images import FALLBACK_WIDTH
+from models.media import CONTENT_TYPES, Media
+
+# <32 hex digits>-<width>.<extension>: the only names ever stored, so nothing else is served.
+STORED_NAME = re.compile(r"(?P<token>[0-9a-f]{32})-(?P<width>[1-9][0-9]{0,4})\.(?P<ext>[a-z]+)")
+# The name of a stored file never changes its content (the token is random and new for each
+# upload), so readers' browsers and proxies may keep it for a year.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+bp = Blueprint("media", __name__)
+
+
+def media_root() -> Path:
+    return Path(current_app.config["MEDIA_ROOT"])
+
+
+def media_url(media: Media, width: int) -> str:
+    return url_for("media.serve", name=media.filename(width))
+
+
+def block_image_data(media: Media) -> dict:
+    """What an image block stores about its image: everything reading/blocks/_image.html needs."""
+    fallback = next((w for w in media.variants if w >= FALLBACK_WIDTH), media.variants[-1])
+    return {
+        "media": media.token,
+        "src": media_url(media, fallback),
+        "srcset": ", ".join(f"{media_url(media, w)} {w}w" for w in media.variants),
+        "width": fallback,
+        "height": media.height_at(fallback),
+    }
+
+
+@bp.get("/medias/<name>")
+def serve(name: str):
+    """One stored width of an uploaded image, with its real type, cached for a year."""
+    match = STORED_NAME.fullmatch(name)
+    if match is None or match["ext"] not in CONTENT_TYPES:
+        abort(404)
+    response = send_from_directory(
+        media_root(), name, mimetype=CONTENT_TYPES[match["ext"]], max_age=31536000
+    )
+    response.headers["Cache-Control"] = IMMUTABLE
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
