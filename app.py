@@ -281,6 +281,9 @@ def register_blueprints(app: Flask) -> None:
     from views.inbox import bp as inbox
     from views.sponsorship import bp as sponsorship
     from views.editor import bp as editor
+    from views.corrections import bp as corrections
+    from views.sponsors import bp as sponsors
+    from views.structured_data import bp as structured_data
 
     app.register_blueprint(reading)
     app.register_blueprint(search_pages)
@@ -290,6 +293,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sponsorship)
     app.register_blueprint(editor)
     app.register_blueprint(inbox)
+    app.register_blueprint(corrections)
+    app.register_blueprint(sponsors)
+    app.register_blueprint(structured_data)
+    # Browsers and crawlers ask for /favicon.ico whatever <link rel="icon"> says.
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
     app.register_blueprint(media)
 
 

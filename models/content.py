@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models import db
 from models.time import utcnow
 from models.user import User
+
+if TYPE_CHECKING:
+    from models.correction import Correction
+    from models.sponsor import Sponsor
 
 WORDS_READ_PER_MINUTE = 230
 _TAG = re.compile(r"<[^>]*>")
@@ -93,11 +98,22 @@ class Article(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Bumped on every save, so a form loaded from an older version is detected as stale.
     version: Mapped[int] = mapped_column(default=1)
+    # Sponsored content: shown to readers as "Contenu sponsorisé par …" (models/sponsor.py).
+    sponsor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sponsor.id", ondelete="SET NULL"), index=True
+    )
 
     section: Mapped[Section] = relationship(lazy="joined")
     author: Mapped[User] = relationship(lazy="joined")
     blocks: Mapped[list[Block]] = relationship(
         back_populates="article", order_by="Block.position", cascade="all, delete-orphan"
+    )
+    sponsor: Mapped[Sponsor | None] = relationship(lazy="joined")
+    # Oldest first, as they read at the foot of the article (models/correction.py).
+    corrections: Mapped[list[Correction]] = relationship(
+        back_populates="article",
+        order_by="(Correction.created_at, Correction.id)",
+        cascade="all, delete-orphan",
     )
 
     __table_args__ = (

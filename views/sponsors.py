@@ -1,0 +1,231 @@
+"""Sponsors and sponsored articles.
+
+- /redaction/sponsors: the list of sponsors, a form to add one, and one page per sponsor
+  to change its name or link (plain forms: POST, redirect);
+- a won inquiry becomes a sponsor in one step from the inbox ("Créer le sponsor");
+- on the article page, editors set or remove the sponsor in place: the "sponsor" part
+  (reading/_sponsor_label.html) swaps with its form, like the editor's parts.
+
+Only editors and admins decide what is sponsored: it is a commercial commitment, not a
+matter of wording, so an article's author cannot set it alone.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, ValidationError
+
+from models import Article, Sponsor, SponsorshipInquiry, db
+from models.sponsor import SPONSOR_LINK_MAX, SPONSOR_NAME_MAX, is_web_link
+from models.sponsorship import InquiryStatus
+from richtext import clean_html
+from views.access import editor_required, register_staff_link, require_can_edit, wants_fragment
+from views.auth import EmptyForm
+from views.editor import article_url, fragment, saved
+from views.editor_forms import Cleaned, cleaned
+from views.pages import or_404
+
+bp = Blueprint("sponsors", __name__, url_prefix="/redaction")
+register_staff_link("sponsors.index", _l("Sponsors"), visible_to=lambda user: user.is_editor)
+
+PART = "reading/_sponsor_label.html"
+PART_FORM = "editor/parts/_sponsor_form.html"
+
+
+def web_link(form, field):
+    """Empty, or an http(s) address: nothing else may become a link on readers' pages."""
+    field.data = (field.data or "").strip()
+    if field.data and not is_web_link(field.data):
+        raise ValidationError(_l("Indiquez une adresse complète commençant par https://."))
+
+
+class SponsorForm(FlaskForm):
+    name = StringField(
+        _l("Nom du sponsor"),
+        validators=[
+            Cleaned(
+                "plain",
+                required=True,
+                max_length=SPONSOR_NAME_MAX,
+                message=_l("Indiquez le nom du sponsor."),
+            )
+        ],
+    )
+    link = StringField(
+        _l("Site du sponsor (facultatif)"),
+        validators=[
+            Length(max=SPONSOR_LINK_MAX, message=_l("Cette adresse est trop longue.")),
+            web_link,
+        ],
+    )
+
+    def save_to(self, sponsor: Sponsor) -> None:
+        sponsor.name, sponsor.link = cleaned(self.name), self.link.data
+
+
+class ArticleSponsorForm(FlaskForm):
+    sponsor = SelectField(_l("Sponsor de l’article"), coerce=int, validate_choice=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sponsor.choices = [SelectChoice(0, _("Aucun : article non sponsorisé"))] + [
+            SelectChoice(sponsor.id, sponsor.name) for sponsor in Sponsor.all_by_name()
+        ]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.sponsor.errors:  # WTForms' own message is English and technical
+            self.sponsor.errors = [_("Choisissez un sponsor dans la liste.")]
+        return valid
+
+
+@bp.before_request
+def require_login():
+    """Logged in, or: the sponsor choice comes back as made (htmx), or the login page."""
+    if current_user.is_authenticated:
+        return None
+    if request.endpoint == "sponsors.save_article_sponsor" and wants_fragment():
+        article = db.get_or_404(Article, request.view_args["article_id"])
+        return render_form(article, ArticleSponsorForm(meta={"csrf": False}), 401, reauth=True)
+    if wants_fragment():
+        abort(401)
+    return current_app.login_manager.unauthorized()
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(error):
+    """A stale token on the article's sponsor form: the choice comes back, to save again."""
+    if request.endpoint == "sponsors.save_article_sponsor" and wants_fragment():
+        article = db.get_or_404(Article, request.view_args["article_id"])
+        return render_form(article, ArticleSponsorForm(meta={"csrf": False}), 400, reauth=True)
+    return render_template("errors/error.html", error=error), 400
+
+
+@bp.after_request
+def vary_on_htmx(response):
+    response.vary.add("HX-Request")
+    return response
+
+
+# --------------------------------------------------------------------------- sponsors
+
+
+@bp.app_template_global()
+def sponsor_for_inquiry(inquiry: SponsorshipInquiry) -> Sponsor | None:
+    """The sponsor made from this inquiry, for the inbox's detail page."""
+    return Sponsor.for_inquiry(inquiry.id)
+
+
+@bp.route("/sponsors", methods=["GET", "POST"])
+@editor_required
+def index():
+    """Every sponsor, with a form to add one."""
+    form = SponsorForm()
+    if form.validate_on_submit():
+        sponsor = Sponsor()
+        form.save_to(sponsor)
+        db.session.add(sponsor)
+        db.session.commit()
+        flash(_("Sponsor « %(name)s » ajouté.", name=sponsor.name))
+        return redirect(url_for(".index"), 303)
+    status = 422 if form.errors else 200
+    return render_template("sponsors/index.html", sponsors=Sponsor.all_by_name(), form=form), status
+
+
+@bp.route("/sponsors/<int:sponsor_id>", methods=["GET", "POST"])
+@editor_required
+def edit(sponsor_id: int):
+    """Change a sponsor's name or link."""
+    sponsor = or_404(db.session.get(Sponsor, sponsor_id))
+    form = SponsorForm(obj=sponsor)
+    if form.validate_on_submit():
+        form.save_to(sponsor)
+        db.session.commit()
+        flash(_("Sponsor « %(name)s » enregistré.", name=sponsor.name))
+        return redirect(url_for(".index"), 303)
+    status = 422 if form.errors else 200
+    return render_template("sponsors/edit.html", sponsor=sponsor, form=form), status
+
+
+@bp.post("/demandes/<int:inquiry_id>/sponsor")
+@editor_required
+def create_from_inquiry(inquiry_id: int):
+    """A won inquiry becomes a sponsor, named after its organisation."""
+    inquiry = or_404(db.session.get(SponsorshipInquiry, inquiry_id))
+    if not EmptyForm().validate_on_submit() or inquiry.status != InquiryStatus.WON:
+        abort(400)
+    sponsor = Sponsor.for_inquiry(inquiry.id)
+    if sponsor is None:
+        sponsor = Sponsor(name=cleaned_name(inquiry.organisation), inquiry_id=inquiry.id)
+        db.session.add(sponsor)
+        db.session.commit()
+        flash(_("Sponsor « %(name)s » créé : ajoutez son site si besoin.", name=sponsor.name))
+    return redirect(url_for(".edit", sponsor_id=sponsor.id), 303)
+
+
+def cleaned_name(text: str) -> str:
+    """An organisation's name as a sponsor name: plain text, within the column's size."""
+    return clean_html(text[:SPONSOR_NAME_MAX], "plain").html or _("Sponsor sans nom")
+
+
+# --------------------------------------------------------------------------- the article's sponsor part
+
+
+def sponsor_editable_article(article_id: int) -> Article:
+    article = db.get_or_404(Article, article_id)
+    require_can_edit(article)
+    if not current_user.is_editor:
+        abort(403)
+    return article
+
+
+def render_form(article: Article, form, status: int = 200, **context):
+    return fragment(PART_FORM, status, article=article, form=form, **context)
+
+
+@bp.get("/articles/<int:article_id>/sponsor")
+def article_sponsor(article_id: int):
+    """The sponsor label as readers see it, with its "Modifier le sponsor" button."""
+    article = sponsor_editable_article(article_id)
+    if not wants_fragment():
+        return redirect(article_url(article))
+    return fragment(PART, article=article, focus_edit_button=True)
+
+
+@bp.get("/articles/<int:article_id>/sponsor/modifier")
+def article_sponsor_form(article_id: int):
+    """The choice of sponsor, in place of the label."""
+    article = sponsor_editable_article(article_id)
+    if not wants_fragment():
+        return redirect(article_url(article))
+    return render_form(article, ArticleSponsorForm(formdata=None, sponsor=article.sponsor_id or 0))
+
+
+@bp.post("/articles/<int:article_id>/sponsor")
+def save_article_sponsor(article_id: int):
+    """Set or remove the article's sponsor; answer with the label (or the form, 422)."""
+    article = sponsor_editable_article(article_id)
+    form = ArticleSponsorForm()
+    if not form.validate_on_submit():
+        return render_form(article, form, 422)
+    article.sponsor = db.session.get(Sponsor, form.sponsor.data) if form.sponsor.data else None
+    saved(article, _("Sponsor modifié") if article.sponsor else _("Sponsor retiré"))
+    if not wants_fragment():
+        return redirect(article_url(article))
+    return fragment(PART, article=article, focus_edit_button=True)

@@ -1,0 +1,214 @@
+"""What search engines and social networks read about an article: JSON-LD, Open Graph,
+Twitter cards, share links.
+
+Everything is built here as plain Python data; the templates only serialise it
+(reading/_structured_data.html with |tojson, which escapes <, >, & and ' so the JSON
+cannot close its <script> element). A `<script type="application/ld+json">` is a data
+block, not a script: browsers never run it, so the CSP's script-src does not apply.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import quote, urlencode, urljoin
+
+from flask import Blueprint, current_app, request, url_for
+from flask_babel import gettext as _
+
+from models.content import Article, BlockKind
+
+bp = Blueprint("structured_data", __name__)
+
+# static/img/logo.png: the "Gazette" wordmark, 600×60 as Google asks of news publishers.
+LOGO = ("img/logo.png", 600, 60)
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with its time zone (stored times are naive UTC)."""
+    return value.replace(tzinfo=UTC).isoformat(timespec="seconds") if value else None
+
+
+def absolute(url: str) -> str:
+    """An image's src may be a path on this site; structured data needs full URLs."""
+    return urljoin(request.url_root, url)
+
+
+def article_url(article: Article) -> str:
+    return url_for("reading.article", slug=article.slug, _external=True)
+
+
+def first_image(article: Article) -> dict | None:
+    """The first image block's data (src, srcset, alt, width, height), if the body has one."""
+    for block in article.blocks:
+        if block.kind == BlockKind.IMAGE and (block.data or {}).get("src"):
+            return block.data
+    return None
+
+
+def image_urls(image: dict) -> list[str]:
+    """The image's src and every candidate of its srcset, largest first, as full URLs."""
+    candidates = []
+    for candidate in (image.get("srcset") or "").split(","):
+        url, _, descriptor = candidate.strip().partition(" ")
+        if url:
+            width = descriptor.strip().rstrip("wx")
+            candidates.append((float(width) if width.replace(".", "", 1).isdigit() else 0, url))
+    urls = [url for _, url in sorted(candidates, reverse=True)] + [image["src"]]
+    return list(dict.fromkeys(absolute(url) for url in urls))
+
+
+def publisher() -> dict:
+    path, width, height = LOGO
+    return {
+        "@type": "Organization",
+        "name": current_app.config["SITE_NAME"],
+        "url": url_for("reading.front_page", _external=True),
+        "logo": {
+            "@type": "ImageObject",
+            "url": url_for("static", filename=path, _external=True),
+            "width": width,
+            "height": height,
+        },
+    }
+
+
+def news_article(article: Article) -> dict:
+    """schema.org NewsArticle, with what Google's article and news guidelines ask for."""
+    url = article_url(article)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.headline,
+        "description": article.standfirst or None,
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "datePublished": iso(article.published_at),
+        "dateModified": iso(article.updated_at or article.published_at),
+        "author": {
+            "@type": "Person",
+            "name": article.author.display_name,
+            "url": url_for("reading.author", slug=article.author.slug, _external=True),
+        },
+        "publisher": publisher(),
+        "articleSection": article.section.name,
+        "inLanguage": current_app.config["BABEL_DEFAULT_LOCALE"],
+        "isAccessibleForFree": True,
+        "wordCount": article.word_count,
+    }
+    image = first_image(article)
+    if image:
+        data["image"] = image_urls(image)
+    if article.corrections:
+        data["correction"] = [
+            {
+                "@type": "CorrectionComment",
+                "text": correction.text,
+                "datePublished": iso(correction.created_at),
+            }
+            for correction in article.corrections
+        ]
+    if article.sponsor:
+        data["sponsor"] = {"@type": "Organization", "name": article.sponsor.name}
+        if article.sponsor.link:
+            data["sponsor"]["url"] = article.sponsor.link
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def breadcrumbs(article: Article) -> dict:
+    """schema.org BreadcrumbList: the section trail, then the article itself."""
+    crumbs = [
+        (section.name, url_for("reading.section", section_path=section.path, _external=True))
+        for section in article.section.trail
+    ] + [(article.headline, article_url(article))]
+    return {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": position, "name": name, "item": url}
+            for position, (name, url) in enumerate(crumbs, start=1)
+        ],
+    }
+
+
+@bp.app_template_global()
+def article_structured_data(article: Article) -> list[dict]:
+    """The JSON-LD documents of an article page."""
+    return [news_article(article), breadcrumbs(article)]
+
+
+@bp.app_template_global()
+def article_social_tags(article: Article) -> list[tuple[str, str, str]]:
+    """(attribute, name, content) of each Open Graph and Twitter card <meta> tag."""
+    image = first_image(article)
+    tags = [
+        ("property", "og:type", "article"),
+        ("property", "og:site_name", current_app.config["SITE_NAME"]),
+        (
+            "property",
+            "og:locale",
+            "fr_FR" if current_app.config["BABEL_DEFAULT_LOCALE"] == "fr" else "en_GB",
+        ),
+        ("property", "og:title", article.headline),
+        ("property", "og:description", article.standfirst),
+        ("property", "og:url", article_url(article)),
+        ("property", "article:published_time", iso(article.published_at)),
+        ("property", "article:modified_time", iso(article.updated_at or article.published_at)),
+        ("property", "article:section", article.section.name),
+        (
+            "property",
+            "article:author",
+            url_for("reading.author", slug=article.author.slug, _external=True),
+        ),
+        ("name", "twitter:card", "summary_large_image" if image else "summary"),
+        ("name", "twitter:title", article.headline),
+        ("name", "twitter:description", article.standfirst),
+    ]
+    if image:
+        url = image_urls(image)[0]
+        tags += [
+            ("property", "og:image", url),
+            ("property", "og:image:alt", image.get("alt", "")),
+            ("name", "twitter:image", url),
+            ("name", "twitter:image:alt", image.get("alt", "")),
+        ]
+    return [(attribute, name, content) for attribute, name, content in tags if content]
+
+
+@bp.app_template_global()
+def share_links(article: Article) -> list[dict]:
+    """Plain links to share an article: no third-party script, nothing loads until clicked.
+
+    Each is {"network", "label", "url"}; the addresses are the networks' documented
+    share URLs, with the article's address and headline URL-encoded.
+    """
+    url, title = article_url(article), article.headline
+    text = f"{title} {url}"
+    mail_query = urlencode({"subject": title, "body": f"{title}\n\n{url}"}, quote_via=quote)
+    return [
+        {"network": "mail", "label": _("Envoyer par courriel"), "url": f"mailto:?{mail_query}"},
+        {
+            "network": "x",
+            "label": "X",
+            "url": "https://x.com/intent/post?" + urlencode({"url": url, "text": title}),
+        },
+        {
+            "network": "facebook",
+            "label": "Facebook",
+            "url": "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url}),
+        },
+        {
+            "network": "linkedin",
+            "label": "LinkedIn",
+            "url": "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": url}),
+        },
+        {
+            "network": "bluesky",
+            "label": "Bluesky",
+            "url": "https://bsky.app/intent/compose?" + urlencode({"text": text}),
+        },
+        {
+            "network": "whatsapp",
+            "label": "WhatsApp",
+            "url": "https://wa.me/?" + urlencode({"text": text}),
+        },
+    ]
