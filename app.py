@@ -25,7 +25,7 @@ import page_cache
 import search
 import typography
 from extensions import babel, csrf, limiter, login_manager, migrate
-from models import User, db
+from models import User, audit, db
 from models.sponsorship import sponsorship_config_from_environment
 from outbox import mail_config_from_environment
 
@@ -257,6 +257,7 @@ def register_extensions(app: Flask) -> None:
 
     limiter.init_app(app)
     page_cache.configure(app)  # after Flask-Login: it asks who the user is
+    audit.track_changes(app)  # every change made by a logged-in person goes in the journal
     login_manager.session_protection = "basic"
     login_manager.login_message = None  # the login page explains itself
 
@@ -284,6 +285,7 @@ def register_blueprints(app: Flask) -> None:
     from views.corrections import bp as corrections
     from views.sponsors import bp as sponsors
     from views.structured_data import bp as structured_data
+    from views.audit import bp as audit_journal
 
     app.register_blueprint(reading)
     app.register_blueprint(search_pages)
@@ -298,6 +300,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(structured_data)
     # Browsers and crawlers ask for /favicon.ico whatever <link rel="icon"> says.
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
+    app.register_blueprint(audit_journal)
     app.register_blueprint(media)
 
 

@@ -8,19 +8,19 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from extensions import limiter
-from models import User, db
+from models import db
+from models.login_throttle import attempt_login
 from views.access import staff_links
 
 bp = Blueprint("auth", __name__)
 
-# Brute force is slowed per address and per account; both apply to POSTs only.
+# Brute force is slowed per client address here, and per account by a growing delay
+# (models/login_throttle.py).
 LIMIT_PER_ADDRESS = "30 per 10 minutes"
-LIMIT_PER_ACCOUNT = "8 per 10 minutes"
 
 
 class LoginForm(FlaskForm):
@@ -39,10 +39,6 @@ class EmptyForm(FlaskForm):
     """A button-only action still carries a CSRF token."""
 
 
-def _account_key() -> str:
-    return "login-account:" + request.form.get("email", "").strip().lower()[:254]
-
-
 def safe_next_url(target: str | None) -> str | None:
     """Only a path on this site: never an open redirect to another host."""
     if not target:
@@ -57,7 +53,6 @@ def safe_next_url(target: str | None) -> str | None:
 
 @bp.route("/connexion", methods=["GET", "POST"])
 @limiter.limit(LIMIT_PER_ADDRESS, methods=["POST"])
-@limiter.limit(LIMIT_PER_ACCOUNT, key_func=_account_key, methods=["POST"])
 def login():
     """The login form; on success, back to where the user was going."""
     form = LoginForm()
@@ -67,12 +62,13 @@ def login():
         return redirect(safe_next_url(form.next.data) or url_for("reading.front_page"))
     failed = False
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user and user.active and user.check_password(form.password.data):
+        attempt = attempt_login(form.email.data, form.password.data)
+        if attempt.wait_seconds:
+            return render_template("auth/login.html", form=form, wait=attempt.wait_seconds), 429
+        if attempt.user:
             session.clear()  # a fresh session at login: nothing carried over
             session.permanent = True
-            login_user(user)
+            login_user(attempt.user)
             return redirect(safe_next_url(form.next.data) or url_for("reading.front_page"))
         failed = True
     status = 401 if failed else (422 if form.errors else 200)

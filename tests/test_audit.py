@@ -1,0 +1,202 @@
+"""The audit trail: staff actions are recorded with their change, and admins read them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from models import db
+from models.audit import AuditEvent
+from tests.factories import make_article, make_user
+from tests.sponsorship_factories import make_inquiry
+
+PASSWORD = "correct horse battery"
+HX = {"HX-Request": "true"}
+
+
+def log_in(client, role="editor", **fields):
+    user = make_user(role=role, password=PASSWORD, **fields)
+    response = client.post("/connexion", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    return user
+
+
+def events(action: str | None = None) -> list[AuditEvent]:
+    db.session.expire_all()
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    return db.session.scalars(query).all()
+
+
+def save_block(client, block, html: str, version=None):
+    return client.post(
+        f"/redaction/blocs/{block.id}",
+        headers=HX,
+        data={
+            f"bloc{block.id}-html": html,
+            f"bloc{block.id}-version": str(block.version if version is None else version),
+        },
+    )
+
+
+# --------------------------------------------------------------------------- recording
+
+
+def test_a_block_save_is_recorded_without_its_text(client, app):
+    editor = log_in(client, display_name="Edith Éditrice")
+    article = make_article(blocks=[("paragraph", {"html": "Avant"})])
+    block = article.blocks[0]
+    assert save_block(client, block, "Un texte <strong>secret</strong>").status_code == 200
+
+    [event] = events("editor.save_block")
+    assert (event.user_id, event.target) == (editor.id, f"bloc:{block.id}")
+    assert event.ip == "127.0.0.1" and event.created_at is not None
+    assert "secret" not in str(event.detail)
+
+
+def test_refused_saves_are_not_recorded(client, app):
+    log_in(client)
+    block = make_article(blocks=[("paragraph", {"html": "Avant"})]).blocks[0]
+    assert save_block(client, block, "Le mien", version=block.version - 1).status_code == 409
+    assert save_block(client, block, "").status_code == 422
+    assert events("editor.save_block") == []
+
+
+def test_an_article_part_records_the_part_and_a_creation_its_new_article(client, app):
+    log_in(client)
+    article = make_article(headline="Ancien titre")
+    client.post(
+        f"/redaction/articles/{article.id}/titre",
+        headers=HX,
+        data={"titre-headline": "Nouveau titre", "titre-version": str(article.version)},
+    )
+    [event] = events("editor.save_part")
+    assert event.target == f"article:{article.id}" and event.detail == {"part": "titre"}
+    assert "Nouveau" not in str(event.detail)
+
+    section_id = article.section_id
+    response = client.post(
+        "/redaction/articles/nouveau",
+        data={"headline": "Une création", "section": section_id, "author": article.author_id},
+    )
+    assert response.status_code == 302
+    [created] = events("editor.new_article")
+    assert re.fullmatch(r"article:\d+", created.target) and created.target != event.target
+
+
+def test_an_inbox_status_change_is_recorded_with_the_new_status(client, app):
+    editor = log_in(client)
+    inquiry = make_inquiry()
+    client.post(f"/redaction/demandes/{inquiry.id}/statut", data={"status": "contacte"})
+    [event] = events("inbox.update_status")
+    assert event.user_id == editor.id and event.target == f"demande:{inquiry.id}"
+    assert event.detail == {"status": "contacte"}
+
+
+def test_an_inbox_note_is_recorded_without_its_text(client, app):
+    log_in(client)
+    inquiry = make_inquiry()
+    client.post(f"/redaction/demandes/{inquiry.id}/notes", data={"body": "Rappeler mardi"})
+    [event] = events("inbox.add_note")
+    assert event.target == f"demande:{inquiry.id}" and "mardi" not in str(event.detail)
+
+
+def test_an_admin_role_change_is_recorded(client, app):
+    admin = log_in(client, "admin")
+    author = make_user(role="author")
+    client.post(f"/redaction/comptes/{author.id}/role", data={"role": "editor"})
+    [event] = events("admin.change_role")
+    assert (event.user_id, event.target, event.detail) == (
+        admin.id,
+        f"compte:{author.id}",
+        {"role": "editor"},
+    )
+
+
+def test_logins_and_logouts_are_recorded_without_passwords(client, app):
+    user = make_user(role="editor", password=PASSWORD, email="ed@gazette.example")
+    client.post("/connexion", data={"email": "ed@gazette.example", "password": "pas le bon"})
+    client.post("/connexion", data={"email": "nobody@gazette.example", "password": "pas le bon"})
+    client.post("/connexion", data={"email": "ed@gazette.example", "password": PASSWORD})
+    client.post("/deconnexion")
+
+    recorded = [(e.action, e.user_id, e.target) for e in events()]
+    assert recorded == [
+        ("auth.login_failed", None, f"compte:{user.id}"),
+        ("auth.login_failed", None, ""),  # an unknown address: not kept
+        ("auth.login", user.id, f"compte:{user.id}"),
+        ("auth.logout", user.id, ""),
+    ]
+    stored = str([(e.detail, e.target) for e in events()])
+    assert "pas le bon" not in stored and "nobody" not in stored
+
+
+def test_reading_and_anonymous_inquiries_are_not_recorded(client, app):
+    from tests.sponsorship_factories import form_data
+
+    make_article(headline="Lu")
+    client.get("/")
+    app.config["SPONSORSHIP_LIMIT_PER_ADDRESS"] = "100 per hour"
+    assert client.post("/sponsoring", data=form_data()).status_code == 303
+    assert events() == []
+
+
+# --------------------------------------------------------------------------- the journal page
+
+
+def test_only_admins_read_the_journal(client, app):
+    assert client.get("/redaction/journal/").status_code == 302  # to the login page
+    log_in(client, "editor")
+    assert client.get("/redaction/journal/").status_code == 403
+    assert "/redaction/journal" not in client.get("/redaction").get_data(as_text=True)
+
+
+def test_the_journal_lists_newest_first_with_links(client, app):
+    admin = log_in(client, "admin", display_name="Ada Admin")
+    article = make_article(headline="Un article", blocks=[("paragraph", {"html": "A"})])
+    save_block(client, article.blocks[0], "B")
+    client.post(f"/redaction/comptes/{admin.id}/role", data={"role": "admin"})
+
+    html = client.get("/redaction/journal/").get_data(as_text=True)
+    assert 'href="/redaction/journal/"' in html  # the staff bar links to it
+    assert html.index("Rôle changé") < html.index("Bloc modifié") < html.index("Connexion</th>")
+    assert "Ada Admin" in html and "role : admin" in html
+    assert f"bloc {article.blocks[0].id}" in html
+
+
+def test_the_journal_pages_by_keyset_and_filters(client, app):
+    admin = log_in(client, "admin")
+    other = make_user(role="editor", password=PASSWORD, display_name="Oscar Autre")
+    for n in range(60):
+        db.session.add(AuditEvent(action="editor.save_block", target=f"bloc:{n}", user_id=other.id))
+    db.session.add(AuditEvent(action="admin.change_role", target="compte:1", user_id=admin.id))
+    db.session.commit()
+
+    first = client.get("/redaction/journal/").get_data(as_text=True)
+    assert first.count("<tr>") == 1 + 50  # header + one page
+    older = re.search(r'href="([^"]*avant=(\d+))"', first)
+    assert older
+    second = client.get(older[1].replace("&amp;", "&")).get_data(as_text=True)
+    assert second.count("<tr>") == 1 + 12  # 60 + the role change + the login, minus 50
+    assert "Plus anciennes" not in second and "Les plus récentes" in second
+    # The pages share no row: the second starts strictly before the cursor.
+    assert "bloc 0<" in second and "bloc 59<" in first
+
+    only_role = client.get("/redaction/journal/?action=admin.change_role").get_data(as_text=True)
+    assert only_role.count("<tr>") == 2
+    only_oscar = client.get(f"/redaction/journal/?personne={other.id}").get_data(as_text=True)
+    assert only_oscar.count("<tr>") == 51 and "Rôle changé</th>" not in only_oscar
+
+
+@pytest.mark.parametrize("query", ["avant=abc", "personne=-1", "avant=99999999999999999999"])
+def test_junk_in_the_journal_s_address_is_a_404(client, app, query):
+    log_in(client, "admin")
+    assert client.get(f"/redaction/journal/?{query}").status_code == 404
+
+
+def test_the_journal_needs_a_trailing_slash_only(client, app):
+    log_in(client, "admin")
+    assert client.get("/redaction/journal").status_code == 308

@@ -1,0 +1,87 @@
+"""The journal: the audit trail of staff actions, for admins (models/audit.py records it)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from models import Article, audit, db
+from views.access import admin_required, register_staff_link
+
+bp = Blueprint("audit", __name__, url_prefix="/redaction/journal")
+register_staff_link("audit.log", _l("Journal"), visible_to=lambda user: user.is_admin)
+
+PER_PAGE = 50
+
+# What each recorded endpoint means, in the journal's words; others show the endpoint.
+ACTION_LABELS = {
+    "auth.login": _l("Connexion"),
+    "auth.login_failed": _l("Échec de connexion"),
+    "auth.logout": _l("Déconnexion"),
+    "editor.new_article": _l("Article créé"),
+    "editor.save_part": _l("Article modifié"),
+    "editor.save_block": _l("Bloc modifié"),
+    "editor.create_block": _l("Bloc ajouté"),
+    "editor.move_block": _l("Bloc déplacé"),
+    "editor.delete_block": _l("Bloc supprimé"),
+    "editor.restore_revision": _l("Version restaurée"),
+    "inbox.update_status": _l("Statut de demande changé"),
+    "inbox.assign": _l("Demande assignée"),
+    "inbox.add_note": _l("Note ajoutée à une demande"),
+    "inbox.retry_email": _l("Courriel renvoyé"),
+    "inbox.erase": _l("Demande effacée"),
+    "admin.invite": _l("Compte créé"),
+    "admin.change_role": _l("Rôle changé"),
+    "admin.toggle_active": _l("Compte activé ou désactivé"),
+    "admin.new_invitation": _l("Lien de mot de passe créé"),
+}
+TARGET_LABELS = {
+    "article": _l("article"),
+    "bloc": _l("bloc"),
+    "demande": _l("demande"),
+    "compte": _l("compte"),
+    "rubrique": _l("rubrique"),
+}
+
+
+def _int_arg(name: str) -> int | None:
+    """An id from the query string; junk is a 404, not a 500."""
+    raw = request.args.get(name, "")
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        abort(404)
+    return int(raw)
+
+
+def target_links(events) -> dict[str, str]:
+    """Where each target can be seen, for the targets of this page (one query per kind)."""
+    links = {}
+    article_ids = {e.target_id for e in events if e.target_kind == "article" and e.target_id}
+    if article_ids:
+        for article in db.session.scalars(db.select(Article).where(Article.id.in_(article_ids))):
+            links[f"article:{article.id}"] = url_for("reading.article", slug=article.slug)
+    for event in events:
+        if event.target_kind == "demande" and event.target_id:
+            links[event.target] = url_for("inbox.detail", inquiry_id=event.target_id)
+    return links
+
+
+@bp.get("/")
+@admin_required
+def log():
+    """Who did what, and when: newest first, filtered by person and action."""
+    filters = {"user_id": _int_arg("personne"), "action": request.args.get("action", "")[:80]}
+    events, has_more = audit.page(before=_int_arg("avant"), per_page=PER_PAGE, **filters)
+    return render_template(
+        "audit/log.html",
+        events=events,
+        older=events[-1].id if has_more else None,
+        filters=filters,
+        people=audit.people_in_journal(),
+        actions=audit.recorded_actions(),
+        action_labels=ACTION_LABELS,
+        target_labels=TARGET_LABELS,
+        links=target_links(events),
+        is_first=not request.args.get("avant"),
+    )
