@@ -4,7 +4,7 @@ Run from the project root (the Makefile does this):
 
     .venv/bin/python bench/run.py
     BENCH_DURATION=5s .venv/bin/python bench/run.py      # shorter run
-    BENCH_ONLY=inquiries .venv/bin/python bench/run.py   # one part only (read|inquiries)
+    BENCH_ONLY=inquiries .venv/bin/python bench/run.py   # one part only (read|inquiries|editing)
 
 This is a benchmark, not a test: it prints numbers and never fails on them, with one
 exception: the inquiry scenario exits non-zero if an accepted inquiry is missing from the
@@ -64,10 +64,14 @@ Settings (environment variables):
     BENCH_THREADS      wrk threads (wrk -t)                                 default 2
     BENCH_WORKERS      gunicorn sync workers, app and baseline              default 2
     BENCH_SENDERS      concurrent inquiry senders (threads)                 default 16
-    BENCH_ONLY         read | inquiries | caching | all                     default all
+    BENCH_ONLY         read | inquiries | editing | caching | all           default all
     BENCH_SIZES        caching part: archive sizes (bench/caching.py)  default 1000,100000
     BENCH_POSTGRES_URL server for the throwaway database (trust auth)
                        default postgresql://postgres@127.0.0.1:5432/postgres
+
+Editing (issue 3): the save round trip of a paragraph edit (POST to the returned partial),
+idle and while wrk reads the article page with BENCH_CONNECTIONS connections; see
+bench/editing.py for what is timed. Target: p50 under 25 ms under read load.
 
 Adding a scenario: anything that produces a `Result` can be appended to the read results
 (e.g. a save round-trip with its own load generator); a database other than SQLite only
@@ -95,6 +99,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import editing  # bench/editing.py
 import inquiries  # bench/inquiries.py: this script's folder comes first on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +110,7 @@ VENV_BIN = ROOT / ".venv" / "bin"
 ARTICLE_PATH = "/article/poutine-salue-le-soutien-nord-coreen-lors-d-un-sommet-a-pyongyang"
 SECTION_PATH = "/rubrique/international"
 
-PARTS = ("read", "inquiries", "caching", "all")
+PARTS = ("read", "inquiries", "editing", "caching", "all")
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 # The app's settings for the inquiry scenario: fast posts take the real path (not the spam
@@ -556,6 +561,30 @@ def measure_inquiry_path(
     )
 
 
+# --------------------------------------------------------------------------- editing
+
+
+def measure_editing_path(app: Server, env: dict[str, str], settings: Settings) -> list:
+    """Paragraph saves by one editor, idle then under wrk's read load (bench/editing.py)."""
+    editing.create_editor(VENV_BIN / "flask", ROOT, env)
+    print(
+        f"enregistrements d’un paragraphe : {settings.duration_s}s seul, puis "
+        f"{settings.duration_s}s pendant wrk -c{settings.connections} sur la page article",
+        file=sys.stderr,
+        flush=True,
+    )
+    url = app.url + ARTICLE_PATH
+    return editing.measure_editing(
+        app.url,
+        ARTICLE_PATH,
+        duration_s=settings.duration_s,
+        warmup_s=settings.warmup_s,
+        read_load=lambda seconds: run_wrk(
+            url, seconds, settings.connections, settings.threads, page="article"
+        ),
+    )
+
+
 def run_postgres(settings: Settings, workdir: Path, report: Report, cleanup) -> None:
     """The inquiry scenario on a throwaway PostgreSQL database, dropped at the end."""
     try:
@@ -587,6 +616,8 @@ def run_sqlite(settings: Settings, workdir: Path, report: Report, cleanup) -> No
     if settings.runs("inquiries"):
         count_rows = inquiries.sqlite_row_counter(sqlite_path(env))
         report.inquiry_results.append(measure_inquiry_path("SQLite", app, settings, count_rows))
+    if settings.runs("editing"):
+        report.editing = measure_editing_path(app, env, settings)
     app.stop()
 
 
@@ -597,6 +628,7 @@ def run_sqlite(settings: Settings, workdir: Path, report: Report, cleanup) -> No
 class Report:
     read: list[Result] = field(default_factory=list)
     inquiry_results: list[inquiries.InquiryResult] = field(default_factory=list)
+    editing: list[editing.EditingResult] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
     def failures(self) -> list[str]:
@@ -677,6 +709,9 @@ def print_report(report: Report) -> None:
         print_inquiry_table(report.inquiry_results)
     for line in report.skipped + report.failures():
         print(line)
+    if report.editing:
+        print("\nEnregistrement d’un paragraphe (SQLite ; lectures : wrk sur la page article)")
+        editing.print_editing_table(report.editing, format_table)
 
 
 def git_commit() -> str | None:
@@ -701,6 +736,7 @@ def write_json(report: Report, settings: Settings, path: Path = RESULTS_FILE) ->
             {**asdict(r), "mismatch": r.mismatch, "server_errors": r.server_errors}
             for r in report.inquiry_results
         ],
+        "editing": [asdict(r) for r in report.editing],
         "skipped": report.skipped,
         "failures": report.failures(),
     }
@@ -716,7 +752,7 @@ def main() -> int:
         import caching
 
         return caching.main()
-    if settings.runs("read"):
+    if settings.runs("read") or settings.runs("editing"):
         wrk_binary()
     # Ctrl-C raises KeyboardInterrupt; make `kill` unwind through the finally blocks too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
