@@ -2,6 +2,7 @@
 #   make run    set up everything on a fresh machine and serve http://127.0.0.1:5000
 #   make test   install the test requirements and run the whole suite
 #   make bench  measure the reader pages against a bare-Flask baseline (wrk + gunicorn)
+#   make soak   60 s of readers, editors and inquiry senders on PostgreSQL + Redis; no lost write
 #   make lint   ruff check and format check
 
 PYTHON ?= python3
@@ -9,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test bench lint format translations clean
+.PHONY: run test bench soak lint format translations clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -23,16 +24,25 @@ $(VENV)/.test-installed: requirements-test.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-test.txt
 	touch $@
 
+# Lighthouse for tests/e2e/test_lighthouse.py, pinned by package-lock.json (node_modules/
+# is git-ignored); reinstalled when the lock file changes.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/run.py
+
+soak: $(VENV)/.test-installed
+	$(BIN)/python bench/soak.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
