@@ -22,6 +22,7 @@ from wtforms import TextAreaField
 
 from models import Article, Correction, db
 from models.correction import CORRECTION_MAX
+from models.time import utcnow
 from views.access import wants_fragment
 from views.editor import article_url, editable_article, fragment, saved
 from views.editor_forms import Cleaned, cleaned
@@ -116,8 +117,10 @@ def create(article_id: int):
     if not article.is_live:
         form.text.errors = [_("Seul un article publié peut recevoir une correction.")]
         return render_section(article, form, 422)
-    article.corrections.append(Correction(text=cleaned(form.text), author_id=current_user.id))
-    saved(article, _("Correction publiée"))  # sets updated_at: dateModified follows
+    article.corrections.append(
+        Correction(text=cleaned(form.text), author_id=current_user.id, created_at=utcnow())
+    )
+    saved(article, _("Correction publiée"))  # sets updated_at (after created_at): dateModified
     if not wants_fragment():
         return redirect(article_url(article, "corrections"))
     return render_section(article, notice=_("Correction publiée."), focus_edit_button=True)

@@ -34,7 +34,6 @@ from wtforms.validators import Length, ValidationError
 from models import Article, Sponsor, SponsorshipInquiry, db
 from models.sponsor import SPONSOR_LINK_MAX, SPONSOR_NAME_MAX, is_web_link
 from models.sponsorship import InquiryStatus
-from richtext import clean_html
 from views.access import editor_required, register_staff_link, require_can_edit, wants_fragment
 from views.auth import EmptyForm
 from views.editor import article_url, fragment, saved
@@ -179,9 +178,9 @@ def create_from_inquiry(inquiry_id: int):
     return redirect(url_for(".edit", sponsor_id=sponsor.id), 303)
 
 
-def cleaned_name(text: str) -> str:
-    """An organisation's name as a sponsor name: plain text, within the column's size."""
-    return clean_html(text[:SPONSOR_NAME_MAX], "plain").html or _("Sponsor sans nom")
+def cleaned_name(organisation: str) -> str:
+    """The inquiry's organisation, already plain text (Jinja escapes it), as a sponsor name."""
+    return organisation.strip()[:SPONSOR_NAME_MAX] or _("Sponsor sans nom")
 
 
 # --------------------------------------------------------------------------- the article's sponsor part
