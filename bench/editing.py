@@ -210,6 +210,15 @@ def measure_editing(
     return [result("idle", idle), result("under read load", loaded, read)]
 
 
+def failures(results: list[EditingResult]) -> list[str]:
+    """Saves that were not saved: a conflict means the benchmark is wrong, a 5xx the app."""
+    return [
+        f"EDITING ({r.phase}): {', '.join(f'{key}: {n}' for key, n in r.other.items())}"
+        for r in results
+        if r.other
+    ]
+
+
 def print_editing_table(results: list[EditingResult], format_table) -> None:
     headers = ("phase", "saves", "saves/s", "p50 ms", "p99 ms", "form p50", "reads/s", "other")
     rows = [

@@ -9,7 +9,8 @@ Run from the project root (the Makefile does this):
 This is a benchmark, not a test: it prints numbers and never fails on them, with one
 exception: the inquiry scenario exits non-zero if an accepted inquiry is missing from the
 database (or one appears that was not acknowledged), or if the app answers a 5xx other
-than 503, because those are correctness failures, not timings. One run:
+than 503, and the editing scenario if a save is not saved (a conflict or an error), because
+those are correctness failures, not timings. One run:
 
 1. creates a temporary SQLite database (`flask db upgrade` + `flask demo load`);
 2. starts the app under gunicorn (2 sync workers, like production) on a free port;
@@ -632,7 +633,7 @@ class Report:
     skipped: list[str] = field(default_factory=list)
 
     def failures(self) -> list[str]:
-        """Correctness failures of the inquiry scenario, one line each."""
+        """Correctness failures of the inquiry and editing scenarios, one line each."""
         lines = []
         for r in self.inquiry_results:
             if r.accepted != r.stored:
@@ -645,7 +646,7 @@ class Report:
                 )
             if r.server_errors:
                 lines.append(f"SERVER ERRORS ({r.database}): {r.server_errors} réponses 5xx")
-        return lines
+        return lines + editing.failures(self.editing)
 
 
 def format_table(headers: tuple[str, ...], rows: list[tuple]) -> list[str]:

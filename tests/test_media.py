@@ -307,6 +307,27 @@ def test_caption_and_credit_are_plain_text(client, newsroom, media_root):
     assert "ont été retirés" in body(response) or "a été retiré" in body(response)
 
 
+def test_without_javascript_the_upload_form_posts_and_redirects(client, newsroom, media_root):
+    log_in(client, newsroom.editor)
+    after = newsroom.article.blocks[0].id
+    form = client.get(
+        f"/redaction/articles/{newsroom.article.id}/blocs/nouveau/image?apres={after}", headers=HX
+    )
+    assert 'enctype="multipart/form-data"' in body(form) and 'method="post"' in body(form)
+    response = client.post(
+        f"/redaction/articles/{newsroom.article.id}/blocs/nouveau/image",
+        data={
+            "after": str(after),
+            f"nouveau{after}-alt": "Sans JavaScript",
+            f"nouveau{after}-image": (io.BytesIO(image_bytes(size=(500, 300))), "p.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    [block] = image_blocks(newsroom.article)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"#block-{block.id}")
+
+
 # --------------------------------------------------------------------------- editing an image block
 
 
