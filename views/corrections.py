@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 from wtforms import TextAreaField
 
 from models import Article, Correction, db
@@ -65,7 +66,10 @@ def require_login_for_editing():
 def csrf_failed(error):
     """A stale CSRF token: the form comes back as typed, with a fresh token."""
     if request.endpoint == "corrections.create" and wants_fragment():
-        return resubmit(400, **request.view_args)
+        try:
+            return resubmit(400, **request.view_args)
+        except HTTPException as refused:  # no such article: an abort() may not leave a handler
+            return render_template("errors/error.html", error=refused), refused.code
     return render_template("errors/error.html", error=error), 400
 
 

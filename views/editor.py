@@ -37,6 +37,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from models import Article, ArticleSlugRedirect, Block, Revision, Section, User, db
 from models.content import ArticleStatus
@@ -80,7 +81,10 @@ def require_login():
 def csrf_failed(error):
     """A stale token on an htmx save: the form comes back with the text and a fresh token."""
     if request.method == "POST" and wants_fragment() and request.endpoint in RESUBMITTABLE:
-        return RESUBMITTABLE[request.endpoint](status=400, **request.view_args)
+        try:
+            return RESUBMITTABLE[request.endpoint](status=400, **request.view_args)
+        except HTTPException as refused:  # no such block: an abort() may not leave a handler
+            return render_template("errors/error.html", error=refused), refused.code
     return render_template("errors/error.html", error=error), 400
 
 

@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import NotFound
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
@@ -111,7 +112,9 @@ def require_login():
 def csrf_failed(error):
     """A stale token on the article's sponsor form: the choice comes back, to save again."""
     if request.endpoint == "sponsors.save_article_sponsor" and wants_fragment():
-        article = db.get_or_404(Article, request.view_args["article_id"])
+        article = db.session.get(Article, request.view_args["article_id"])
+        if article is None:  # an abort() may not leave an error handler
+            return render_template("errors/error.html", error=NotFound()), 404
         return render_form(article, ArticleSponsorForm(meta={"csrf": False}), 400, reauth=True)
     return render_template("errors/error.html", error=error), 400
 
