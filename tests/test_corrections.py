@@ -185,3 +185,14 @@ def test_empty_corrections_page(client, app):
     response = client.get("/corrections")
     assert response.status_code == 200
     assert "Aucune correction publiée pour le moment." in response.text
+
+
+def test_cached_article_page_shows_a_new_correction_at_once(client, newsroom):
+    url = f"/article/{newsroom.article.slug}"
+    client.get(url)
+    assert client.get(url).headers["X-Page-Cache"] == "hit"
+    log_in(client, newsroom.editor)
+    client.post(create_url(newsroom.article), headers=HX, data={"text": "Corrigé."})
+    with client.session_transaction() as session:
+        session.clear()
+    assert "Corrigé." in client.get(url).text

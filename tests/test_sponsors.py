@@ -182,3 +182,15 @@ def test_sponsor_in_json_ld_and_label_survive_csrf(app, newsroom):
     assert response.status_code == 400 and "data-reauth" in response.text
     db.session.expire_all()
     assert db.session.get(Article, newsroom.article.id).sponsor_id is None
+
+
+def test_cached_pages_follow_the_sponsor_choice(client, newsroom):
+    url = f"/article/{newsroom.article.slug}"
+    assert "Contenu sponsorisé" not in client.get(url).text
+    assert client.get(url).headers["X-Page-Cache"] == "hit"
+    log_in(client, newsroom.editor)
+    client.post(sponsor_url(newsroom.article), headers=HX, data={"sponsor": newsroom.sponsor.id})
+    with client.session_transaction() as session:
+        session.clear()
+    assert "Contenu sponsorisé par" in client.get(url).text
+    assert "Contenu sponsorisé par" in client.get("/").text
