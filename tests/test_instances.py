@@ -104,16 +104,24 @@ def start_instance(database_url: str, log: Path) -> tuple[str, subprocess.Popen]
             start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answering(url, process, log)
+    except BaseException:
+        stop(process)  # never leave a server behind, whatever went wrong
+        raise
+    return url, process
+
+
+def wait_until_answering(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 90  # a busy CI machine starts two workers slowly
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"gunicorn stopped at start:\n{log.read_text(errors='replace')}")
         try:
             urllib.request.urlopen(url + "/robots.txt", timeout=10).close()
-            return url, process
+            return
         except OSError:  # refused, reset or timed out while the workers boot
             time.sleep(0.2)
-    stop(process)
     pytest.fail(f"gunicorn does not answer:\n{log.read_text(errors='replace')}")
 
 
