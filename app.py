@@ -13,13 +13,14 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 import page_cache
 import search
@@ -67,13 +68,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
     load_config(app, test_config)
     trust_proxies(app)
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     register_extensions(app)
     register_blueprints(app)
     register_error_pages(app)
+    refuse_nul_in_paths(app)
     register_security_headers(app)
     register_commands(app)
     typography.register(app)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """<int:…> in a URL: past what an INTEGER column holds no row can match, so the URL
+    does not match either (404), instead of overflowing the database driver (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:
@@ -344,6 +356,14 @@ def render_error_page(app: Flask, code: int, error: HTTPException | None):
     return app.make_response(
         (SERVER_ERROR_FALLBACK, code, {"Content-Type": "text/html; charset=utf-8"})
     )
+
+
+def refuse_nul_in_paths(app: Flask) -> None:
+    @app.before_request
+    def no_nul_in_path():
+        """No address on the site holds a NUL byte, and PostgreSQL text cannot: 404, not 500."""
+        if "\x00" in request.path:
+            abort(404)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Regexp
 
 from extensions import limiter
 from models import db
@@ -26,7 +26,14 @@ LIMIT_PER_ADDRESS = "30 per 10 minutes"
 class LoginForm(FlaskForm):
     email = EmailField(
         _l("Adresse électronique"),
-        validators=[DataRequired(_l("Indiquez votre adresse électronique.")), Length(max=254)],
+        validators=[
+            DataRequired(_l("Indiquez votre adresse électronique.")),
+            Length(max=254),
+            # Control characters (NUL) are in no address, and PostgreSQL text cannot hold NUL.
+            Regexp(
+                r"[^\x00-\x1f\x7f]*\Z", message=_l("Cette adresse électronique n’est pas valide.")
+            ),
+        ],
     )
     password = PasswordField(
         _l("Mot de passe"),
