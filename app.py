@@ -67,9 +67,9 @@ class InstanceFolderError(SystemExit):
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
     load_config(app, test_config)
-    trust_proxies(app)
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     register_extensions(app)
+    trust_proxies(app)  # outermost, so everything inside sees the client's address and host
     register_blueprints(app)
     register_error_pages(app)
     refuse_nul_in_paths(app)
@@ -286,18 +286,18 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from views.admin import bp as admin
+    from views.audit import bp as audit_journal
     from views.auth import bp as auth
+    from views.corrections import bp as corrections
+    from views.editor import bp as editor
     from views.feeds import bp as feeds
+    from views.inbox import bp as inbox
     from views.media import bp as media
     from views.reading import bp as reading
     from views.search import bp as search_pages
-    from views.inbox import bp as inbox
-    from views.sponsorship import bp as sponsorship
-    from views.editor import bp as editor
-    from views.corrections import bp as corrections
     from views.sponsors import bp as sponsors
+    from views.sponsorship import bp as sponsorship
     from views.structured_data import bp as structured_data
-    from views.audit import bp as audit_journal
 
     app.register_blueprint(reading)
     app.register_blueprint(search_pages)

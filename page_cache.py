@@ -91,6 +91,7 @@ def configure(app: Flask) -> None:
     app.before_request(serve_from_cache)
     app.after_request(apply_http_caching)
     register_static_fingerprints(app)
+    app.wsgi_app = CachedPagesMiddleware(app, app.wsgi_app)
 
 
 def config_from_environment(environ, instance_path: str) -> dict:
@@ -253,6 +254,20 @@ class Entry:
     expires_at: float  # epoch seconds
     etag: str
     last_modified: float
+    # The response's own headers (Content-Type, Vary, security headers…), replayed on hits.
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+# Headers that belong to one response, not to the page: never stored, rebuilt on each hit.
+PER_RESPONSE_HEADERS = {
+    "set-cookie",
+    "content-length",
+    "date",
+    "cache-control",
+    "etag",
+    "last-modified",
+    "x-page-cache",
+}
 
 
 def is_public_request() -> bool:
@@ -264,16 +279,18 @@ def is_public_request() -> bool:
     )
 
 
-def page_key() -> str:
+def page_key(req=None, locale=None) -> str:
     """Language, full or fragment (htmx active search), scheme, host, path and query.
 
     The host is part of the key because pages carry absolute URLs (canonical links):
     a request with a forged Host header must not poison everyone's copy.
     """
-    url = request.host_url + request.full_path.lstrip("/")
+    req = req if req is not None else request
+    url = req.host_url + req.full_path.lstrip("/")
     if len(url) > 300:
         url = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
-    return f"page:{get_locale()}:{'f' if wants_fragment() else 'p'}:{url}"
+    fragment = "f" if wants_fragment(req.headers) else "p"
+    return f"page:{locale or get_locale()}:{fragment}:{url}"
 
 
 def serve_from_cache():
@@ -329,6 +346,11 @@ def store_in_cache(response: Response) -> Entry | None:
         expires_at=expires_at,
         etag=hashlib.blake2b(body, digest_size=16).hexdigest(),
         last_modified=math.floor(rendered_at),
+        headers=tuple(
+            (name, value)
+            for name, value in response.headers.items()
+            if name.lower() not in PER_RESPONSE_HEADERS
+        ),
     )
     if (
         current_app.config["GAZETTE_PAGE_CACHE"]
@@ -376,18 +398,77 @@ def _personal() -> bool:
     return "csrf_token" in g or session.modified or bool(session) or current_user.is_authenticated
 
 
-def _public(response: Response, entry: Entry) -> Response:
-    config = current_app.config
+def public_cache_control(config, entry: Entry) -> str:
     # A CDN copy of a list must not outlive the next scheduled publication either.
     s_maxage = max(0, min(config["HTTP_CACHE_S_MAXAGE"], math.floor(entry.expires_at - now())))
-    response.headers["Cache-Control"] = (
+    return (
         f"public, max-age=0, s-maxage={s_maxage}, "
         f"stale-while-revalidate={config['HTTP_CACHE_STALE_WHILE_REVALIDATE']}"
     )
+
+
+def _public(response: Response, entry: Entry) -> Response:
+    response.headers["Cache-Control"] = public_cache_control(current_app.config, entry)
     response.vary.add("Cookie")  # a logged-in user's copy of the same URL differs
     response.set_etag(entry.etag)
     response.last_modified = datetime.fromtimestamp(entry.last_modified, UTC)
     return response.make_conditional(request)
+
+
+# --------------------------------------------------------------------------- fast path
+
+
+class CachedPagesMiddleware:
+    """Answers a cache hit for an anonymous reader before Flask does any per-request work.
+
+    Readers are most of the traffic and most of them hit the cache; routing, sessions,
+    rate limits and the locale would cost more than the hit itself. A request carrying a
+    session cookie, or anything this cannot decide, goes through Flask, whose
+    serve_from_cache() applies the same rules with the same key and entries.
+    """
+
+    def __init__(self, app: Flask, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        response = None
+        if (
+            environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+            and self.app.config["GAZETTE_PAGE_CACHE"]
+        ):
+            try:
+                response = self.cached_response(environ)
+            except Exception:  # a store that is down, a malformed Host: let Flask answer
+                self.app.logger.exception("Page cache fast path failed")
+        if response is None:
+            return self.wsgi_app(environ, start_response)
+        return response(environ, start_response)
+
+    def cached_response(self, environ) -> Response | None:
+        config = self.app.config
+        if config["SESSION_COOKIE_NAME"] + "=" in environ.get("HTTP_COOKIE", ""):
+            return None  # perhaps a logged-in user: Flask decides
+        if environ.get("PATH_INFO", "").startswith(self.app.static_url_path + "/"):
+            return None
+        req = self.app.request_class(environ)
+        req.trusted_hosts = config["TRUSTED_HOSTS"]
+        # Without a session the language is the site's: see select_locale() in app.py.
+        key = page_key(req, locale=config["BABEL_DEFAULT_LOCALE"])
+        store = self.app.extensions["cache"][cache]
+        entry = store.get(key)
+        if not isinstance(entry, Entry) or not entry.headers or entry.expires_at <= now():
+            return None
+        names = list(entry.depends_on)
+        current = store.get_many(*(GENERATION_PREFIX + name for name in names)) if names else []
+        if dict(zip(names, current, strict=True)) != entry.depends_on:
+            return None
+        response = Response(entry.body, entry.status, headers=list(entry.headers))
+        response.headers["Cache-Control"] = public_cache_control(config, entry)
+        response.headers["X-Page-Cache"] = "hit"
+        response.set_etag(entry.etag)
+        response.last_modified = datetime.fromtimestamp(entry.last_modified, UTC)
+        return response.make_conditional(req)
 
 
 # --------------------------------------------------------------------------- static files

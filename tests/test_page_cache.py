@@ -270,3 +270,29 @@ def test_a_page_rendered_while_something_was_saved_is_not_kept(client, app, news
     finally:
         before_render_template.disconnect(someone_saves, app)
     warm(client, "/article/sommet")
+
+
+def test_anonymous_hits_are_answered_before_flask_with_the_same_headers(client, demo, monkeypatch):
+    """The WSGI fast path replays the page's own headers; Flask's hooks never run on a hit."""
+    url = "/article/poutine-salue-le-soutien-nord-coreen-lors-d-un-sommet-a-pyongyang"
+    miss = client.get(url)
+    assert miss.headers["X-Page-Cache"] == "miss"
+
+    def not_called():
+        raise AssertionError("a cache hit went through Flask's before_request hooks")
+
+    monkeypatch.setitem(demo.before_request_funcs, None, [not_called])
+    hit = client.get(url)
+    assert hit.headers["X-Page-Cache"] == "hit"
+    assert hit.data == miss.data
+    for name in (
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Permissions-Policy",
+        "Content-Type",
+        "ETag",
+    ):
+        assert hit.headers[name] == miss.headers[name]
+    assert "Set-Cookie" not in hit.headers
+    assert client.get(url, headers={"If-None-Match": miss.headers["ETag"]}).status_code == 304

@@ -8,12 +8,13 @@ from flask import abort, request
 from flask_login import current_user, login_required
 
 
-def wants_fragment() -> bool:
+def wants_fragment(headers=None) -> bool:
     """A real htmx request for a partial: not a boosted navigation, not a history restore."""
+    headers = request.headers if headers is None else headers
     return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-Boosted") != "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Boosted") != "true"
+        and headers.get("HX-History-Restore-Request") != "true"
     )
 
 
