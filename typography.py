@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from flask import g
 from flask_babel import format_datetime, get_locale, gettext
 from markupsafe import Markup, escape
 
@@ -32,8 +33,12 @@ def _french_text(text: str) -> str:
 
 
 def _is_french() -> bool:
-    locale = get_locale()
-    return locale is None or locale.language == "fr"
+    # Asked once per piece of text, so remembered for the request.
+    french = g.get("typography_french")
+    if french is None:
+        locale = get_locale()
+        french = g.typography_french = locale is None or locale.language == "fr"
+    return french
 
 
 def typeset_html(html: str) -> Markup:

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from models import Article, ArticleSlugRedirect, Section, User, db
 from models.listing import ArticlePage, Cursor, live_page
@@ -59,7 +60,11 @@ def author(slug: str):
 @bp.get("/article/<slug>")
 def article(slug: str):
     """One article, as readers see it; with edit controls (and even unpublished) for its editors."""
-    article = db.session.scalar(select(Article).filter_by(slug=slug))
+    article = db.session.scalar(
+        select(Article)
+        .filter_by(slug=slug)
+        .options(selectinload(Article.blocks), selectinload(Article.corrections))
+    )
     if article is None:
         return redirect_from_old_slug(slug)
     editing = current_user.is_authenticated and current_user.can_edit(article)
