@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from extensions import cache
 from models import Article, ArticleSlugRedirect, Block, Section, User, db
+from models.sponsor import Sponsor
 from models.content import ArticleStatus
 from models.time import utcnow
 from views.access import wants_fragment
@@ -86,7 +87,7 @@ def configure(app: Flask) -> None:
         event.listen(Session, "after_flush", _collect_changes)
         event.listen(Session, "after_commit", _bump_after_commit)
         event.listen(Session, "after_soft_rollback", _forget_changes)
-        for model in (Article, User, Section):
+        for model in (Article, User, Section, Sponsor):
             event.listen(model, "load", _record_loaded)
     app.before_request(serve_from_cache)
     app.after_request(apply_http_caching)
@@ -184,6 +185,8 @@ def _generations_changed_by(obj, session: Session) -> set[str]:
         return {f"article:{obj.article_id}"}
     if isinstance(obj, Section):
         return {"sections"}
+    if isinstance(obj, Sponsor):
+        return {f"sponsor:{obj.id}"}
     if isinstance(obj, User) and (obj in session.deleted or _changed(obj, AUTHOR_COLUMNS)):
         return {f"author:{obj.id}"}
     return set()
@@ -215,6 +218,8 @@ def _record_loaded(target, _context) -> None:
         shown.add(f"article:{target.id}")
     elif isinstance(target, User):
         shown.add(f"author:{target.id}")
+    elif isinstance(target, Sponsor):
+        shown.add(f"sponsor:{target.id}")
     # Sections are covered by ALWAYS.
 
 

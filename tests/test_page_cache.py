@@ -296,3 +296,18 @@ def test_anonymous_hits_are_answered_before_flask_with_the_same_headers(client, 
         assert hit.headers[name] == miss.headers[name]
     assert "Set-Cookie" not in hit.headers
     assert client.get(url, headers={"If-None-Match": miss.headers["ETag"]}).status_code == 304
+
+
+def test_sponsor_rename_changes_the_pages_that_show_it(client, newsroom):
+    from models.sponsor import Sponsor
+
+    sponsor = Sponsor(name="Maison Dupont", link="https://dupont.example")
+    db.session.add(sponsor)
+    newsroom.first.sponsor = sponsor
+    db.session.commit()
+    warm(client, "/article/sommet", "/article/piece")
+    sponsor.name = "Maison Durand"
+    db.session.commit()
+    response = client.get("/article/sommet")
+    assert page_cache_state(response) == "miss" and "Maison Durand" in response.text
+    assert page_cache_state(client.get("/article/piece")) == "hit"  # it shows no sponsor
