@@ -5,7 +5,7 @@ Run alone with `BENCH_ONLY=caching .venv/bin/python bench/run.py` (or directly:
 
 For each size (BENCH_SIZES, default 1000,100000):
 
-1. a SQLite database: `flask db upgrade heads`, `demo load`, `demo generate --articles N
+1. a SQLite database: `flask db upgrade`, `demo load`, `demo generate --articles N
    --seed 1`. Generating 100,000 articles takes minutes, so the file is kept in
    bench/.cache/ (git-ignored), named after the migrations and the generator's code;
 2. the bare-Flask baseline (bench/baseline_app.py) serving the article page's bytes;

@@ -304,8 +304,7 @@ def app_environment(database_url: str) -> dict[str, str]:
 
 
 def load_demo(env: dict[str, str]) -> None:
-    # Other branches add migrations in parallel: until they are merged there are several heads.
-    run_flask(["db", "upgrade", "heads"], env)
+    run_flask(["db", "upgrade"], env)
     run_flask(["demo", "load"], env)
 
 

@@ -69,7 +69,7 @@ def database_url(request, tmp_path_factory):
     url = next(generator)
     app = create_app(base_config(url))
     with app.app_context():
-        upgrade(revision="heads")  # the schema comes from the migrations, as in production
+        upgrade()  # the schema comes from the migrations, as in production
         db.engine.dispose()
     yield url
     next(generator, None)

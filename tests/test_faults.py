@@ -164,7 +164,7 @@ def cut_app(throwaway_postgres):
         return "inaccessible"
 
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         load_demo()
         yield app, proxy
         if proxy.listener is None:
@@ -255,7 +255,7 @@ def sqlite_app(tmp_path):
         event.listen(
             db.engine, "connect", lambda dbapi, _record: dbapi.execute("PRAGMA busy_timeout=200")
         )
-        upgrade(revision="heads")
+        upgrade()
         load_demo()
         yield app, path
         db.session.remove()

@@ -56,14 +56,14 @@ def redis_db():
 
 @pytest.fixture(scope="module")
 def database(redis_db):
-    """A throwaway PostgreSQL database, migrated with `flask db upgrade heads`."""
+    """A throwaway PostgreSQL database, migrated with `flask db upgrade`."""
     if not TEST_DATABASE_URL:
         unavailable("TEST_DATABASE_URL is not set: two instances need a shared PostgreSQL")
     generator = _postgres_database(TEST_DATABASE_URL)
     url = next(generator)
     env = instance_environment(url)
     completed = subprocess.run(
-        [str(VENV_BIN / "flask"), "--app", "app", "db", "upgrade", "heads"],
+        [str(VENV_BIN / "flask"), "--app", "app", "db", "upgrade"],
         cwd=ROOT,
         env=env,
         capture_output=True,
