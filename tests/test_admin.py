@@ -51,6 +51,7 @@ def test_invite_then_choose_password_then_log_in(admin_client, app):
 
     anonymous = app.test_client()
     path = link.removeprefix("http://localhost")
+    assert "Au moins 12 caractères." in anonymous.get(path).get_data(as_text=True)
     short = anonymous.post(path, data={"password": "court", "confirm": "court"})
     assert short.status_code == 422 and "au moins 12 caractères" in short.get_data(as_text=True)
     done = anonymous.post(
@@ -101,7 +102,10 @@ def test_deactivation_ends_sessions(admin_client, app):
     editor_client.post("/connexion", data={"email": "ed@gazette.example", "password": PASSWORD})
     assert "account-bar" in editor_client.get("/").get_data(as_text=True)
     editor = db.session.scalar(select(User).filter_by(email="ed@gazette.example"))
-    admin_client.post(f"/redaction/comptes/{editor.id}/activation")
+    deactivated = admin_client.post(
+        f"/redaction/comptes/{editor.id}/activation", follow_redirects=True
+    )
+    assert f"Compte de {editor.display_name} désactivé." in deactivated.get_data(as_text=True)
     assert "account-bar" not in editor_client.get("/").get_data(as_text=True)
     assert (
         editor_client.post(
@@ -109,6 +113,10 @@ def test_deactivation_ends_sessions(admin_client, app):
         ).status_code
         == 401
     )
+    reactivated = admin_client.post(
+        f"/redaction/comptes/{editor.id}/activation", follow_redirects=True
+    )
+    assert f"Compte de {editor.display_name} réactivé." in reactivated.get_data(as_text=True)
 
 
 def test_admin_cannot_deactivate_themselves(admin_client, app):

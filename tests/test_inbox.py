@@ -354,8 +354,8 @@ def test_inbox_erase_asks_for_confirmation_first(client, app, editor):
     assert response.status_code == 303
     db.session.expire_all()
     assert _remaining() == (["autre@exemple.fr"], 0, 0)
-    assert "Données de zoe@exemple.fr effacées" in client.get("/redaction/demandes/").get_data(
-        as_text=True
+    assert "Données de zoe@exemple.fr effacées : 2 demandes, 1 note et 2 courriels." in (
+        client.get("/redaction/demandes/").get_data(as_text=True)
     )
 
 

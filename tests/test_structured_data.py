@@ -172,6 +172,11 @@ def test_open_graph_and_twitter_tags(client, demo):
     assert meta["twitter:title"] == meta["og:title"]
 
 
+def test_open_graph_locale_follows_the_site_language(client, demo):
+    client.application.config["BABEL_DEFAULT_LOCALE"] = "en"
+    assert read(client, DEMO).meta["og:locale"] == "en_US"  # the catalogue is US English
+
+
 def test_canonical_and_meta_descriptions_on_reader_pages(client, demo):
     for url in ("/", "/rubrique/international", "/auteur/julien-marchand", DEMO, "/corrections"):
         reader = read(client, url)

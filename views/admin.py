@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 
 from models import User, db
 from models.slugs import slugify, unique_slug
-from models.user import Role, password_problem
+from models.user import MIN_PASSWORD_LENGTH, Role, password_problem
 from views.access import admin_required, register_staff_link
 from views.auth import EmptyForm
 from views.pages import or_404
@@ -174,13 +174,10 @@ def toggle_active(user_id: int):
             user.active = not user.active
             user.end_all_sessions()
             db.session.commit()
-            flash(
-                _(
-                    "Compte de %(name)s %(state)s.",
-                    name=user.display_name,
-                    state=_("réactivé") if user.active else _("désactivé"),
-                )
-            )
+            if user.active:
+                flash(_("Compte de %(name)s réactivé.", name=user.display_name))
+            else:
+                flash(_("Compte de %(name)s désactivé.", name=user.display_name))
     return redirect(url_for("admin.users"), 303)
 
 
@@ -215,5 +212,9 @@ def set_password(token: str):
         flash(_("Mot de passe enregistré. Vous pouvez vous connecter."))
         return redirect(url_for("auth.login"), 303)
     return render_template(
-        "admin/set_password.html", form=form, user=user, expired=False
+        "admin/set_password.html",
+        form=form,
+        user=user,
+        expired=False,
+        min_length=MIN_PASSWORD_LENGTH,
     ), 422 if form.errors else 200

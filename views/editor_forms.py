@@ -123,7 +123,7 @@ class BioForm(VersionedForm):
 
 
 PUBLICATION_CHOICES = [
-    ("draft", _l("Brouillon (non publié)")),
+    ("draft", _l("Brouillon — non publié")),
     ("now", _l("Publier maintenant")),
     ("schedule", _l("Programmer la publication")),
 ]

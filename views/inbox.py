@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.lists import format_list
 from flask import (
     Blueprint,
     Response,
@@ -20,6 +21,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -248,6 +250,16 @@ def retry_email(inquiry_id: int, message_id: int):
     return _answer(inquiry, "inbox/_outbox.html")
 
 
+def _erased_counts(inquiries: int, notes: int, emails: int) -> str:
+    """ "2 demandes, 1 note et 2 courriels", in the reader's language."""
+    counts = [
+        ngettext("%(num)d demande", "%(num)d demandes", inquiries),
+        ngettext("%(num)d note", "%(num)d notes", notes),
+        ngettext("%(num)d courriel", "%(num)d courriels", emails),
+    ]
+    return format_list(counts, locale=get_locale())
+
+
 @bp.route("/<int:inquiry_id>/effacer", methods=["GET", "POST"])
 @editor_required
 def erase(inquiry_id: int):
@@ -258,9 +270,9 @@ def erase(inquiry_id: int):
         erased = erase_email(inquiry.email)
         flash(
             _(
-                "Données de %(email)s effacées : %(inquiries)d demande(s), %(notes)d note(s), %(emails)d courriel(s).",
+                "Données de %(email)s effacées : %(counts)s.",
                 email=inquiry.email,
-                **erased,
+                counts=_erased_counts(**erased),
             )
         )
         return redirect(url_for(".index"), 303)

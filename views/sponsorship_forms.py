@@ -78,7 +78,7 @@ def _length(maximum: int, minimum: int = -1, message=None):
     return Length(
         min=minimum,
         max=maximum,
-        message=message or _l("%(max)d caractères au plus.", max=maximum),
+        message=message or _l("%(max)d caractères au maximum.", max=maximum),
     )
 
 

@@ -146,7 +146,7 @@ def article_social_tags(article: Article) -> list[tuple[str, str, str]]:
         (
             "property",
             "og:locale",
-            "fr_FR" if current_app.config["BABEL_DEFAULT_LOCALE"] == "fr" else "en_GB",
+            "fr_FR" if current_app.config["BABEL_DEFAULT_LOCALE"] == "fr" else "en_US",
         ),
         ("property", "og:title", article.headline),
         ("property", "og:description", article.standfirst),
