@@ -38,6 +38,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
+from wtforms.fields.choices import SelectChoice
 
 from models import Article, ArticleSlugRedirect, Block, Revision, Section, User, db
 from models.content import ArticleStatus
@@ -317,11 +318,11 @@ PARTS: dict[str, ArticlePart] = {
 PART_NAMES = ",".join(PARTS)
 
 
-def section_choices() -> list[tuple[int, str]]:
+def section_choices() -> list[SelectChoice]:
     choices = []
     for top in Section.top_level():
-        choices.append((top.id, top.name))
-        choices += [(child.id, f"{top.name} › {child.name}") for child in top.children]
+        choices.append(SelectChoice(top.id, top.name))
+        choices += [SelectChoice(child.id, f"{top.name} › {child.name}") for child in top.children]
     return choices
 
 
@@ -755,12 +756,12 @@ def restore_revision(article_id: int, revision_id: int):
 # --------------------------------------------------------------------------- new article, dashboard
 
 
-def author_choices() -> list[tuple[int, str]]:
+def author_choices() -> list[SelectChoice]:
     """Editors sign for anyone active; authors only for themselves."""
     if not current_user.is_editor:
-        return [(current_user.id, current_user.display_name)]
+        return [SelectChoice(current_user.id, current_user.display_name)]
     users = db.session.scalars(select(User).where(User.active).order_by(User.display_name)).all()
-    return [(user.id, user.display_name) for user in users]
+    return [SelectChoice(user.id, user.display_name) for user in users]
 
 
 @bp.route("/articles/nouveau", methods=["GET", "POST"])

@@ -26,6 +26,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import DateTimeLocalField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     InputRequired,
     Optional,
@@ -123,9 +124,9 @@ class BioForm(VersionedForm):
 
 
 PUBLICATION_CHOICES = [
-    ("draft", _l("Brouillon — non publié")),
-    ("now", _l("Publier maintenant")),
-    ("schedule", _l("Programmer la publication")),
+    SelectChoice("draft", _l("Brouillon — non publié")),
+    SelectChoice("now", _l("Publier maintenant")),
+    SelectChoice("schedule", _l("Programmer la publication")),
 ]
 
 
@@ -218,7 +219,10 @@ class HeadingForm(BlockForm):
     level = SelectField(
         _l("Niveau"),
         coerce=int,
-        choices=[(2, _l("Intertitre (niveau 2)")), (3, _l("Sous-intertitre (niveau 3)"))],
+        choices=[
+            SelectChoice(2, _l("Intertitre (niveau 2)")),
+            SelectChoice(3, _l("Sous-intertitre (niveau 3)")),
+        ],
     )
 
     @classmethod
