@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import Article, ArticleSlugRedirect, Section, User, db
+from models.correction import Correction
 from models.listing import ArticlePage, Cursor, live_page
 from views.pages import or_404
 
@@ -63,7 +64,11 @@ def article(slug: str):
     article = db.session.scalar(
         select(Article)
         .filter_by(slug=slug)
-        .options(selectinload(Article.blocks), selectinload(Article.corrections))
+        .options(
+            selectinload(Article.blocks),
+            # A correction's article is this one (already loaded): don't join it again.
+            selectinload(Article.corrections).lazyload(Correction.article),
+        )
     )
     if article is None:
         return redirect_from_old_slug(slug)
