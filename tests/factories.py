@@ -53,3 +53,14 @@ def make_article(headline="Un titre", section=None, author=None, blocks=(), **fi
     db.session.add(article)
     db.session.commit()
     return article
+
+
+# Headers of a real htmx request for a partial.
+HX = {"HX-Request": "true"}
+
+
+def log_in(client, user) -> None:
+    """Log `user` in on this test client without going through the login form."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True

@@ -9,11 +9,10 @@ from sqlalchemy import select
 
 from models import db
 from models.audit import AuditEvent
-from tests.factories import make_article, make_user
+from tests.factories import HX, make_article, make_user
 from tests.sponsorship_factories import make_inquiry
 
 PASSWORD = "correct horse battery"
-HX = {"HX-Request": "true"}
 
 
 def log_in(client, role="editor", **fields):

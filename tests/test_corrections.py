@@ -9,15 +9,7 @@ import pytest
 from models import Article, Correction, Revision, db
 from models.content import ArticleStatus
 from models.time import utcnow
-from tests.factories import make_article, make_section, make_user
-
-HX = {"HX-Request": "true"}
-
-
-def log_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
+from tests.factories import HX, log_in, make_article, make_section, make_user
 
 
 @pytest.fixture

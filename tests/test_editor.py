@@ -14,16 +14,9 @@ from models import Article, ArticleSlugRedirect, Block, Revision, db
 from models.content import ArticleStatus
 from models.time import utcnow
 from richtext import POLICY
-from tests.factories import make_article, make_section, make_user
+from tests.factories import HX, log_in, make_article, make_section, make_user
 
-HX = {"HX-Request": "true"}
 XSS_PAYLOADS = json.loads((Path(__file__).parent / "data" / "xss-payloads.json").read_text())
-
-
-def log_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 @pytest.fixture

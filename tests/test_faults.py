@@ -28,7 +28,7 @@ from app import create_app, engine_options_from_environment
 from models import Block, OutboxMessage, SponsorshipInquiry, db
 from models.demo import load_demo
 from tests.conftest import IN_CI, TEST_DATABASE_URL, IsolatedClient, _postgres_database, base_config
-from tests.factories import make_user
+from tests.factories import HX, make_user
 from tests.sponsorship_factories import form_data
 
 BENCH_DIR = Path(__file__).resolve().parent.parent / "bench"
@@ -37,7 +37,6 @@ import run as bench  # noqa: E402  (bench/run.py: gunicorn and flask commands)
 import soak  # noqa: E402  (bench/soak.py: editors, senders and the lost-writes check)
 
 PASSWORD = "correct horse battery"
-HX = {"HX-Request": "true"}
 UNAVAILABLE = "Service momentanément indisponible"
 TYPED = "Nous souhaitons parrainer la rubrique Sciences pendant tout l’automne, merci."
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.factories import make_article, make_section, make_user
+from tests.factories import log_in, make_article, make_section, make_user
 
 PUBLIC = re.compile(r"^public, max-age=0, s-maxage=(\d+), stale-while-revalidate=(\d+)$")
 READER_PAGES = ["/", "/rubrique/politique", "/auteur/alice", "/article/sommet", "/recherche?q=sommet",
@@ -20,12 +20,6 @@ def site(app):
         "Alice Autrice", slug="alice", role="editor", password="un-mot-de-passe-solide"
     )
     return make_article("Le sommet de Pyongyang", section=politique, author=alice, slug="sommet")
-
-
-def log_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 @pytest.mark.parametrize("url", READER_PAGES)

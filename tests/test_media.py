@@ -10,9 +10,8 @@ import pytest
 from PIL import ExifTags, Image
 
 from models import Article, Block, Media, Revision, db
-from tests.factories import make_article, make_section, make_user
+from tests.factories import HX, log_in, make_article, make_section, make_user
 
-HX = {"HX-Request": "true"}
 STORED_NAME = re.compile(r"[0-9a-f]{32}-\d+\.webp")
 
 
@@ -31,12 +30,6 @@ def noise_png(size=(300, 300)) -> bytes:
     buffer = io.BytesIO()
     Image.frombytes("RGB", size, pixels).save(buffer, "PNG")
     return buffer.getvalue()
-
-
-def log_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 def body(response) -> str:

@@ -8,16 +8,8 @@ import pytest
 
 from models import Article, Revision, Sponsor, db
 from models.sponsorship import InquiryStatus
-from tests.factories import make_article, make_section, make_user
+from tests.factories import HX, log_in, make_article, make_section, make_user
 from tests.sponsorship_factories import make_inquiry
-
-HX = {"HX-Request": "true"}
-
-
-def log_in(client, user) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
 
 
 @pytest.fixture
