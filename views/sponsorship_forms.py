@@ -89,6 +89,23 @@ def _choices(choices, placeholder):
     ]
 
 
+def _list_field(label, options, missing_message, unknown_message) -> SelectField:
+    """A required choice among `options` ((value, label) pairs), after a "Choisissez…" prompt.
+
+    WTForms' own choice check is replaced by AnyOf so that a forged value gets a French
+    sentence next to the field instead of WTForms' generic one.
+    """
+    return SelectField(
+        label,
+        choices=_choices(options, _l("Choisissez…")),
+        validate_choice=False,
+        validators=[
+            DataRequired(missing_message),
+            AnyOf([value for value, _label in options], unknown_message),
+        ],
+    )
+
+
 class InquiryForm(FlaskForm):
     name = StringField(
         _l("Nom et prénom"),
@@ -119,29 +136,17 @@ class InquiryForm(FlaskForm):
         filters=[_strip],
         validators=[Optional(), _length(40), SingleLine(), PhoneNumber()],
     )
-    kind = SelectField(
+    kind = _list_field(
         _l("Type de sponsoring"),
-        choices=_choices(SPONSORSHIP_KINDS, _l("Choisissez…")),
-        validate_choice=False,
-        validators=[
-            DataRequired(_l("Choisissez un type de sponsoring.")),
-            AnyOf(
-                [v for v, _label in SPONSORSHIP_KINDS],
-                _l("Choisissez un type de sponsoring dans la liste."),
-            ),
-        ],
+        SPONSORSHIP_KINDS,
+        _l("Choisissez un type de sponsoring."),
+        _l("Choisissez un type de sponsoring dans la liste."),
     )
-    budget = SelectField(
+    budget = _list_field(
         _l("Budget envisagé"),
-        choices=_choices(BUDGET_RANGES, _l("Choisissez…")),
-        validate_choice=False,
-        validators=[
-            DataRequired(_l("Choisissez une fourchette de budget.")),
-            AnyOf(
-                [v for v, _label in BUDGET_RANGES],
-                _l("Choisissez une fourchette de budget dans la liste."),
-            ),
-        ],
+        BUDGET_RANGES,
+        _l("Choisissez une fourchette de budget."),
+        _l("Choisissez une fourchette de budget dans la liste."),
     )
     period = StringField(
         _l("Période souhaitée (facultatif)"),
