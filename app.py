@@ -22,13 +22,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-import page_cache
-import search
-import typography
 from extensions import babel, csrf, limiter, login_manager, migrate
 from models import User, audit, db
 from models.sponsorship import sponsorship_config_from_environment
-from outbox import mail_config_from_environment
+from services import page_cache, search, typography
+from services.outbox import mail_config_from_environment
 
 # Pages and partials may load scripts and styles from this origin only; nothing inline.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -380,12 +378,6 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from commands import demo_cli, users_cli
+    import cli
 
-    app.cli.add_command(demo_cli)
-    app.cli.add_command(users_cli)
-
-    from commands_sponsorship import inquiries_cli, outbox_cli
-
-    app.cli.add_command(inquiries_cli)
-    app.cli.add_command(outbox_cli)
+    cli.register(app)

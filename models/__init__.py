@@ -18,15 +18,30 @@ NAMING_CONVENTION = {
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
-from models.content import Article, Block, Section  # noqa: E402
-from models.user import User  # noqa: E402
-from models.revision import ArticleSlugRedirect, Revision  # noqa: E402
-from models.sponsorship import InquiryNote, OutboxMessage, SponsorshipInquiry  # noqa: E402
 from models.audit import AuditEvent  # noqa: E402
+from models.content import Article, Block, Section  # noqa: E402
+from models.correction import Correction  # noqa: E402
 from models.login_throttle import LoginThrottle  # noqa: E402
 from models.media import Media  # noqa: E402
-from models.correction import Correction  # noqa: E402
+from models.revision import ArticleSlugRedirect, Revision  # noqa: E402
 from models.sponsor import Sponsor  # noqa: E402
+from models.sponsorship import InquiryNote, OutboxMessage, SponsorshipInquiry  # noqa: E402
+from models.user import User  # noqa: E402
 
-__all__ = ["db", "User", "Section", "Article", "Block", "Revision", "ArticleSlugRedirect",
-           "SponsorshipInquiry", "InquiryNote", "OutboxMessage", "Media", "Correction", "Sponsor"]
+__all__ = [
+    "db",
+    "User",
+    "Section",
+    "Article",
+    "Block",
+    "Revision",
+    "ArticleSlugRedirect",
+    "SponsorshipInquiry",
+    "InquiryNote",
+    "OutboxMessage",
+    "Media",
+    "Correction",
+    "Sponsor",
+    "AuditEvent",
+    "LoginThrottle",
+]

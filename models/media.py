@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-import images
 from models import db
 from models.time import utcnow
+from services import images
 
 
 class Media(db.Model):

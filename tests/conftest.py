@@ -118,7 +118,7 @@ def runner(app):
 @pytest.fixture
 def demo(app):
     """The demo newsroom, loaded as `flask demo load` does."""
-    from models.demo import load_demo
+    from demo.load import load_demo
 
     load_demo()
     return app

@@ -20,12 +20,12 @@ from urllib.parse import parse_qs, urlsplit
 from flask import Flask, current_app
 from sqlalchemy import select
 
-import outbox
+from demo.load import load_demo
 from extensions import limiter
 from models import Article, Block, Revision, User, db
 from models.content import ArticleStatus
-from models.demo import load_demo
 from models.sponsorship import InquiryStatus, OutboxStatus
+from services import outbox
 from tests.factories import make_article, make_user
 from tests.sponsorship_factories import form_data, make_inquiry
 from views.admin import invitation_token

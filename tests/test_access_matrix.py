@@ -14,7 +14,11 @@ from tests.factories import make_article, make_section, make_user
 # token is the credential).
 PUBLIC_BLUEPRINTS = {"reading", "media", "search", "sponsorship", "feeds"}
 PUBLIC_ENDPOINTS = {
-    "static", "favicon", "auth.login", "admin.set_password", "corrections.index",
+    "static",
+    "favicon",
+    "auth.login",
+    "admin.set_password",
+    "corrections.index",
 }
 
 

@@ -13,7 +13,7 @@ import pytest
 from models import Article, ArticleSlugRedirect, Block, Revision, db
 from models.content import ArticleStatus
 from models.time import utcnow
-from richtext import POLICY
+from services.richtext import POLICY
 from tests.factories import HX, log_in, make_article, make_section, make_user
 
 XSS_PAYLOADS = json.loads((Path(__file__).parent / "data" / "xss-payloads.json").read_text())

@@ -23,10 +23,10 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import event, select, text
 
-import outbox
 from app import create_app, engine_options_from_environment
+from demo.load import load_demo
 from models import Block, OutboxMessage, SponsorshipInquiry, db
-from models.demo import load_demo
+from services import outbox
 from tests.conftest import IN_CI, TEST_DATABASE_URL, IsolatedClient, _postgres_database, base_config
 from tests.factories import HX, make_user
 from tests.sponsorship_factories import form_data

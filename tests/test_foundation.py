@@ -219,7 +219,7 @@ def test_migrations_match_the_models(app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from search import SEARCH_TABLES
+    from services.search import SEARCH_TABLES
 
     def include_object(object, name, type_, reflected, compare_to):
         return not (type_ == "table" and name.startswith(SEARCH_TABLES))

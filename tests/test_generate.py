@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-import search
+from demo.generate import AUTHORS, _avoid_taken_slugs, generate_articles
 from models import Article, Block, Section, User, db
-from models.demo_generate import AUTHORS, _avoid_taken_slugs, generate_articles
 from models.time import utcnow
-from richtext import clean_html
+from services import search
+from services.richtext import clean_html
 from tests.factories import make_article
 
 DEMO_SLUG = "poutine-salue-le-soutien-nord-coreen-lors-d-un-sommet-a-pyongyang"

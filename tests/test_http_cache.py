@@ -120,7 +120,7 @@ def test_static_files_have_fingerprinted_urls_and_a_year_of_cache(client, app, s
 
 
 def test_fingerprint_follows_the_file_content(tmp_path):
-    import page_cache
+    from services import page_cache
 
     (tmp_path / "css").mkdir()
     (tmp_path / "css" / "site.css").write_text("body { color: black }")

@@ -10,10 +10,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
-import outbox
 from models import db
 from models.sponsorship import OutboxMessage, OutboxStatus, SponsorshipInquiry
 from models.time import utcnow
+from services import outbox
 from tests.factories import make_user
 from tests.sponsorship_factories import form_data
 

@@ -6,9 +6,9 @@ from datetime import UTC, timedelta
 
 import pytest
 
-import page_cache
 from models import Article, Block, db
 from models.time import utcnow
+from services import page_cache
 from tests.factories import make_article, make_section, make_user
 
 PASSWORD = "un-mot-de-passe-solide"

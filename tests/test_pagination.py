@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
+from demo.generate import generate_articles
 from models import Article, Section, db
 from models.content import ArticleStatus
-from models.demo_generate import generate_articles
 from models.listing import Cursor, _filters, _range, live_page
 from models.time import utcnow
 from tests.factories import make_article, make_section, make_user

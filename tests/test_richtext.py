@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from bleach._vendor import html5lib
 
-from richtext import (
+from services.richtext import (
     MAX_INPUT_CHARS,
     MAX_START_TAGS,
     CleanResult,

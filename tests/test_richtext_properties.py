@@ -15,7 +15,7 @@ from bleach._vendor import html5lib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from richtext import clean_html
+from services.richtext import clean_html
 
 ALLOWED = {
     "paragraph": {"strong": set(), "em": set(), "a": {"href"}, "br": set()},

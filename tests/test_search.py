@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-import search
 from models import Article, Block, db
 from models.content import ArticleStatus, BlockKind
 from models.time import utcnow
+from services import search
 from tests.factories import make_article
 
 DEMO_HEADLINE = "Poutine salue le soutien nord-coréen lors d’un sommet à Pyongyang"

@@ -3,7 +3,7 @@
 import pytest
 
 from models.slugs import slugify, unique_slug
-from typography import typeset_html, typeset_text
+from services.typography import typeset_html, typeset_text
 
 NNBSP = "\u202f"
 

@@ -44,7 +44,7 @@ from models import Article, ArticleSlugRedirect, Block, Revision, Section, User,
 from models.content import ArticleStatus
 from models.slugs import slugify, unique_slug
 from models.time import utcnow
-from richtext import CleanResult, removal_message, to_plain_text
+from services.richtext import CleanResult, removal_message, to_plain_text
 from views.access import register_staff_link, require_can_edit, wants_fragment
 from views.auth import EmptyForm
 from views.editor_forms import (

@@ -34,10 +34,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from images import ImageRejected
 from models.content import BlockKind
 from models.media import Media
-from richtext import CleanResult, TooLongError, clean_html
+from services.images import ImageRejected
+from services.richtext import CleanResult, TooLongError, clean_html
 from views.media import block_image_data
 
 HEADLINE_MAX = 300

@@ -33,7 +33,6 @@ from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-import outbox
 from models import User, db
 from models.sponsorship import (
     InquiryNote,
@@ -48,6 +47,7 @@ from models.sponsorship import (
     staff_who_can_be_assigned,
     status_counts,
 )
+from services import outbox
 from views.access import editor_required, register_staff_link, wants_fragment
 from views.auth import EmptyForm
 from views.pages import or_404, requested_page

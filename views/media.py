@@ -12,8 +12,8 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, send_from_directory, url_for
 
-from images import FALLBACK_WIDTH
 from models.media import CONTENT_TYPES, Media
+from services.images import FALLBACK_WIDTH
 
 # <32 hex digits>-<width>.<extension>: the only names ever stored, so nothing else is served.
 STORED_NAME = re.compile(r"(?P<token>[0-9a-f]{32})-(?P<width>[1-9][0-9]{0,4})\.(?P<ext>[a-z]+)")

@@ -82,7 +82,9 @@ def redirect_from_old_slug(slug: str):
     """An address the article used to have moves permanently (301) to its current one."""
     moved = db.session.scalar(select(ArticleSlugRedirect).filter_by(old_slug=slug))
     article = db.session.get(Article, moved.article_id) if moved else None
-    if article is None or not (article.is_live or (current_user.is_authenticated and current_user.can_edit(article))):
+    if article is None or not (
+        article.is_live or (current_user.is_authenticated and current_user.can_edit(article))
+    ):
         return or_404(None)
     return redirect(url_for("reading.article", slug=article.slug), 301)
 

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, render_template, request
 
-import search
+from services import search
 from views.access import wants_fragment
 from views.pages import requested_page
 

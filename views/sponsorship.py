@@ -28,11 +28,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 
-import outbox
 from extensions import limiter
 from models import db
 from models.sponsorship import InquiryStatus, SponsorshipInquiry
 from models.time import utcnow
+from services import outbox
 from views.access import wants_fragment
 from views.sponsorship_forms import InquiryForm, spam_reasons
 

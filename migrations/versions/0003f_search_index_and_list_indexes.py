@@ -53,7 +53,7 @@ def upgrade():
             " DELETE FROM article_search WHERE rowid = old.id; END"
         )
 
-    import search  # the app's folding and stemming, so existing articles are found
+    from services import search  # the app's folding and stemming, so existing articles are found
 
     search.reindex_all(op.get_bind())
 

@@ -12,7 +12,7 @@ from models import db
 from models.content import Article, ArticleStatus, Block, BlockKind, Section
 from models.slugs import slugify
 from models.user import Role, User
-from richtext import clean_html
+from services.richtext import clean_html
 
 SEED_FILE = Path(__file__).parent / "seeds" / "000_09bcae2d0884f6e2.txt"
 SPONSOR_INVITATION = "Pour explorer les options de sponsoring, contactez-nous."

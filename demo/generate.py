@@ -15,13 +15,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, insert, select
 
-import search
 from models import db
 from models.content import Article, ArticleStatus, Block, BlockKind, Section
 from models.slugs import slugify, unique_slug
 from models.time import utcnow
 from models.user import Role, User
-from richtext import clean_html
+from services import search
+from services.richtext import clean_html
 
 BATCH_SIZE = 2000
 YEARS_OF_ARCHIVE = 8

@@ -40,8 +40,8 @@ from sqlalchemy.orm import Session
 
 from extensions import cache
 from models import Article, ArticleSlugRedirect, Block, Section, User, db
-from models.sponsor import Sponsor
 from models.content import ArticleStatus
+from models.sponsor import Sponsor
 from models.time import utcnow
 from views.access import wants_fragment
 

@@ -1,4 +1,4 @@
-"""Command line: `flask --app app demo load`, `flask --app app users create`."""
+"""`flask --app app users …`: newsroom accounts from the command line."""
 
 from __future__ import annotations
 
@@ -9,59 +9,12 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from cli.database import schema_missing
 from models import db
 from models.slugs import slugify, unique_slug
 from models.user import Role, User, password_problem
 
-demo_cli = AppGroup("demo", help="Données de démonstration.")
 users_cli = AppGroup("users", help="Comptes de la rédaction.")
-
-
-def _schema_missing(error: Exception) -> click.ClickException:
-    return click.ClickException(
-        f"la base n’est pas prête ({error.orig}). Lancez d’abord `flask --app app db upgrade`."
-    )
-
-
-@demo_cli.command("load")
-def demo_load() -> None:
-    """Charge les rubriques, l’auteur et l’article de démonstration (idempotent)."""
-    from models.demo import load_demo
-
-    try:
-        created = load_demo()
-    except (OperationalError, ProgrammingError) as error:
-        raise _schema_missing(error) from None
-    if created:
-        for item in created:
-            click.echo(f"Créé : {item}")
-    else:
-        click.echo("Rien à faire : les données de démonstration sont déjà là.")
-
-
-@demo_cli.command("generate")
-@click.option(
-    "--articles",
-    "count",
-    type=click.IntRange(1, 1_000_000),
-    required=True,
-    help="Nombre d’articles à créer.",
-)
-@click.option(
-    "--seed", type=int, default=None, help="Graine aléatoire, pour un tirage reproductible."
-)
-def demo_generate(count: int, seed: int | None) -> None:
-    """Ajoute N articles réalistes (après `demo load`) ; relancer en ajoute N de plus."""
-    from models.demo_generate import generate_articles
-
-    try:
-        with click.progressbar(length=count, label="Génération des articles") as bar:
-            generate_articles(count, seed=seed, progress=bar.update)
-    except (OperationalError, ProgrammingError) as error:
-        raise _schema_missing(error) from None
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"{count} articles créés.")
 
 
 def _read_password(from_stdin: bool, email: str) -> str:
@@ -103,7 +56,7 @@ def users_create(email: str, role: str, display_name: str | None, password_stdin
         db.session.add(user)
         db.session.commit()
     except (OperationalError, ProgrammingError) as error:
-        raise _schema_missing(error) from None
+        raise schema_missing(error) from None
     click.echo(f"Compte créé : {email} ({role}).")
 
 
@@ -116,7 +69,7 @@ def users_reset_password(email: str, password_stdin: bool) -> None:
     try:
         user = db.session.scalar(select(User).filter_by(email=email))
     except (OperationalError, ProgrammingError) as error:
-        raise _schema_missing(error) from None
+        raise schema_missing(error) from None
     if user is None:
         raise click.ClickException(f"aucun compte pour {email}.")
     user.set_password(_read_password(password_stdin, email))

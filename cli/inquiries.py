@@ -1,10 +1,8 @@
-"""Command line for sponsorship inquiries and the email outbox.
+"""`flask --app app inquiries …`: export, erase (GDPR) and purge sponsorship inquiries.
 
 flask --app app inquiries export [--status S] > demandes.csv
 flask --app app inquiries erase EMAIL
 flask --app app inquiries purge
-flask --app app outbox send          (cron, e.g. every minute)
-flask --app app outbox status
 """
 
 from __future__ import annotations
@@ -14,14 +12,11 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-import outbox
-from models import db
+from cli.database import schema_missing
 from models.sponsorship import (
     InquiryStatus,
-    OutboxMessage,
     csv_chunks,
     erase_email,
     inbox_query,
@@ -29,13 +24,6 @@ from models.sponsorship import (
 )
 
 inquiries_cli = AppGroup("inquiries", help="Demandes de sponsoring.")
-outbox_cli = AppGroup("outbox", help="Courriels en attente d’envoi.")
-
-
-def _schema_missing(error: Exception) -> click.ClickException:
-    return click.ClickException(
-        f"la base n’est pas prête ({error.orig}). Lancez d’abord `flask --app app db upgrade`."
-    )
 
 
 @inquiries_cli.command("export")
@@ -53,7 +41,7 @@ def inquiries_export(status: str | None, search: str) -> None:
         for chunk in csv_chunks(inbox_query(status, search, "ancien")):
             sys.stdout.buffer.write(chunk.encode("utf-8"))
     except (OperationalError, ProgrammingError) as error:
-        raise _schema_missing(error) from None
+        raise schema_missing(error) from None
     sys.stdout.buffer.flush()
 
 
@@ -64,7 +52,7 @@ def inquiries_erase(email: str) -> None:
     try:
         erased = erase_email(email)
     except (OperationalError, ProgrammingError) as error:
-        raise _schema_missing(error) from None
+        raise schema_missing(error) from None
     click.echo(
         f"{email.strip().lower()} : {erased['inquiries']} demande(s), {erased['notes']} note(s), "
         f"{erased['emails']} courriel(s) effacés."
@@ -80,41 +68,8 @@ def inquiries_purge() -> None:
     try:
         purged = purge_expired(spam_days, closed_days)
     except (OperationalError, ProgrammingError) as error:
-        raise _schema_missing(error) from None
+        raise schema_missing(error) from None
     click.echo(
         f"Effacées : {purged['spam']} demande(s) en spam depuis plus de {spam_days} jours, "
         f"{purged['closed']} demande(s) closes depuis plus de {closed_days} jours."
-    )
-
-
-@outbox_cli.command("send")
-@click.option("--limit", default=500, show_default=True, help="Nombre maximal de courriels.")
-def outbox_send(limit: int) -> None:
-    """Envoie les courriels dus ; les échecs sont réessayés plus tard (délai croissant)."""
-    if not outbox.sending_configured():
-        raise click.ClickException(
-            "aucun serveur d’envoi configuré (MAIL_SERVER) : les courriels restent en attente."
-        )
-    try:
-        result = outbox.deliver_due(limit=limit)
-    except (OperationalError, ProgrammingError) as error:
-        raise _schema_missing(error) from None
-    click.echo(f"Envoyés : {result['sent']} ; en échec (réessayés plus tard) : {result['failed']}.")
-    if result["failed"]:
-        sys.exit(1)
-
-
-@outbox_cli.command("status")
-def outbox_status() -> None:
-    """Compte les courriels par état."""
-    try:
-        rows = db.session.execute(
-            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        ).all()
-    except (OperationalError, ProgrammingError) as error:
-        raise _schema_missing(error) from None
-    counts = dict(rows)
-    click.echo(
-        f"En attente : {counts.get('queued', 0)} ; envoyés : {counts.get('sent', 0)} ; "
-        f"abandonnés : {counts.get('failed', 0)}."
     )

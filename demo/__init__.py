@@ -1,0 +1,1 @@
+"""Demo content: the seed article (load) and a generated archive (generate)."""

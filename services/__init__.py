@@ -1,0 +1,1 @@
+"""Work done without a request: sanitising, typography, search, images, page cache, outbox."""
