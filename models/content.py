@@ -7,7 +7,8 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, and_, select
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import db
@@ -123,22 +124,42 @@ class Article(db.Model):
         Index("ix_article_author_published", "author_id", "published_at", "id"),
     )
 
-    @classmethod
-    def live(cls):
-        """A select() of the articles readers may see right now, newest first."""
-        return (
-            select(cls)
-            .where(cls.status == ArticleStatus.PUBLISHED, cls.published_at <= utcnow())
-            .order_by(cls.published_at.desc(), cls.id.desc())
-        )
-
-    @property
+    @hybrid_property
     def is_live(self) -> bool:
+        """Published and due (published_at is naive UTC): what readers may see now.
+
+        The one rule for "live", usable in Python (`article.is_live`) and in SQL
+        (`select(Article).where(Article.is_live)`); every list, feed and cache uses it.
+        """
         return (
             self.status == ArticleStatus.PUBLISHED
             and self.published_at is not None
             and self.published_at <= utcnow()
         )
+
+    @is_live.inplace.expression
+    @classmethod
+    def _is_live_sql(cls):
+        return and_(cls.status == ArticleStatus.PUBLISHED, cls.published_at <= utcnow())
+
+    @hybrid_property
+    def is_scheduled(self) -> bool:
+        """Published with a future published_at: it goes live by itself, with no job to run."""
+        return (
+            self.status == ArticleStatus.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > utcnow()
+        )
+
+    @is_scheduled.inplace.expression
+    @classmethod
+    def _is_scheduled_sql(cls):
+        return and_(cls.status == ArticleStatus.PUBLISHED, cls.published_at > utcnow())
+
+    @classmethod
+    def live(cls):
+        """A select() of the articles readers may see right now, newest first."""
+        return select(cls).where(cls.is_live).order_by(cls.published_at.desc(), cls.id.desc())
 
     @property
     def was_updated(self) -> bool:
@@ -164,9 +185,9 @@ class Article(db.Model):
     @property
     def state(self) -> str:
         """ "draft", "scheduled" or "published": what the editor's banner says."""
-        if self.status != ArticleStatus.PUBLISHED or self.published_at is None:
-            return "draft"
-        return "published" if self.published_at <= utcnow() else "scheduled"
+        if self.is_live:
+            return "published"
+        return "scheduled" if self.is_scheduled else "draft"
 
     def snapshot(self) -> dict:
         """The whole article as JSON, for a revision: enough to show, compare and restore it."""
