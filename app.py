@@ -6,11 +6,7 @@ blueprints, error pages, security headers, command line.
 
 from __future__ import annotations
 
-import os
-import secrets
 import sqlite3
-import sys
-from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, abort, render_template, request
@@ -22,11 +18,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+import config
 from extensions import babel, csrf, limiter, login_manager, migrate
 from models import User, audit, db
-from models.sponsorship import sponsorship_config_from_environment
 from services import page_cache, search, typography
-from services.outbox import mail_config_from_environment
 
 # Pages and partials may load scripts and styles from this origin only; nothing inline.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -54,14 +49,6 @@ SERVER_ERROR_FALLBACK = (
 )
 
 
-class InstanceFolderError(SystemExit):
-    """The instance folder cannot be used; the message tells the operator what to do."""
-
-    def __init__(self, message: str):
-        print(f"\nGazette ne peut pas démarrer : {message}\n", file=sys.stderr)
-        super().__init__(2)
-
-
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__)
     load_config(app, test_config)
@@ -87,77 +74,22 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:
-    """Configuration comes from the environment; tests pass a dict instead."""
-    instance = Path(app.instance_path)
-    app.config.from_mapping(
-        SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL", ""),
-        REDIS_URL=os.environ.get("REDIS_URL") or None,
-        BABEL_DEFAULT_LOCALE=os.environ.get("GAZETTE_LOCALE", "fr"),
-        BABEL_DEFAULT_TIMEZONE=os.environ.get("GAZETTE_TIMEZONE", "Europe/Paris"),
-        GAZETTE_LOCALES=("fr", "en"),
-        SITE_NAME=os.environ.get("GAZETTE_SITE_NAME", "Gazette"),
-        NEWSROOM_EMAIL=os.environ.get("GAZETTE_NEWSROOM_EMAIL", "redaction@gazette.example"),
-        NEWSROOM_PHONE=os.environ.get("GAZETTE_NEWSROOM_PHONE", "+33 1 23 45 67 89"),
-        NEWSROOM_ADDRESS=os.environ.get(
-            "GAZETTE_NEWSROOM_ADDRESS", "12 rue des Imprimeurs, 75011 Paris"
-        ),
-        ARTICLES_PER_PAGE=10,
-        # In-process limits for one instance; Redis when several share the load.
-        RATELIMIT_STORAGE_URI=os.environ.get("REDIS_URL") or "memory://",
-        RATELIMIT_HEADERS_ENABLED=False,
-        # A CSRF token lives as long as the login session, so an editor who leaves a form
-        # open for hours can still save it (the default would expire it after an hour).
-        WTF_CSRF_TIME_LIMIT=None,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
-        # Uploaded images: files named by a random token, never by the uploader.
-        MEDIA_ROOT=os.environ.get("GAZETTE_MEDIA_ROOT") or str(instance / "media"),
-        MEDIA_MAX_UPLOAD_BYTES=10 * 1024 * 1024,
-        SQLALCHEMY_ENGINE_OPTIONS=engine_options_from_environment(os.environ),
-        **page_cache.config_from_environment(os.environ, app.instance_path),
-    )
-    app.config.from_mapping(mail_config_from_environment(), **sponsorship_config_from_environment())
-    if os.environ.get("GAZETTE_HTTPS") == "1":
-        # Served over HTTPS (TLS ends at the proxy): the session cookie never travels in
-        # clear, and the __Host- prefix forbids a sibling domain from setting it.
-        app.config.update(
-            SESSION_COOKIE_SECURE=True,
-            SESSION_COOKIE_NAME="__Host-session",
-            PREFERRED_URL_SCHEME="https",
-        )
+    """Settings come from the environment, read once by config.py; tests pass a dict on top.
+
+    A malformed value stops here with a French message (config.ConfigError), as does an
+    unusable instance folder (config.InstanceFolderError); both are SystemExit.
+    """
+    app.config.from_mapping(config.app_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
         return
-    ensure_instance_folder(instance)
-    app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or instance_secret_key(instance)
-    if not app.config["SQLALCHEMY_DATABASE_URI"]:
-        database = instance / "gazette.db"
-        check_sqlite_file(database)
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
-    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
-        app.config["SQLALCHEMY_DATABASE_URI"]
-    )
-
-
-def engine_options_from_environment(environ) -> dict:
-    """Connection pool per process (gunicorn worker): see deploy/gunicorn.conf.py.
-
-    pool_pre_ping replaces connections the server closed; pool_recycle retires them
-    before a proxy or firewall drops them silently. The pool sizes apply to PostgreSQL
-    (SQLite uses its own pool and ignores them).
-    """
-    options = {"pool_pre_ping": True}
-    url = environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql")):
-        options.update(
-            pool_size=int(environ.get("GAZETTE_DB_POOL_SIZE", "5")),
-            max_overflow=int(environ.get("GAZETTE_DB_MAX_OVERFLOW", "5")),
-            pool_recycle=int(environ.get("GAZETTE_DB_POOL_RECYCLE", "1800")),
-            pool_timeout=int(environ.get("GAZETTE_DB_POOL_TIMEOUT", "10")),
+    app.config.update(
+        config.instance_config(
+            Path(app.instance_path),
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            app.config["SECRET_KEY"],
         )
-    return options
+    )
 
 
 def trust_proxies(app: Flask) -> None:
@@ -166,67 +98,9 @@ def trust_proxies(app: Flask) -> None:
     Rate limits are per client address, so this must match the deployment exactly:
     trusting a header no proxy sets would let anyone pick their own address.
     """
-    count = int(os.environ.get("GAZETTE_TRUSTED_PROXIES", "0") or 0)
+    count = app.config["GAZETTE_TRUSTED_PROXIES"]
     if count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-
-
-def normalise_database_url(url: str) -> str:
-    """postgres:// and postgresql:// both mean psycopg 3, the driver we ship."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
-def ensure_instance_folder(instance: Path) -> None:
-    if instance.exists() and not instance.is_dir():
-        raise InstanceFolderError(
-            f"{instance} devrait être un dossier, c’est un fichier. Déplacez-le ou supprimez-le."
-        )
-    try:
-        instance.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InstanceFolderError(
-            f"impossible de créer le dossier d’instance {instance} ({error.strerror})."
-        ) from None
-    if not os.access(instance, os.W_OK):
-        raise InstanceFolderError(
-            f"le dossier d’instance {instance} n’est pas accessible en écriture."
-        )
-
-
-def instance_secret_key(instance: Path) -> str:
-    """Generated once and kept in the instance folder, so sessions survive restarts."""
-    path = instance / "secret_key"
-    if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_hex(32))
-    try:
-        key = path.read_text().strip()
-    except (OSError, UnicodeDecodeError):
-        key = ""
-    if len(key) < 32:
-        raise InstanceFolderError(
-            f"la clé secrète {path} est vide ou illisible. Supprimez ce fichier pour en "
-            "générer une nouvelle (les sessions ouvertes seront fermées), "
-            "ou définissez SECRET_KEY."
-        )
-    return key
-
-
-def check_sqlite_file(path: Path) -> None:
-    """A damaged database file should say so at start, not as a 500 on the first page."""
-    if not path.exists():
-        return
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-            connection.execute("PRAGMA schema_version").fetchone()
-    except sqlite3.DatabaseError as error:
-        raise InstanceFolderError(
-            f"la base {path} est illisible ({error}). Restaurez une sauvegarde, ou "
-            "déplacez ce fichier puis lancez `flask --app app db upgrade`."
-        ) from None
 
 
 @event.listens_for(Engine, "connect")

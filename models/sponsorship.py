@@ -7,7 +7,6 @@ stored, so is the notification, and the outbox (outbox.py) delivers it later.
 from __future__ import annotations
 
 import enum
-import os
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -204,46 +203,6 @@ class OutboxMessage(db.Model):
     @property
     def status_label(self) -> str:
         return str(OUTBOX_STATUS_LABELS[OutboxStatus(self.status)])
-
-
-# ---------------------------------------------------------------------------------------
-# Configuration, read from the environment in app.load_config().
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit():
-        raise SystemExit(
-            f"Gazette ne peut pas démarrer : {name}={raw!r} n’est pas un nombre entier."
-        )
-    return int(raw)
-
-
-def _env_flag(name: str, default: bool) -> bool:
-    raw = os.environ.get(name, "").strip().lower()
-    return default if not raw else raw in ("1", "true", "yes", "oui", "on")
-
-
-def sponsorship_config_from_environment() -> dict:
-    """Settings of the sponsorship form, its spam filter and its retention."""
-    return {
-        # Addresses notified of each new inquiry (comma-separated); NEWSROOM_EMAIL if unset.
-        "SPONSORSHIP_NOTIFY_TO": os.environ.get("SPONSORSHIP_NOTIFY_TO", ""),
-        # Off by default: a public form that mails whatever address is typed is a spam relay.
-        "SPONSORSHIP_SEND_ACKNOWLEDGEMENT": _env_flag("SPONSORSHIP_SEND_ACKNOWLEDGEMENT", False),
-        # A person takes longer than this to fill the form; a script posting faster is spam.
-        "SPONSORSHIP_MIN_FILL_SECONDS": _env_int("SPONSORSHIP_MIN_FILL_SECONDS", 3),
-        # Accepted inquiries per sender; invalid submissions do not count.
-        "SPONSORSHIP_LIMIT_PER_ADDRESS": os.environ.get(
-            "SPONSORSHIP_LIMIT_PER_ADDRESS", "5 per hour; 20 per day"
-        ),
-        "SPONSORSHIP_LIMIT_PER_EMAIL": os.environ.get("SPONSORSHIP_LIMIT_PER_EMAIL", "3 per day"),
-        "SPONSORSHIP_RETENTION_SPAM_DAYS": _env_int("SPONSORSHIP_RETENTION_SPAM_DAYS", 30),
-        "SPONSORSHIP_RETENTION_CLOSED_DAYS": _env_int("SPONSORSHIP_RETENTION_CLOSED_DAYS", 3 * 365),
-        "SPONSORSHIP_INBOX_PER_PAGE": 25,
-    }
 
 
 # ---------------------------------------------------------------------------------------

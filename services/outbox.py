@@ -8,7 +8,6 @@ with exponential backoff. Without MAIL_SERVER nothing is sent and messages wait.
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,28 +28,6 @@ BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
 # How long a sender owns a message it is sending; longer than any SMTP timeout.
 CLAIM_DURATION = timedelta(minutes=5)
-
-
-def mail_config_from_environment() -> dict:
-    """SMTP settings; MAIL_SERVER empty means "do not send, keep everything queued"."""
-
-    def flag(name: str) -> bool:
-        return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "oui", "on")
-
-    port = os.environ.get("MAIL_PORT", "").strip()
-    return {
-        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "").strip(),
-        "MAIL_PORT": int(port) if port.isdigit() else 25,
-        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
-        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
-        "MAIL_USE_TLS": flag("MAIL_USE_TLS"),  # STARTTLS on a plain connection (port 587)
-        "MAIL_USE_SSL": flag("MAIL_USE_SSL"),  # TLS from the start (port 465)
-        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", ""),
-        "MAIL_TIMEOUT": 10,
-        "OUTBOX_MAX_ATTEMPTS": 10,
-        # Try to send right after the response, in a background thread of this process.
-        "OUTBOX_SEND_AFTER_RESPONSE": True,
-    }
 
 
 def queue(**fields) -> OutboxMessage:

@@ -95,30 +95,6 @@ def configure(app: Flask) -> None:
     app.wsgi_app = CachedPagesMiddleware(app, app.wsgi_app)
 
 
-def config_from_environment(environ, instance_path: str) -> dict:
-    """Page and HTTP cache settings (see README, "Production")."""
-    redis_url = environ.get("REDIS_URL") or None
-    cache_type = environ.get("GAZETTE_CACHE_TYPE") or ("RedisCache" if redis_url else "SimpleCache")
-    return {
-        "GAZETTE_PAGE_CACHE": environ.get("GAZETTE_PAGE_CACHE", "1") != "0",
-        # Longest an entry lives even if nothing changes (invalidation does the real work).
-        "PAGE_CACHE_TIMEOUT": int(environ.get("GAZETTE_PAGE_CACHE_TIMEOUT", "3600")),
-        # What a CDN or proxy may keep without asking again (s-maxage), and how long it
-        # may go on serving a stale copy while it refreshes it in the background.
-        "HTTP_CACHE_S_MAXAGE": int(environ.get("GAZETTE_S_MAXAGE", "60")),
-        "HTTP_CACHE_STALE_WHILE_REVALIDATE": int(
-            environ.get("GAZETTE_STALE_WHILE_REVALIDATE", "30")
-        ),
-        "CACHE_TYPE": cache_type,
-        "CACHE_REDIS_URL": redis_url,
-        "CACHE_KEY_PREFIX": environ.get("GAZETTE_CACHE_PREFIX", "gazette:"),
-        "CACHE_DEFAULT_TIMEOUT": 0,
-        # In-process stores keep at most this many entries (pages of ~30 KB each).
-        "CACHE_THRESHOLD": int(environ.get("GAZETTE_CACHE_THRESHOLD", "1000")),
-        "CACHE_DIR": environ.get("GAZETTE_CACHE_DIR") or str(Path(instance_path) / "page-cache"),
-    }
-
-
 def now() -> float:
     """Epoch seconds (one name to patch in tests)."""
     return time.time()

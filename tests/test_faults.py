@@ -23,7 +23,8 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import event, select, text
 
-from app import create_app, engine_options_from_environment
+from app import create_app
+from config import engine_options
 from demo.load import load_demo
 from models import Block, OutboxMessage, SponsorshipInquiry, db
 from services import outbox
@@ -146,9 +147,7 @@ def cut_app(throwaway_postgres):
     app = create_app(
         {
             **base_config(proxied),
-            "SQLALCHEMY_ENGINE_OPTIONS": engine_options_from_environment(
-                {"DATABASE_URL": "postgresql://"}
-            ),
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options("postgresql://"),
             "GAZETTE_PAGE_CACHE": False,  # what happens to the database, not to a cached copy
             "SPONSORSHIP_MIN_FILL_SECONDS": 0,
         }

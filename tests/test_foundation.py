@@ -7,7 +7,8 @@ import sqlite3
 import pytest
 from sqlalchemy import func, inspect, select
 
-from app import InstanceFolderError, create_app, normalise_database_url
+from app import create_app
+from config import InstanceFolderError, normalise_database_url
 from models import Article, Block, Section, User, db
 
 
