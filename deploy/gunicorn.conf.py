@@ -1,10 +1,12 @@
 """gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py 'app:create_app()'`.
 
-Every setting can be changed from the environment, so one file serves every machine.
+Every setting can be changed from the environment, so one file serves every machine. The
+variables are read by config.py (gunicorn_settings), with the app's own rules: a malformed
+value (GAZETTE_WORKERS=four) stops the start with one French line naming it.
 
 Several instances (several machines, or several of these on one machine) need:
 - the same SECRET_KEY (a login on one is valid on the others);
-- the same DATABASE_URL, PostgreSQL (pool per worker: GAZETTE_DB_POOL_SIZE, see app.py;
+- the same DATABASE_URL, PostgreSQL (pool per worker: GAZETTE_DB_POOL_SIZE, see config.py;
   keep workers x (pool_size + max_overflow) x instances under max_connections);
 - the same REDIS_URL: rate limits, and the page cache with its invalidations, are shared
   there. Without Redis, the page cache lives in each worker's memory and an edit only
@@ -13,29 +15,40 @@ Several instances (several machines, or several of these on one machine) need:
   workers of this machine (GAZETTE_CACHE_TYPE=FileSystemCache).
 """
 
-import multiprocessing
 import os
+import sys
+from pathlib import Path
 
-bind = os.environ.get("GAZETTE_BIND", "127.0.0.1:8000")
+# gunicorn puts its working directory on sys.path; the project may be elsewhere (--chdir).
+PROJECT = str(Path(__file__).resolve().parent.parent)
+if PROJECT not in sys.path:
+    sys.path.insert(0, PROJECT)
+
+from config import gunicorn_settings  # noqa: E402 (needs the path above)
+
+settings = gunicorn_settings()
+
+bind = settings["bind"]
 # Sync workers: pages are short CPU-bound renders or cache hits; the proxy buffers slow
-# clients. (2 x cores) + 1 is gunicorn's rule of thumb.
-workers = int(os.environ.get("GAZETTE_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# clients. Default: (2 x cores) + 1, gunicorn's rule of thumb.
+workers = settings["workers"]
 worker_class = "sync"
 # A worker stuck longer than this is killed and replaced; saves and pages take milliseconds.
-timeout = int(os.environ.get("GAZETTE_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GAZETTE_GRACEFUL_TIMEOUT", "30"))
+timeout = settings["timeout"]
+graceful_timeout = settings["graceful_timeout"]
 keepalive = 5  # behind nginx's keepalive upstream
 # Recycle workers now and then (with jitter so they do not all restart at once): a slow
 # leak in any library cannot grow forever.
-max_requests = int(os.environ.get("GAZETTE_MAX_REQUESTS", "5000"))
+max_requests = settings["max_requests"]
 max_requests_jitter = 500
 # No preload: each worker builds its own app after the fork, so no database connection
 # or Redis socket is ever shared between processes, and `kill -HUP` reloads new code.
 # (Preloading would save a little memory per worker, at the price of that care.)
 preload_app = False
-accesslog = os.environ.get("GAZETTE_ACCESS_LOG", "-") or None  # empty: no access log
+accesslog = settings["accesslog"]  # GAZETTE_ACCESS_LOG empty: no access log
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("GAZETTE_FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = settings["forwarded_allow_ips"]
 
-if workers > 1 and not os.environ.get("REDIS_URL"):
-    os.environ.setdefault("GAZETTE_CACHE_TYPE", "FileSystemCache")
+if workers > 1 and not settings["redis_url"] and not settings["cache_type"]:
+    # Read by each worker's create_app() (config.py) after the fork.
+    os.environ["GAZETTE_CACHE_TYPE"] = "FileSystemCache"
