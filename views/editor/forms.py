@@ -1,4 +1,4 @@
-"""Forms for editing in place, and the registry that says how each block kind is edited.
+"""The editor's forms, and the registry that says how each block kind is edited.
 
 A block kind plugs into the editor with one BlockEditor entry: its form (a BlockForm that
 knows how to load a block's data and produce new data), its form partial, and its labels.
@@ -27,59 +27,22 @@ from wtforms import (
 )
 from wtforms.fields import DateTimeLocalField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (
-    InputRequired,
-    Optional,
-    StopValidation,
-    ValidationError,
-)
+from wtforms.validators import InputRequired, Optional, ValidationError
 
-from models.content import BlockKind
+from models.content import HEADLINE_MAX, STANDFIRST_MAX, BlockKind
 from models.media import Media
 from services.images import ImageRejected
-from services.richtext import CleanResult, TooLongError, clean_html
+from views.forms import Cleaned, cleaned
 from views.media import block_image_data
 
-HEADLINE_MAX = 300
-STANDFIRST_MAX = 600
-PLAIN_MAX = 2_000  # quotes, headings, attributions
-
-
-class Cleaned:
-    """Validator: pass the field through richtext.clean_html and keep the result on the field.
-
-    Every write from an editing form goes through this, so nothing reaches the database
-    unsanitised. `required` refuses text that is empty once cleaned (e.g. only a script).
-    """
-
-    def __init__(
-        self, kind: str, required: bool = False, max_length: int | None = None, message=None
-    ):
-        self.kind, self.required, self.max_length = kind, required, max_length
-        self.message = message or _l("Ce champ est obligatoire.")
-
-    def __call__(self, form, field):
-        try:
-            field.cleaned = clean_html(field.data, self.kind)
-        except TooLongError:
-            raise StopValidation(_l("Ce texte est trop long.")) from None
-        if self.required and not field.cleaned.html.strip():
-            raise StopValidation(self.message)
-        if self.max_length and len(field.cleaned.html) > self.max_length:
-            raise ValidationError(_l("%(max)d caractères au maximum.", max=self.max_length))
-
-
-def clean_results(form) -> list[CleanResult]:
-    """Every Cleaned result in a form, list entries included, for the removal notice."""
-    results = []
-    for field in form:
-        entries = field.entries if isinstance(field, FieldList) else [field]
-        results += [entry.cleaned for entry in entries if hasattr(entry, "cleaned")]
-    return results
-
-
-def cleaned(field) -> str:
-    return field.cleaned.html if hasattr(field, "cleaned") else ""
+BIO_MAX = 5_000
+# Block data is JSON: these limits are the forms' alone.
+PARAGRAPH_MAX = 20_000
+HEADING_MAX = 300
+PLAIN_MAX = 2_000  # quotes, captions
+LIST_ITEM_MAX = 5_000
+ALT_MAX = 400
+SHORT_MAX = 200  # attributions, credits
 
 
 # --------------------------------------------------------------------------- article parts
@@ -120,7 +83,7 @@ class SectionForm(VersionedForm):
 
 
 class BioForm(VersionedForm):
-    bio = TextAreaField(_l("Biographie"), validators=[Cleaned("paragraph", max_length=5_000)])
+    bio = TextAreaField(_l("Biographie"), validators=[Cleaned("paragraph", max_length=BIO_MAX)])
 
 
 PUBLICATION_CHOICES = [
@@ -190,7 +153,7 @@ class ParagraphForm(BlockForm):
             Cleaned(
                 "paragraph",
                 required=True,
-                max_length=20_000,
+                max_length=PARAGRAPH_MAX,
                 message=_l("Le paragraphe ne peut pas être vide."),
             )
         ],
@@ -211,7 +174,7 @@ class HeadingForm(BlockForm):
             Cleaned(
                 "plain",
                 required=True,
-                max_length=300,
+                max_length=HEADING_MAX,
                 message=_l("L’intertitre ne peut pas être vide."),
             )
         ],
@@ -246,7 +209,7 @@ class QuoteForm(BlockForm):
         ],
     )
     attribution = StringField(
-        _l("Attribution (qui parle)"), validators=[Cleaned("plain", max_length=200)]
+        _l("Attribution (qui parle)"), validators=[Cleaned("plain", max_length=SHORT_MAX)]
     )
 
     @classmethod
@@ -263,7 +226,7 @@ LIST_SPARE_ITEMS = 2
 
 class ListForm(BlockForm):
     items = FieldList(
-        TextAreaField(_l("Élément"), validators=[Cleaned("list_item", max_length=5_000)]),
+        TextAreaField(_l("Élément"), validators=[Cleaned("list_item", max_length=LIST_ITEM_MAX)]),
         min_entries=1,
     )
     ordered = BooleanField(_l("Liste numérotée"))
@@ -298,13 +261,13 @@ class ImageForm(BlockForm):
             Cleaned(
                 "plain",
                 required=True,
-                max_length=400,
+                max_length=ALT_MAX,
                 message=_l("Décrivez l’image : le texte alternatif est obligatoire."),
             )
         ],
     )
     caption = TextAreaField(_l("Légende"), validators=[Cleaned("plain", max_length=PLAIN_MAX)])
-    credit = StringField(_l("Crédit"), validators=[Cleaned("plain", max_length=200)])
+    credit = StringField(_l("Crédit"), validators=[Cleaned("plain", max_length=SHORT_MAX)])
 
     @classmethod
     def load(cls, data):
