@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import abort, redirect, request
 from flask_babel import gettext as _
-from flask_login import current_user
 
+import views.editor
 from models import Article, Block, db
 from views.access import require_can_edit
 from views.editor import bp, editing
@@ -111,10 +111,7 @@ def save_block(block_id: int):
         return render_block_form(block, form, 409, conflict=True)
     block.data = form.block_data()
     block.version += 1
-    block.article.record_revision(
-        current_user, _("Modification : %(block)s", block=block_editor(block).name)
-    )
-    db.session.commit()
+    views.editor.saved(block.article, _("Modification : %(block)s", block=block_editor(block).name))
     if not wants_fragment():
         return redirect(article_url(block.article, f"block-{block.id}"))
     return render_block(block, notice_for(clean_results(form)))
@@ -128,8 +125,7 @@ def move_block(block_id: int, direction: str):
     neighbour = article.move_block(block, -1 if direction == "monter" else 1)
     if neighbour is None:
         return "", 204  # already first (or last): nothing to do
-    article.record_revision(current_user, _("Bloc déplacé"))
-    db.session.commit()
+    views.editor.saved(article, _("Bloc déplacé"))
     if not wants_fragment():
         return redirect(article_url(article, f"block-{block.id}"))
     return fragment(
@@ -159,8 +155,7 @@ def delete_block(block_id: int):
     block = editable_block(block_id)
     article, name = block.article, block_editor(block).name
     article.remove_block(block)
-    article.record_revision(current_user, _("Suppression : %(block)s", block=name))
-    db.session.commit()
+    views.editor.saved(article, _("Suppression : %(block)s", block=name))
     if not wants_fragment():
         return redirect(article_url(article))
     return fragment("editor/_block_deleted.html", article=article, name=name)
@@ -226,8 +221,7 @@ def create_block(article_id: int, kind: str):
     if not form.validate_on_submit():
         return render_new_block_form(article, kind, form, after, form.error_status)
     block = article.insert_block(kind, form.block_data(), after=block_after(article, after))
-    article.record_revision(current_user, _("Ajout : %(block)s", block=new_block_editor(kind).name))
-    db.session.commit()
+    views.editor.saved(article, _("Ajout : %(block)s", block=new_block_editor(kind).name))
     if not wants_fragment():
         return redirect(article_url(article, f"block-{block.id}"))
     return render_block(block, notice_for(clean_results(form)))

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+import views.editor
 from models import Article, User, db
 from models.content import ArticleStatus
 from models.slugs import slugify, unique_slug
@@ -46,8 +47,7 @@ def new_article():
     )
     db.session.add(article)
     db.session.flush()
-    article.record_revision(current_user, _("Article créé"))
-    db.session.commit()
+    views.editor.saved(article, _("Article créé"))
     return redirect(article_url(article))
 
 

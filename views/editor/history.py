@@ -8,8 +8,8 @@ import re
 from flask import abort, make_response, redirect
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
-from flask_login import current_user
 
+import views.editor
 from models import Article, Revision, db
 from services.richtext import to_plain_text
 from views.editor import bp
@@ -95,8 +95,7 @@ def restore_revision(article_id: int, revision_id: int):
     revision = article_revision(article, revision_id)
     when = to_user_timezone(revision.created_at).strftime("%d/%m/%Y %H:%M")
     article.restore(revision.snapshot)
-    article.record_revision(current_user, _("Version du %(date)s restaurée", date=when))
-    db.session.commit()
+    views.editor.saved(article, _("Version du %(date)s restaurée", date=when))
     response = redirect(article_url(article))
     if wants_fragment():  # the whole article changed: htmx reloads the page
         response = make_response("", 204)

@@ -13,9 +13,9 @@ from flask import make_response, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone, to_utc
-from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+import views.editor
 from models import Article, ArticleSlugRedirect, Revision, Section, db
 from models.slugs import slugify, unique_slug
 from models.time import utcnow
@@ -289,8 +289,7 @@ def save_part(article_id: int, part: str):
     spec.save(article, form)
     if part != "biographie":
         article.version += 1
-    article.record_revision(current_user, str(spec.summary))
-    db.session.commit()
+    views.editor.saved(article, str(spec.summary))
     if not wants_fragment():
         return redirect(article_url(article))
     response = make_response(render_part(article, part, notice_for(clean_results(form))))
