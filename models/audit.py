@@ -34,6 +34,7 @@ TARGET_ARGUMENTS = (
     ("inquiry_id", "demande"),
     ("article_id", "article"),
     ("user_id", "compte"),
+    ("sponsor_id", "sponsor"),
 )
 # Tables whose new rows name what a creation was about (when the URL names nothing).
 TARGET_TABLES = {
@@ -42,6 +43,7 @@ TARGET_TABLES = {
     "sponsorship_inquiry": "demande",
     "user": "compte",
     "section": "rubrique",
+    "sponsor": "sponsor",
 }
 # Form fields whose values are choices, not texts: safe and useful to keep. A field
 # may carry a prefix ("publication-state", "u12-role").

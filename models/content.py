@@ -12,6 +12,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import db
+from models.revision import ArticleSlugRedirect, Revision
 from models.time import utcnow
 from models.user import User
 
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
     from models.sponsor import Sponsor
 
 WORDS_READ_PER_MINUTE = 230
+# Limits on what an editor types, in characters of cleaned text: the column, the editing
+# form's validator and its "… caractères au maximum" message all read these.
+HEADLINE_MAX = 300
+STANDFIRST_MAX = 600
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -90,7 +95,7 @@ class Article(db.Model):
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     section_id: Mapped[int] = mapped_column(ForeignKey("section.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    headline: Mapped[str] = mapped_column(String(300))
+    headline: Mapped[str] = mapped_column(String(HEADLINE_MAX))
     standfirst: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default=ArticleStatus.DRAFT)
     published_at: Mapped[datetime | None]
@@ -250,6 +255,58 @@ class Article(db.Model):
         """Positions are always 0..n-1 in reading order."""
         for position, block in enumerate(self.blocks):
             block.position = position
+
+    # ----------------------------------------------------------------- publishing, history
+
+    def publish(self, at: datetime | None = None) -> None:
+        """Publish now (`at` None), or at `at`: a naive UTC datetime (future: scheduled).
+
+        Publishing now an article that is already live keeps its date. A past `at` is
+        accepted (back-dating); the editor's form asks for a future one. Raises ValueError
+        when `at` carries a timezone: dates are stored as naive UTC.
+        """
+        if at is None:
+            if not self.is_live:
+                self.status, self.published_at = ArticleStatus.PUBLISHED, utcnow()
+            return
+        if at.tzinfo is not None:
+            raise ValueError("publish(at=…) takes a naive UTC datetime")
+        self.status, self.published_at = ArticleStatus.PUBLISHED, at
+
+    def unpublish(self) -> None:
+        """Back to a draft: readers no longer see it, and it has no publication date."""
+        self.status, self.published_at = ArticleStatus.DRAFT, None
+
+    def record_revision(self, author: User | None, summary: str) -> Revision:
+        """End of every save: "Mis à jour le …" if live, and a Revision of the whole article.
+
+        `summary` is the editor's words ("Titre modifié"), cut to 200 characters. The
+        revision is added to the session, not committed: the caller commits, so the save
+        and its revision land (or fail) together. The article must have an id (flush first).
+        """
+        self.mark_edited()
+        revision = Revision(
+            article_id=self.id,
+            author_id=author.id if author is not None else None,
+            summary=str(summary)[:200],
+            snapshot=self.snapshot(),
+        )
+        db.session.add(revision)
+        return revision
+
+    @classmethod
+    def slug_taken(cls, slug: str, exclude_id: int | None = None) -> bool:
+        """Whether `slug` names another article, or still redirects to one.
+
+        `exclude_id` is the article being renamed: its own slug and old addresses are free
+        for it. One query per table; True means unique_slug() must try the next candidate.
+        """
+        article = select(cls.id).where(cls.slug == slug)
+        redirect = select(ArticleSlugRedirect.id).where(ArticleSlugRedirect.old_slug == slug)
+        if exclude_id is not None:
+            article = article.where(cls.id != exclude_id)
+            redirect = redirect.where(ArticleSlugRedirect.article_id != exclude_id)
+        return bool(db.session.scalar(article) or db.session.scalar(redirect))
 
 
 class BlockKind(enum.StrEnum):

@@ -199,3 +199,64 @@ def test_junk_in_the_journal_s_address_is_a_404(client, app, query):
 def test_the_journal_needs_a_trailing_slash_only(client, app):
     log_in(client, "admin")
     assert client.get("/redaction/journal").status_code == 308
+
+
+# --------------------------------------------------------------------------- every staff write has a label
+
+# Writes under /redaction that are not staff actions, with the reason; every other one
+# (and every write the authorisation matrix closes to anonymous visitors) needs a label.
+NOT_STAFF_WRITES = {
+    "admin.set_password": "the invitation's token is the credential: nobody is logged in",
+}
+
+
+def staff_write_endpoints(app) -> set[str]:
+    """Endpoints of every write (POST…) under /redaction, or closed to anonymous visitors."""
+    from tests.test_authz_matrix import EXPECTED
+
+    found = set()
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"GET", "HEAD", "OPTIONS"}):
+            anonymous = EXPECTED.get(f"{method} {rule.endpoint}", ("ok",))[0]
+            if rule.rule.startswith("/redaction") or anonymous != "ok":
+                found.add(rule.endpoint)
+    return found - NOT_STAFF_WRITES.keys()
+
+
+def test_every_staff_write_has_a_journal_label(app):
+    from views.audit import ACTION_LABELS
+
+    unlabelled = sorted(staff_write_endpoints(app) - ACTION_LABELS.keys())
+    assert unlabelled == [], (
+        "staff write endpoints the journal would show by their raw name: add them to "
+        f"views/audit.py ACTION_LABELS: {unlabelled}"
+    )
+    assert NOT_STAFF_WRITES.keys() <= {rule.endpoint for rule in app.url_map.iter_rules()}
+
+
+def test_the_label_guard_sees_corrections_and_sponsors(app):
+    writes = staff_write_endpoints(app)
+    assert {"corrections.create", "sponsors.edit", "sponsors.save_article_sponsor"} <= writes
+    assert "auth.logout" in writes and "sponsorship.inquiry" not in writes
+
+
+def test_sponsor_actions_are_recorded_with_their_target_and_label(client, app):
+    from models import Sponsor
+
+    admin = log_in(client, "admin")
+    assert (
+        client.post("/redaction/sponsors", data={"name": "Banque", "link": ""}).status_code == 303
+    )
+    sponsor = db.session.scalars(select(Sponsor)).one()
+    [created] = events("sponsors.index")
+    assert created.target == f"sponsor:{sponsor.id}"
+    response = client.post(
+        f"/redaction/sponsors/{sponsor.id}", data={"name": "Banque 2", "link": ""}
+    )
+    assert response.status_code == 303
+    [edited] = events("sponsors.edit")
+    assert (edited.user_id, edited.target) == (admin.id, f"sponsor:{sponsor.id}")
+
+    html = client.get("/redaction/journal/").get_data(as_text=True)
+    assert "Sponsor ajouté" in html and "Sponsor modifié" in html
+    assert f"sponsor {sponsor.id}" in html and ">sponsors.edit<" not in html

@@ -1,21 +1,11 @@
-"""Who may do what, and which requests want a fragment: one place for both rules."""
+"""Who may do what: one place for the rule (which requests want a fragment: views.htmx)."""
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, request
+from flask import abort
 from flask_login import current_user, login_required
-
-
-def wants_fragment(headers=None) -> bool:
-    """A real htmx request for a partial: not a boosted navigation, not a history restore."""
-    headers = request.headers if headers is None else headers
-    return (
-        headers.get("HX-Request") == "true"
-        and headers.get("HX-Boosted") != "true"
-        and headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 def editor_required(view):
@@ -68,3 +58,13 @@ def staff_links() -> list[tuple[str, object]]:
         for endpoint, label, visible_to in _STAFF_LINKS
         if visible_to(current_user)
     ]
+
+
+def __getattr__(name: str):
+    # wants_fragment moved to views.htmx; services/page_cache.py still imports it from here
+    # (lazily: views.htmx itself imports this module).
+    if name == "wants_fragment":
+        from views.htmx import wants_fragment
+
+        return wants_fragment
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

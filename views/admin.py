@@ -17,7 +17,7 @@ from models import User, db
 from models.slugs import slugify, unique_slug
 from models.user import MIN_PASSWORD_LENGTH, Role, password_problem
 from views.access import admin_required, register_staff_link
-from views.auth import EmptyForm
+from views.forms import EmptyForm
 from views.pages import or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/redaction/comptes")

@@ -15,6 +15,7 @@ from extensions import limiter
 from models import db
 from models.login_throttle import attempt_login
 from views.access import staff_links
+from views.forms import EmptyForm
 
 bp = Blueprint("auth", __name__)
 
@@ -40,10 +41,6 @@ class LoginForm(FlaskForm):
         validators=[DataRequired(_l("Indiquez votre mot de passe.")), Length(max=1024)],
     )
     next = HiddenField()
-
-
-class EmptyForm(FlaskForm):
-    """A button-only action still carries a CSRF token."""
 
 
 def safe_next_url(target: str | None) -> str | None:

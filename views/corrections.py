@@ -12,23 +12,22 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
 from wtforms import TextAreaField
 
 from models import Article, Correction, db
 from models.correction import CORRECTION_MAX
 from models.time import utcnow
-from views.access import wants_fragment
-from views.editor import article_url, editable_article, fragment, saved
-from views.editor_forms import Cleaned, cleaned
+from views.forms import Cleaned, cleaned
+from views.htmx import InPlaceEditing, article_url, editable_article, fragment, wants_fragment
 
 bp = Blueprint("corrections", __name__)
+# /corrections is public; everything under /redaction is in-place editing.
+editing = InPlaceEditing(bp, public=("index",))
 
 PER_PAGE = 20
 # ?avant=<created_at>_<id>, exactly as this module writes it.
@@ -50,42 +49,18 @@ class CorrectionForm(FlaskForm):
     )
 
 
-@bp.before_request
-def require_login_for_editing():
-    """The editing routes need a login; an htmx save gets its form back, text intact."""
-    if request.endpoint == "corrections.index" or current_user.is_authenticated:
-        return None
-    if request.endpoint == "corrections.create" and wants_fragment():
-        return resubmit(401, **request.view_args)
-    if wants_fragment():
-        abort(401)
-    return current_app.login_manager.unauthorized()
-
-
-@bp.errorhandler(CSRFError)
-def csrf_failed(error):
-    """A stale CSRF token: the form comes back as typed, with a fresh token."""
-    if request.endpoint == "corrections.create" and wants_fragment():
-        try:
-            return resubmit(400, **request.view_args)
-        except HTTPException as refused:  # no such article: an abort() may not leave a handler
-            return render_template("errors/error.html", error=refused), refused.code
-    return render_template("errors/error.html", error=error), 400
-
-
-@bp.after_request
-def vary_on_htmx(response):
-    if request.endpoint != "corrections.index":
-        response.vary.add("HX-Request")
-    return response
-
-
 def render_section(article, form=None, status: int = 200, **context):
     """The corrections section: the list, and the form when one is open."""
     return fragment(SECTION, status, article=article, correction_form=form, **context)
 
 
+@editing.form_back("create")
 def resubmit(status: int, article_id: int):
+    """The posted correction, given back as typed (expired session or CSRF token).
+
+    The section around it is what readers of the live article see; a draft has no
+    public section, so nothing is shown around the form: a bare 401/400.
+    """
     article = db.get_or_404(Article, article_id)
     if not article.is_live:
         abort(status)  # nothing public to show around the form
@@ -124,7 +99,9 @@ def create(article_id: int):
     article.corrections.append(
         Correction(text=cleaned(form.text), author_id=current_user.id, created_at=utcnow())
     )
-    saved(article, _("Correction publiée"))  # sets updated_at (after created_at): dateModified
+    # Sets updated_at (after created_at): dateModified.
+    article.record_revision(current_user, _("Correction publiée"))
+    db.session.commit()
     if not wants_fragment():
         return redirect(article_url(article, "corrections"))
     return render_section(article, notice=_("Correction publiée."), focus_edit_button=True)

@@ -48,8 +48,9 @@ from models.sponsorship import (
     status_counts,
 )
 from services import outbox
-from views.access import editor_required, register_staff_link, wants_fragment
-from views.auth import EmptyForm
+from views.access import editor_required, register_staff_link
+from views.forms import EmptyForm
+from views.htmx import wants_fragment
 from views.pages import or_404, requested_page
 
 bp = Blueprint("inbox", __name__, url_prefix="/redaction/demandes")

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, render_template, request
 
 from services import search
-from views.access import wants_fragment
+from views.htmx import wants_fragment
 from views.pages import requested_page
 
 bp = Blueprint("search", __name__)

@@ -12,22 +12,11 @@ matter of wording, so an article's author cannot set it alone.
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import NotFound
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
@@ -35,13 +24,13 @@ from wtforms.validators import Length, ValidationError
 from models import Article, Sponsor, SponsorshipInquiry, db
 from models.sponsor import SPONSOR_LINK_MAX, SPONSOR_NAME_MAX, is_web_link
 from models.sponsorship import InquiryStatus
-from views.access import editor_required, register_staff_link, require_can_edit, wants_fragment
-from views.auth import EmptyForm
-from views.editor import article_url, fragment, saved
-from views.editor_forms import Cleaned, cleaned
+from views.access import editor_required, register_staff_link, require_can_edit
+from views.forms import Cleaned, EmptyForm, cleaned, keep_posted_choice
+from views.htmx import InPlaceEditing, article_url, fragment, typed_only, wants_fragment
 from views.pages import or_404
 
 bp = Blueprint("sponsors", __name__, url_prefix="/redaction")
+editing = InPlaceEditing(bp)
 register_staff_link("sponsors.index", _l("Sponsors"), visible_to=lambda user: user.is_editor)
 
 PART = "reading/_sponsor_label.html"
@@ -84,6 +73,9 @@ class ArticleSponsorForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if typed_only():  # given back to someone logged out: not the list of sponsors
+            keep_posted_choice(self.sponsor)
+            return
         self.sponsor.choices = [SelectChoice(0, _("Aucun : article non sponsorisé"))] + [
             SelectChoice(sponsor.id, sponsor.name) for sponsor in Sponsor.all_by_name()
         ]
@@ -93,36 +85,6 @@ class ArticleSponsorForm(FlaskForm):
         if self.sponsor.errors:  # WTForms' own message is English and technical
             self.sponsor.errors = [_("Choisissez un sponsor dans la liste.")]
         return valid
-
-
-@bp.before_request
-def require_login():
-    """Logged in, or: the sponsor choice comes back as made (htmx), or the login page."""
-    if current_user.is_authenticated:
-        return None
-    if request.endpoint == "sponsors.save_article_sponsor" and wants_fragment():
-        article = db.get_or_404(Article, request.view_args["article_id"])
-        return render_form(article, ArticleSponsorForm(meta={"csrf": False}), 401, reauth=True)
-    if wants_fragment():
-        abort(401)
-    return current_app.login_manager.unauthorized()
-
-
-@bp.errorhandler(CSRFError)
-def csrf_failed(error):
-    """A stale token on the article's sponsor form: the choice comes back, to save again."""
-    if request.endpoint == "sponsors.save_article_sponsor" and wants_fragment():
-        article = db.session.get(Article, request.view_args["article_id"])
-        if article is None:  # an abort() may not leave an error handler
-            return render_template("errors/error.html", error=NotFound()), 404
-        return render_form(article, ArticleSponsorForm(meta={"csrf": False}), 400, reauth=True)
-    return render_template("errors/error.html", error=error), 400
-
-
-@bp.after_request
-def vary_on_htmx(response):
-    response.vary.add("HX-Request")
-    return response
 
 
 # --------------------------------------------------------------------------- sponsors
@@ -190,6 +152,7 @@ def cleaned_name(organisation: str) -> str:
 
 
 def sponsor_editable_article(article_id: int) -> Article:
+    """The article, if the current user may edit it and is an editor: else 404 or 403."""
     article = db.get_or_404(Article, article_id)
     require_can_edit(article)
     if not current_user.is_editor:
@@ -198,7 +161,15 @@ def sponsor_editable_article(article_id: int) -> Article:
 
 
 def render_form(article: Article, form, status: int = 200, **context):
+    """The article's sponsor form, in place of the label."""
     return fragment(PART_FORM, status, article=article, form=form, **context)
+
+
+@editing.form_back("save_article_sponsor")
+def resubmit(status: int, article_id: int):
+    """The posted choice, given back to save again (expired session or CSRF token)."""
+    article = db.get_or_404(Article, article_id)
+    return render_form(article, ArticleSponsorForm(meta={"csrf": False}), status, reauth=True)
 
 
 @bp.get("/articles/<int:article_id>/sponsor")
@@ -227,7 +198,10 @@ def save_article_sponsor(article_id: int):
     if not form.validate_on_submit():
         return render_form(article, form, 422)
     article.sponsor = db.session.get(Sponsor, form.sponsor.data) if form.sponsor.data else None
-    saved(article, _("Sponsor modifié") if article.sponsor else _("Sponsor retiré"))
+    article.record_revision(
+        current_user, _("Sponsor modifié") if article.sponsor else _("Sponsor retiré")
+    )
+    db.session.commit()
     if not wants_fragment():
         return redirect(article_url(article))
     return fragment(PART, article=article, focus_edit_button=True)

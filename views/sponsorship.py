@@ -33,7 +33,7 @@ from models import db
 from models.sponsorship import InquiryStatus, SponsorshipInquiry
 from models.time import utcnow
 from services import outbox
-from views.access import wants_fragment
+from views.htmx import wants_fragment
 from views.sponsorship_forms import InquiryForm, spam_reasons
 
 bp = Blueprint("sponsorship", __name__)

@@ -1,0 +1,77 @@
+"""Editing in place: each part of the live article page swaps between display and form.
+
+The display partials are the reader's own templates (templates/reading/...), rendered with
+`editing=True` so they carry their "Modifier …" buttons. Every write goes through
+richtext.clean_html (views.forms.Cleaned) and records a Revision (Article.record_revision).
+
+The blueprint is split by concern; each module registers its routes on `bp`:
+- parts.py: the article's own parts (headline, standfirst, section, publication, bio);
+- blocks.py: the body's blocks (edit, add, move, delete);
+- history.py: revisions, what changed, restoring one;
+- dashboard.py: the dashboard and the new-article form;
+- forms.py: the WTForms, and BLOCK_EDITORS (how each block kind is edited).
+The login check, the CSRF handler and Vary come from views.htmx.InPlaceEditing.
+
+Versions, so that no save silently overwrites another:
+- a body block's form carries Block.version: editing paragraph A never conflicts with
+  someone saving paragraph B;
+- the article's own parts (headline, standfirst, section, publication) carry
+  Article.version, which only those saves bump. A save whose version is behind is a
+  conflict only if *that part* changed since (read from the revision at the form's
+  version), so a headline save and a standfirst save do not collide;
+- the author's bio carries a fingerprint of the bio itself (users have no version).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from models import Article, db
+from views.access import register_staff_link
+from views.editor.forms import BLOCK_EDITORS
+from views.htmx import InPlaceEditing
+
+bp = Blueprint("editor", __name__, url_prefix="/redaction")
+editing = InPlaceEditing(bp)
+register_staff_link("editor.dashboard", _l("Tableau de bord"))
+
+
+@bp.app_context_processor
+def editor_templates():
+    """`block_editors` for every template: the reader's block partials show edit controls."""
+    return {"block_editors": BLOCK_EDITORS}
+
+
+def saved(article: Article, summary: str) -> None:
+    """Every editor save ends here: a revision by the current user (the model's rule), commit.
+
+    The submodules call it as `views.editor.saved`, so a test can make saves fail here.
+    """
+    article.record_revision(current_user, summary)
+    db.session.commit()
+
+
+@bp.get("/jeton")
+def fresh_csrf_token():
+    """A fresh CSRF token for forms already on the page, after logging in again elsewhere."""
+    return jsonify(csrf_token=generate_csrf())
+
+
+# The routes, registered on `bp` as each module is imported.
+from views.editor import blocks, dashboard, history, parts  # noqa: E402
+from views.editor.parts import PARTS  # noqa: E402
+
+__all__ = [
+    "bp",
+    "editing",
+    "saved",
+    "PARTS",
+    "BLOCK_EDITORS",
+    "blocks",
+    "dashboard",
+    "history",
+    "parts",
+]

@@ -1,0 +1,337 @@
+"""The editor's forms, and the registry that says how each block kind is edited.
+
+A block kind plugs into the editor with one BlockEditor entry: its form (a BlockForm that
+knows how to load a block's data and produce new data), its form partial, and its labels.
+The display partial is always templates/reading/blocks/_<kind>.html, the reader's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import DateTimeLocalField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Optional, ValidationError
+
+from models.content import HEADLINE_MAX, STANDFIRST_MAX, BlockKind
+from models.media import Media
+from services.images import ImageRejected
+from views.forms import Cleaned, cleaned
+from views.media import block_image_data
+
+BIO_MAX = 5_000
+# Block data is JSON: these limits are the forms' alone.
+PARAGRAPH_MAX = 20_000
+HEADING_MAX = 300
+PLAIN_MAX = 2_000  # quotes, captions
+LIST_ITEM_MAX = 5_000
+ALT_MAX = 400
+SHORT_MAX = 200  # attributions, credits
+
+
+# --------------------------------------------------------------------------- article parts
+
+
+class VersionedForm(FlaskForm):
+    # The version of the part the form was loaded from: a stale save is a conflict.
+    version = HiddenField()
+
+
+class HeadlineForm(VersionedForm):
+    headline = TextAreaField(
+        _l("Titre"),
+        validators=[
+            Cleaned(
+                "plain",
+                required=True,
+                max_length=HEADLINE_MAX,
+                message=_l("Le titre ne peut pas être vide."),
+            )
+        ],
+    )
+    update_slug = BooleanField(
+        _l("Mettre à jour l’adresse de l’article (l’ancienne redirigera vers la nouvelle)")
+    )
+
+
+class StandfirstForm(VersionedForm):
+    standfirst = TextAreaField(
+        _l("Chapô"), validators=[Cleaned("plain", max_length=STANDFIRST_MAX)]
+    )
+
+
+class SectionForm(VersionedForm):
+    section = SelectField(
+        _l("Rubrique"), coerce=int, validators=[InputRequired(_l("Choisissez une rubrique."))]
+    )
+
+
+class BioForm(VersionedForm):
+    bio = TextAreaField(_l("Biographie"), validators=[Cleaned("paragraph", max_length=BIO_MAX)])
+
+
+PUBLICATION_CHOICES = [
+    SelectChoice("draft", _l("Brouillon — non publié")),
+    SelectChoice("now", _l("Publier maintenant")),
+    SelectChoice("schedule", _l("Programmer la publication")),
+]
+
+
+class PublicationForm(VersionedForm):
+    state = RadioField(
+        _l("Publication"),
+        choices=PUBLICATION_CHOICES,
+        validators=[InputRequired(_l("Choisissez un état."))],
+    )
+    publish_at = DateTimeLocalField(
+        _l("Date et heure de publication (heure de Paris)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+    )
+    # Whether a scheduled time is given, and lies ahead, is checked on save (it needs "now").
+
+
+class NewArticleForm(FlaskForm):
+    headline = TextAreaField(
+        _l("Titre"),
+        validators=[
+            Cleaned(
+                "plain",
+                required=True,
+                max_length=HEADLINE_MAX,
+                message=_l("Le titre ne peut pas être vide."),
+            )
+        ],
+    )
+    section = SelectField(
+        _l("Rubrique"), coerce=int, validators=[InputRequired(_l("Choisissez une rubrique."))]
+    )
+    author = SelectField(
+        _l("Auteur"), coerce=int, validators=[InputRequired(_l("Choisissez un auteur."))]
+    )
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+class BlockForm(VersionedForm):
+    """A block kind's form: `load` turns stored data into form data, `block_data` the reverse."""
+
+    # Whether the form sends a file (multipart/form-data), and the status a refused save
+    # answers with: 422, or 413 for an image too large to accept.
+    has_file_upload = False
+    error_status = 422
+
+    @classmethod
+    def load(cls, data: dict) -> dict:
+        raise NotImplementedError
+
+    def block_data(self) -> dict:
+        raise NotImplementedError
+
+
+class ParagraphForm(BlockForm):
+    html = TextAreaField(
+        _l("Paragraphe"),
+        validators=[
+            Cleaned(
+                "paragraph",
+                required=True,
+                max_length=PARAGRAPH_MAX,
+                message=_l("Le paragraphe ne peut pas être vide."),
+            )
+        ],
+    )
+
+    @classmethod
+    def load(cls, data):
+        return {"html": data.get("html", "")}
+
+    def block_data(self):
+        return {"html": cleaned(self.html)}
+
+
+class HeadingForm(BlockForm):
+    text = StringField(
+        _l("Intertitre"),
+        validators=[
+            Cleaned(
+                "plain",
+                required=True,
+                max_length=HEADING_MAX,
+                message=_l("L’intertitre ne peut pas être vide."),
+            )
+        ],
+    )
+    level = SelectField(
+        _l("Niveau"),
+        coerce=int,
+        choices=[
+            SelectChoice(2, _l("Intertitre (niveau 2)")),
+            SelectChoice(3, _l("Sous-intertitre (niveau 3)")),
+        ],
+    )
+
+    @classmethod
+    def load(cls, data):
+        return {"text": data.get("text", ""), "level": 3 if data.get("level") == 3 else 2}
+
+    def block_data(self):
+        return {"text": cleaned(self.text), "level": 3 if self.level.data == 3 else 2}
+
+
+class QuoteForm(BlockForm):
+    text = TextAreaField(
+        _l("Citation"),
+        validators=[
+            Cleaned(
+                "plain",
+                required=True,
+                max_length=PLAIN_MAX,
+                message=_l("La citation ne peut pas être vide."),
+            )
+        ],
+    )
+    attribution = StringField(
+        _l("Attribution (qui parle)"), validators=[Cleaned("plain", max_length=SHORT_MAX)]
+    )
+
+    @classmethod
+    def load(cls, data):
+        return {"text": data.get("text", ""), "attribution": data.get("attribution", "")}
+
+    def block_data(self):
+        return {"text": cleaned(self.text), "attribution": cleaned(self.attribution)}
+
+
+# Blank entries offered after the existing items, for adding to a list without JavaScript.
+LIST_SPARE_ITEMS = 2
+
+
+class ListForm(BlockForm):
+    items = FieldList(
+        TextAreaField(_l("Élément"), validators=[Cleaned("list_item", max_length=LIST_ITEM_MAX)]),
+        min_entries=1,
+    )
+    ordered = BooleanField(_l("Liste numérotée"))
+
+    @classmethod
+    def load(cls, data):
+        return {
+            "items": list(data.get("items", [])) + [""] * LIST_SPARE_ITEMS,
+            "ordered": bool(data.get("ordered")),
+        }
+
+    def validate_items(self, field):
+        if not any(cleaned(entry) for entry in field.entries):
+            raise ValidationError(gettext("La liste doit avoir au moins un élément."))
+
+    def block_data(self):
+        items = [cleaned(entry) for entry in self.items.entries]
+        return {"items": [item for item in items if item], "ordered": bool(self.ordered.data)}
+
+
+class ImageForm(BlockForm):
+    """A photo, its alt text, caption and credit. The file is checked and stored on arrival."""
+
+    has_file_upload = True
+    image = FileField(_l("Photo (JPEG, PNG ou WebP, 10 Mo au maximum)"))
+    # The image already stored for this block (or uploaded with a form that came back with
+    # an error): kept when no new file is chosen.
+    media = HiddenField()
+    alt = TextAreaField(
+        _l("Texte alternatif"),
+        validators=[
+            Cleaned(
+                "plain",
+                required=True,
+                max_length=ALT_MAX,
+                message=_l("Décrivez l’image : le texte alternatif est obligatoire."),
+            )
+        ],
+    )
+    caption = TextAreaField(_l("Légende"), validators=[Cleaned("plain", max_length=PLAIN_MAX)])
+    credit = StringField(_l("Crédit"), validators=[Cleaned("plain", max_length=SHORT_MAX)])
+
+    @classmethod
+    def load(cls, data):
+        return {key: data.get(key, "") for key in ("media", "alt", "caption", "credit")}
+
+    def validate_image(self, field):
+        if field.data is None:  # no new file: keep the current image, if there is one
+            if self.current_media() is None:
+                raise ValidationError(gettext("Choisissez une image."))
+            return
+        limit = current_app.config["MEDIA_MAX_UPLOAD_BYTES"]
+        data = field.data.read(limit + 1)
+        if len(data) > limit:
+            self.error_status = 413
+            raise ValidationError(
+                gettext(
+                    "Ce fichier est trop lourd : %(max)d Mo au maximum. "
+                    "Réduisez l’image, puis choisissez-la à nouveau.",
+                    max=limit // (1024 * 1024),
+                )
+            )
+        try:
+            media = Media.create_from_upload(
+                data, Path(current_app.config["MEDIA_ROOT"]), current_user.id
+            )
+        except ImageRejected as refusal:
+            raise ValidationError(str(refusal)) from None
+        self.media.data = media.token
+
+    def current_media(self) -> Media | None:
+        return Media.by_token(self.media.data)
+
+    def current_image(self) -> dict | None:
+        """The chosen image's src, srcset and size, for the preview in the form."""
+        media = self.current_media()
+        return block_image_data(media) if media else None
+
+    def block_data(self):
+        return {
+            **block_image_data(self.current_media()),
+            "alt": cleaned(self.alt),
+            "caption": cleaned(self.caption),
+            "credit": cleaned(self.credit),
+        }
+
+
+@dataclass(frozen=True)
+class BlockEditor:
+    """How one block kind is edited. Add an entry to BLOCK_EDITORS to make a kind editable."""
+
+    kind: str
+    form: type[BlockForm]
+    form_template: str  # the form partial, rendered inside editor/_block_form.html
+    name: object  # "Paragraphe", in the "add a block" chooser
+    this: object  # "ce paragraphe", in button names: "Modifier ce paragraphe"
+
+
+BLOCK_EDITORS: dict[str, BlockEditor] = {
+    editor.kind: editor
+    for editor in (
+        BlockEditor(BlockKind.PARAGRAPH, ParagraphForm, "editor/blocks/_paragraph_fields.html", _l("Paragraphe"), _l("ce paragraphe")),
+        BlockEditor(BlockKind.HEADING, HeadingForm, "editor/blocks/_heading_fields.html", _l("Intertitre"), _l("cet intertitre")),
+        BlockEditor(BlockKind.QUOTE, QuoteForm, "editor/blocks/_quote_fields.html", _l("Citation"), _l("cette citation")),
+        BlockEditor(BlockKind.LIST, ListForm, "editor/blocks/_list_fields.html", _l("Liste"), _l("cette liste")),
+        BlockEditor(BlockKind.IMAGE, ImageForm, "editor/blocks/_image_fields.html", _l("Image"), _l("cette image")),
+    )
+}  # fmt: skip

@@ -1,0 +1,311 @@
+"""The article's own parts, edited in place: headline, standfirst, section, publication, bio.
+
+Each part is an ArticlePart in PARTS, under its French URL name (/titre, /chapo…): its
+form, its display and form partials, how to load and save it, and how to tell that
+someone else changed it since the form was loaded (a conflict, 409).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import make_response, redirect
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import to_user_timezone, to_utc
+from wtforms.fields.choices import SelectChoice
+
+import views.editor
+from models import Article, ArticleSlugRedirect, Revision, Section, db
+from models.slugs import slugify, unique_slug
+from models.time import utcnow
+from services.richtext import to_plain_text
+from views.editor import bp, editing
+from views.editor.forms import BioForm, HeadlineForm, PublicationForm, SectionForm, StandfirstForm
+from views.forms import clean_results, cleaned, keep_posted_choice, notice_for
+from views.htmx import article_url, editable_article, fragment, typed_only, wants_fragment
+
+
+def snapshot_at_version(article: Article, version: str) -> dict | None:
+    """The article as it was at Article.version `version`, from its revisions."""
+    for revision in Revision.for_article(article.id):
+        if str(revision.snapshot.get("version")) == version:
+            return revision.snapshot
+    return None
+
+
+class ArticlePart:
+    """One editable part of the page outside the body: headline, standfirst, section…"""
+
+    form: type
+    display_template: str
+    form_template: str
+    summary: str
+    snapshot_keys: tuple[str, ...] = ()
+
+    def prepare(self, form) -> None:
+        """Fill choices and the like before the form is validated or rendered."""
+
+    def load(self, article: Article) -> dict: ...
+
+    def save(self, article: Article, form) -> None: ...
+
+    def theirs(self, article: Article) -> str:
+        """The stored value, shown as "their version" in a conflict."""
+        return str(self.load(article)[self.snapshot_keys[0]])
+
+    def version(self, article: Article) -> str:
+        return str(article.version)
+
+    def is_stale(self, article: Article, loaded: str | None) -> bool:
+        if loaded == self.version(article):
+            return False
+        then = snapshot_at_version(article, loaded or "")
+        now = article.snapshot()
+        return then is None or any(then.get(key) != now[key] for key in self.snapshot_keys)
+
+
+class Headline(ArticlePart):
+    form, summary = HeadlineForm, _l("Titre modifié")
+    display_template, form_template = "reading/_headline.html", "editor/parts/_headline_fields.html"
+    snapshot_keys = ("headline",)
+
+    def load(self, article):
+        return {"headline": article.headline}
+
+    def save(self, article, form):
+        article.headline = cleaned(form.headline)
+        # A draft's address follows its headline; a public one changes only on request.
+        if article.state == "draft" or form.update_slug.data:
+            change_slug(article, slugify(article.headline))
+
+
+class Standfirst(ArticlePart):
+    form, summary = StandfirstForm, _l("Chapô modifié")
+    display_template, form_template = (
+        "reading/_standfirst.html",
+        "editor/parts/_standfirst_fields.html",
+    )
+    snapshot_keys = ("standfirst",)
+
+    def load(self, article):
+        return {"standfirst": article.standfirst}
+
+    def save(self, article, form):
+        article.standfirst = cleaned(form.standfirst)
+
+
+class SectionPart(ArticlePart):
+    form, summary = SectionForm, _l("Rubrique modifiée")
+    display_template, form_template = (
+        "reading/_section_trail.html",
+        "editor/parts/_section_fields.html",
+    )
+    snapshot_keys = ("section_id",)
+
+    def prepare(self, form):
+        if typed_only():
+            keep_posted_choice(form.section)
+        else:
+            form.section.choices = section_choices()
+
+    def load(self, article):
+        return {"section": article.section_id}
+
+    def save(self, article, form):
+        article.section = db.session.get(Section, form.section.data)
+
+    def theirs(self, article):
+        return " › ".join(s.name for s in article.section.trail)
+
+
+class Publication(ArticlePart):
+    form, summary = PublicationForm, _l("Publication modifiée")
+    display_template, form_template = (
+        "editor/_publication.html",
+        "editor/parts/_publication_fields.html",
+    )
+    snapshot_keys = ("status", "published_at")
+
+    def load(self, article):
+        state = {"draft": "draft", "scheduled": "schedule", "published": "now"}[article.state]
+        publish_at = to_user_timezone(article.published_at) if article.published_at else None
+        return {
+            "state": state,
+            "publish_at": publish_at.replace(tzinfo=None) if publish_at else None,
+        }
+
+    def save(self, article, form):
+        state = form.state.data
+        if state == "draft":
+            article.unpublish()
+        elif state == "now":
+            article.publish()  # publishing again does not change the date
+        else:
+            article.publish(at=to_utc(form.publish_at.data))
+
+    def theirs(self, article):
+        return {
+            "draft": _("Brouillon — non publié"),
+            "scheduled": _("Programmé"),
+            "published": _("Publié"),
+        }[article.state]
+
+
+class Bio(ArticlePart):
+    form, summary = BioForm, _l("Biographie de l’auteur modifiée")
+    display_template, form_template = "reading/_author_bio.html", "editor/parts/_bio_fields.html"
+
+    def load(self, article):
+        return {"bio": article.author.bio_html}
+
+    def save(self, article, form):
+        article.author.bio_html = cleaned(form.bio)
+
+    def theirs(self, article):
+        return to_plain_text(article.author.bio_html)
+
+    def version(self, article):
+        return hashlib.sha256(article.author.bio_html.encode()).hexdigest()[:16]
+
+    def is_stale(self, article, loaded):
+        return loaded != self.version(article)
+
+
+# URL name -> part. The URL names are French, like every other address on the site.
+PARTS: dict[str, ArticlePart] = {
+    "titre": Headline(),
+    "chapo": Standfirst(),
+    "rubrique": SectionPart(),
+    "publication": Publication(),
+    "biographie": Bio(),
+}
+PART_NAMES = ",".join(PARTS)
+
+
+def section_choices() -> list[SelectChoice]:
+    """Every section, children after their parent as "Parent › Enfant", for a select."""
+    choices = []
+    for top in Section.top_level():
+        choices.append(SelectChoice(top.id, top.name))
+        choices += [SelectChoice(child.id, f"{top.name} › {child.name}") for child in top.children]
+    return choices
+
+
+def change_slug(article: Article, base: str) -> None:
+    """A new address from the headline; a public article's old address keeps redirecting."""
+    new_slug = unique_slug(base, lambda slug: Article.slug_taken(slug, exclude_id=article.id))
+    if new_slug == article.slug:
+        return
+    reclaimed = db.session.scalar(db.select(ArticleSlugRedirect).filter_by(old_slug=new_slug))
+    if reclaimed is not None:
+        db.session.delete(reclaimed)
+    if article.state != "draft":
+        db.session.add(ArticleSlugRedirect(old_slug=article.slug, article_id=article.id))
+    article.slug = new_slug
+    db.session.flush()
+
+
+def part_form_for(part: str, **kwargs):
+    """The part's form, prefixed with its name, its choices filled."""
+    form = PARTS[part].form(prefix=part, **kwargs)
+    PARTS[part].prepare(form)
+    return form
+
+
+def render_part(article: Article, part_name: str, notice: str | None = None):
+    """A part's display partial, focus on its button (after a save or a cancel)."""
+    part = PARTS[part_name]
+    return fragment(
+        part.display_template,
+        article=article,
+        section=article.section,
+        notice=notice,
+        focus_edit_button=True,
+        oob_byline=part_name == "publication",
+    )
+
+
+def render_part_form(
+    article: Article, part_name: str, form, status: int = 200, conflict: bool = False
+):
+    """A part's form: as loaded, refused (422), in conflict (409) or given back (400/401)."""
+    part = PARTS[part_name]
+    if (conflict or status in (400, 401)) and not typed_only():
+        form.version.data = part.version(article)  # "Garder ma version" saves over theirs
+    return fragment(
+        "editor/_part_form.html",
+        status,
+        article=article,
+        part_name=part_name,
+        part=part,
+        form=form,
+        conflict=conflict,
+        theirs=part.theirs(article) if conflict else None,
+        reauth=status in (400, 401),
+    )
+
+
+@editing.form_back("save_part")
+def resubmit_part(status: int, article_id: int, part: str):
+    """The posted form, re-rendered as it was typed (expired session or CSRF token)."""
+    article = db.get_or_404(Article, article_id)
+    form = part_form_for(part, meta={"csrf": False})
+    return render_part_form(article, part, form, status)
+
+
+@bp.get(f"/articles/<int:article_id>/<any({PART_NAMES}):part>")
+def part_display(article_id: int, part: str):
+    """A part as readers see it, with its edit button ("Annuler")."""
+    article = editable_article(article_id)
+    if not wants_fragment():
+        return redirect(article_url(article))
+    return render_part(article, part)
+
+
+@bp.get(f"/articles/<int:article_id>/<any({PART_NAMES}):part>/modifier")
+def part_form(article_id: int, part: str):
+    """The form that replaces a part."""
+    article = editable_article(article_id)
+    if not wants_fragment():
+        return redirect(article_url(article))
+    form = part_form_for(part, data=PARTS[part].load(article))
+    form.version.data = PARTS[part].version(article)
+    return render_part_form(article, part, form)
+
+
+@bp.post(f"/articles/<int:article_id>/<any({PART_NAMES}):part>")
+def save_part(article_id: int, part: str):
+    """Save a part; answer with its display partial, or the form (422) or a conflict (409)."""
+    article = editable_article(article_id)
+    spec, form = PARTS[part], part_form_for(part)
+    if not form.validate_on_submit():
+        return render_part_form(article, part, form, 422)
+    if part == "publication" and not publication_time_ok(form):
+        return render_part_form(article, part, form, 422)
+    if spec.is_stale(article, form.version.data):
+        return render_part_form(article, part, form, 409, conflict=True)
+    old_slug = article.slug
+    spec.save(article, form)
+    if part != "biographie":
+        article.version += 1
+    views.editor.saved(article, str(spec.summary))
+    if not wants_fragment():
+        return redirect(article_url(article))
+    response = make_response(render_part(article, part, notice_for(clean_results(form))))
+    if article.slug != old_slug:
+        response.headers["HX-Replace-Url"] = article_url(article)
+    return response
+
+
+def publication_time_ok(form) -> bool:
+    """A scheduled time must lie ahead; otherwise say so on the field."""
+    if form.state.data != "schedule":
+        return True
+    if form.publish_at.data is None:
+        form.publish_at.errors = [_("Indiquez la date et l’heure de publication.")]
+        return False
+    if to_utc(form.publish_at.data) <= utcnow():
+        form.publish_at.errors = [_("Choisissez une date à venir, ou « Publier maintenant ».")]
+        return False
+    return True
