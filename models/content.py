@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import db
+from models.text import to_plain_text
 from models.time import utcnow
 from models.user import User
 
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from models.sponsor import Sponsor
 
 WORDS_READ_PER_MINUTE = 230
-_TAG = re.compile(r"<[^>]*>")
 
 
 class Section(db.Model):
@@ -172,10 +171,9 @@ class Article(db.Model):
 
     @property
     def word_count(self) -> int:
-        # Stored HTML is already sanitised (simple tags, no comments), so dropping tags
-        # with a regex is exact enough to count words, and cheap on every page view.
+        # to_plain_text is cheap (a regex over stored, sanitised HTML): fine on every page view.
         texts = [self.headline, self.standfirst]
-        texts += [_TAG.sub(" ", block.text_for_reading()) for block in self.blocks]
+        texts += [to_plain_text(block.text_for_reading()) for block in self.blocks]
         return sum(len(text.split()) for text in texts)
 
     @property

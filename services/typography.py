@@ -12,6 +12,8 @@ from flask import g
 from flask_babel import format_datetime, get_locale, gettext
 from markupsafe import Markup, escape
 
+from models.text import to_plain_text
+
 NARROW_NBSP = "\u202f"
 
 # Tags (with quoted attributes) and character references are copied untouched,
@@ -79,4 +81,5 @@ def register(app) -> None:
     app.add_template_filter(publication_datetime, "publication_datetime")
     app.add_template_filter(short_date, "short_date")
     app.add_template_filter(iso_datetime, "iso_datetime")
+    app.add_template_filter(to_plain_text, "plain_text")
     app.jinja_env.globals["get_locale"] = get_locale
