@@ -13,6 +13,7 @@ from flask_babel import format_datetime, get_locale, gettext
 from markupsafe import Markup, escape
 
 from models.text import to_plain_text
+from models.time import iso_utc
 
 NARROW_NBSP = "\u202f"
 
@@ -70,9 +71,13 @@ def short_date(value: datetime) -> str:
     return format_datetime(value, gettext("d MMMM y"))
 
 
-def iso_datetime(value: datetime) -> str:
-    """Machine-readable form for <time datetime>, in UTC."""
-    return value.strftime("%Y-%m-%dT%H:%MZ")
+def iso_datetime(value: datetime | None, timespec: str = "minutes") -> str:
+    """The |iso_datetime filter: models.time.iso_utc, "" for None.
+
+    To the minute for <time datetime> ("2024-06-19T12:05Z"); feeds and sitemaps ask
+    for seconds (|iso_datetime("seconds"): "2024-06-19T12:05:00Z").
+    """
+    return iso_utc(value, timespec=timespec) or ""
 
 
 def register(app) -> None:

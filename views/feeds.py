@@ -170,13 +170,3 @@ def robots():
 def rfc822(value: datetime) -> str:
     """RSS dates: "Wed, 19 Jun 2024 12:05:00 +0000" (stored times are UTC)."""
     return format_datetime(value.replace(tzinfo=UTC))
-
-
-@bp.app_template_filter("rfc3339")
-def rfc3339(value: datetime | None) -> str:
-    """Atom and sitemap dates: "2024-06-19T12:05:00Z"."""
-    return (
-        value.replace(tzinfo=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        if value
-        else ""
-    )
