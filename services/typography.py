@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 
 from flask import g
-from flask_babel import format_datetime, get_locale, gettext
+from flask_babel import LazyString, format_datetime, format_decimal, get_locale, gettext
 from markupsafe import Markup, escape
 
 from models.text import to_plain_text
@@ -71,6 +71,14 @@ def short_date(value: datetime) -> str:
     return format_datetime(value, gettext("d MMMM y"))
 
 
+def lazy_number(value: int) -> LazyString:
+    """A number written the reader's way when shown: "5 000" (narrow space) in French,
+    "5,000" in English. For limits quoted in hints and messages built at import time
+    (lazy_gettext("… %(max)s …", max=lazy_number(LIMIT))); templates use |number.
+    """
+    return LazyString(format_decimal, value)
+
+
 def iso_datetime(value: datetime | None, timespec: str = "minutes") -> str:
     """The |iso_datetime filter: models.time.iso_utc, "" for None.
 
@@ -87,4 +95,5 @@ def register(app) -> None:
     app.add_template_filter(short_date, "short_date")
     app.add_template_filter(iso_datetime, "iso_datetime")
     app.add_template_filter(to_plain_text, "plain_text")
+    app.add_template_filter(format_decimal, "number")
     app.jinja_env.globals["get_locale"] = get_locale
