@@ -11,8 +11,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from cli.database import schema_missing
 from models import db
-from models.slugs import slugify, unique_slug
-from models.user import Role, User, password_problem
+from models.user import Role, User, email_problem, normalise_email, password_problem
 
 users_cli = AppGroup("users", help="Comptes de la rédaction.")
 
@@ -35,26 +34,16 @@ def _read_password(from_stdin: bool, email: str) -> str:
 @click.option("--password-stdin", is_flag=True, help="Lire le mot de passe sur l’entrée standard.")
 def users_create(email: str, role: str, display_name: str | None, password_stdin: bool) -> None:
     """Crée un compte ; le mot de passe est demandé (ou lu sur l’entrée standard)."""
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 254:
-        raise click.BadParameter("adresse électronique invalide.", param_hint="EMAIL")
+    email = normalise_email(email)
+    problem = email_problem(email)
+    if problem:  # before asking for a password that could not be used
+        raise click.BadParameter(problem, param_hint="EMAIL")
     password = _read_password(password_stdin, email)
     try:
-        if db.session.scalar(select(User).filter_by(email=email)):
-            raise click.ClickException(f"un compte existe déjà pour {email}.")
-        display_name = display_name or email.split("@")[0]
-        user = User(
-            email=email,
-            display_name=display_name,
-            slug=unique_slug(
-                slugify(display_name),
-                lambda s: db.session.scalar(select(User.id).filter_by(slug=s)) is not None,
-            ),
-            role=role,
-        )
-        user.set_password(password)
-        db.session.add(user)
+        User.create(email, role, display_name=display_name, password=password)
         db.session.commit()
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     except (OperationalError, ProgrammingError) as error:
         raise schema_missing(error) from None
     click.echo(f"Compte créé : {email} ({role}).")
@@ -65,7 +54,7 @@ def users_create(email: str, role: str, display_name: str | None, password_stdin
 @click.option("--password-stdin", is_flag=True, help="Lire le mot de passe sur l’entrée standard.")
 def users_reset_password(email: str, password_stdin: bool) -> None:
     """Change le mot de passe d’un compte et ferme toutes ses sessions."""
-    email = email.strip().lower()
+    email = normalise_email(email)
     try:
         user = db.session.scalar(select(User).filter_by(email=email))
     except (OperationalError, ProgrammingError) as error:

@@ -8,7 +8,8 @@ from sqlalchemy import ForeignKey, Index, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import db
-from models.content import Article, ArticleStatus
+from models.content import Article
+from models.listing import Cursor, Keyset
 from models.time import utcnow
 from models.user import User
 
@@ -34,21 +35,23 @@ class Correction(db.Model):
     __table_args__ = (Index("ix_correction_created", "created_at", "id"),)
 
     @classmethod
-    def published_page(cls, limit: int, before: tuple[datetime, int] | None = None):
-        """Corrections of live articles, newest first, starting after the `before` key."""
-        query = (
-            select(cls)
-            .join(cls.article)
-            .where(Article.status == ArticleStatus.PUBLISHED, Article.published_at <= utcnow())
-            .order_by(cls.created_at.desc(), cls.id.desc())
-            .limit(limit)
-        )
-        if before is not None:
-            when, last_id = before
-            query = query.where(
-                (cls.created_at < when) | ((cls.created_at == when) & (cls.id < last_id))
-            )
-        return db.session.scalars(query).unique().all()
+    def live_page(
+        cls, per_page: int, before: Cursor | None = None
+    ) -> tuple[list[Correction], Cursor | None]:
+        """Up to `per_page` corrections of live articles, newest first by (created_at, id),
+        strictly past `before`; and the cursor of the next page, None when there is none.
+        """
+        statement = select(cls).join(cls.article).where(Article.is_live)
+        return CORRECTION_ORDER.page(statement, per_page, before)
+
+    @classmethod
+    def published_page(
+        cls, limit: int, before: tuple[datetime, int] | None = None
+    ) -> list[Correction]:
+        """live_page's rows for callers holding the key as a (created_at, id) tuple."""
+        return cls.live_page(limit, Cursor(*before) if before is not None else None)[0]
 
 
-__all__ = ["Correction", "CORRECTION_MAX"]
+CORRECTION_ORDER = Keyset(id=Correction.id, at=Correction.created_at)
+
+__all__ = ["Correction", "CORRECTION_MAX", "CORRECTION_ORDER"]

@@ -1,9 +1,20 @@
-"""Lists of live articles, newest first, one page at a time by keyset.
+"""Keyset pagination, the one way Gazette pages through a list, and the lists of live
+articles built on it.
 
-A page starts after a cursor, the (published_at, id) of the last article of the page
-before, never at an OFFSET: the 500th page is one index range scan, like the first.
-URLs carry the cursor (?avant=2024-06-19T12:05:00.000000_123 for older articles,
-?apres=… for newer ones), so every page has a stable, shareable address.
+A list is read newest first in the order of a *key*: (a naive-UTC datetime column, id),
+e.g. (Article.published_at, Article.id), or the id alone, e.g. AuditEvent.id. A page
+starts just past a cursor, the key of the last row of the page before, never at an
+OFFSET: the 500th page is one index range scan, like the first (given an index that
+ends with the key's columns).
+
+Cursors are written in URLs (?avant=… for older rows, ?apres=… for newer ones), so
+every page has a stable, shareable address:
+
+- (datetime, id) key: "2024-06-19T12:05:00.000000_123", always with microseconds;
+- id-only key: "123".
+
+Anything else (junk, a date that does not exist, an id over 18 digits) makes
+Keyset.parse raise ValueError, which views turn into a 404.
 """
 
 from __future__ import annotations
@@ -11,36 +22,112 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, or_, select, union_all
 
 from models import db
 from models.content import Article
 
-_CURSOR = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6})_(\d{1,18})", re.ASCII)
+_TIMED_CURSOR = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6})_(\d{1,18})", re.ASCII)
+_ID_CURSOR = re.compile(r"\d{1,18}", re.ASCII)
 
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where a page starts: just after (or before) this article in newest-first order."""
+    """Where a page starts: just past this row (published_at or another moment, and id).
 
-    published_at: datetime
+    `published_at` is None for an id-only key. str() is the URL form (see above).
+    """
+
+    published_at: datetime | None
     id: int
 
     def __str__(self) -> str:
+        if self.published_at is None:
+            return str(self.id)
         return f"{self.published_at:%Y-%m-%dT%H:%M:%S.%f}_{self.id}"
 
     @classmethod
     def parse(cls, raw: str) -> Cursor:
-        """The cursor in a URL; ValueError for anything this module did not write."""
-        match = _CURSOR.fullmatch(raw)
+        """A (datetime, id) cursor from a URL; ValueError for anything malformed."""
+        return ARTICLE_ORDER.parse(raw)
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """A newest-first order on (`at`, `id`) columns, or on `id` alone when `at` is None.
+
+    The one keyset pagination helper: `page()` reads a page of any select() in this
+    order, `parse()` reads a cursor from a URL, `past()` is the condition "strictly past
+    this cursor" for queries that need to be built by hand (see live_page).
+    """
+
+    id: Any  # a mapped integer column, e.g. Article.id
+    at: Any = None  # a mapped naive-UTC datetime column, or None
+
+    @property
+    def columns(self) -> tuple:
+        return (self.id,) if self.at is None else (self.at, self.id)
+
+    def order_by(self, newest_first: bool = True) -> list:
+        """ORDER BY terms: newest first (descending), or oldest first for ?apres= pages."""
+        return [c.desc() if newest_first else c.asc() for c in self.columns]
+
+    def past(self, cursor: Cursor, newest_first: bool = True) -> ColumnElement[bool]:
+        """Rows strictly after `cursor` in this order (strictly before it when not newest_first).
+
+        Written `at <= t AND (at < t OR id < n)` rather than as a row-value comparison,
+        so SQLite and PostgreSQL both read it as one index range.
+        """
+        if self.at is None:
+            return self.id < cursor.id if newest_first else self.id > cursor.id
+        at, when = self.at, cursor.published_at
+        if newest_first:
+            return and_(at <= when, or_(at < when, self.id < cursor.id))
+        return and_(at >= when, or_(at > when, self.id > cursor.id))
+
+    def cursor(self, row) -> Cursor:
+        """The cursor just past `row` (an entity with this key's attributes)."""
+        at = None if self.at is None else getattr(row, self.at.key)
+        return Cursor(at, getattr(row, self.id.key))
+
+    def parse(self, raw: str) -> Cursor:
+        """The cursor in a URL, in this key's shape; ValueError for anything malformed."""
+        if self.at is None:
+            if _ID_CURSOR.fullmatch(raw) is None:
+                raise ValueError(f"malformed cursor {raw!r}")
+            return Cursor(None, int(raw))
+        match = _TIMED_CURSOR.fullmatch(raw)
         if match is None:
             raise ValueError(f"malformed cursor {raw!r}")
-        return cls(datetime.fromisoformat(match[1]), int(match[2]))
+        return Cursor(datetime.fromisoformat(match[1]), int(match[2]))
+
+    def page(
+        self, statement: Select, per_page: int, before: Cursor | None = None
+    ) -> tuple[list, Cursor | None]:
+        """Up to `per_page` entities of `statement` (a select() of one entity), newest
+        first, strictly past `before`; and the cursor of the next page (None: no more).
+
+        Reads per_page + 1 rows to know whether a next page exists. The statement's
+        own ORDER BY and LIMIT are replaced.
+        """
+        statement = statement.order_by(None).order_by(*self.order_by()).limit(per_page + 1)
+        if before is not None:
+            statement = statement.where(self.past(before))
+        rows = db.session.scalars(statement).unique().all()
+        items = list(rows[:per_page])
+        return items, self.cursor(items[-1]) if len(rows) > per_page else None
+
+
+# Reader lists: the ix_article_* indexes end with (published_at, id).
+ARTICLE_ORDER = Keyset(id=Article.id, at=Article.published_at)
 
 
 @dataclass
 class ArticlePage:
+    """A page of live articles (newest first) and the cursors of its neighbours."""
+
     items: list[Article]
     older: Cursor | None  # the next page of older articles starts after this one
     newer: Cursor | None  # the page of newer articles ends before this one
@@ -55,7 +142,12 @@ def live_page(
     before: Cursor | None = None,
     after: Cursor | None = None,
 ) -> ArticlePage:
-    """One page of live articles (of these sections, or by this author), newest first."""
+    """One page of live articles (of these sections, or by this author), newest first.
+
+    `per_page` articles at most, strictly past `before` (older articles) or, with
+    `after`, the page of newer articles ending just before it; with neither, the first
+    page. Close enough to the top, an `after` page is the first page.
+    """
     filters = _filters(section_ids, author_id)
     if after is not None:
         keys = _keys(filters, per_page + 1, after=after)
@@ -90,33 +182,20 @@ def _keys(filters, limit, before=None, after=None) -> list[tuple[datetime, int]]
     if len(parts) == 1:
         return [tuple(row) for row in db.session.execute(parts[0])]
     merged = union_all(*[select(*part.subquery().c) for part in parts]).subquery()
-    order = (merged.c.published_at, merged.c.id)
-    statement = (
-        select(*order)
-        .order_by(*(c.desc() if newest_first else c.asc() for c in order))
-        .limit(limit)
-    )
+    order = Keyset(id=merged.c.id, at=merged.c.published_at)
+    statement = select(*order.columns).order_by(*order.order_by(newest_first)).limit(limit)
     return [tuple(row) for row in db.session.execute(statement)]
 
 
 def _range(conditions, limit, before, after):
-    published_at, id_ = Article.published_at, Article.id
     statement = (
-        Article.live().with_only_columns(published_at, id_).order_by(None).where(*conditions)
+        Article.live().with_only_columns(*ARTICLE_ORDER.columns).order_by(None).where(*conditions)
     )
     if before is not None:
-        statement = statement.where(
-            published_at <= before.published_at,
-            or_(published_at < before.published_at, id_ < before.id),
-        ).order_by(published_at.desc(), id_.desc())
+        statement = statement.where(ARTICLE_ORDER.past(before))
     elif after is not None:
-        statement = statement.where(
-            published_at >= after.published_at,
-            or_(published_at > after.published_at, id_ > after.id),
-        ).order_by(published_at.asc(), id_.asc())
-    else:
-        statement = statement.order_by(published_at.desc(), id_.desc())
-    return statement.limit(limit)
+        statement = statement.where(ARTICLE_ORDER.past(after, newest_first=False))
+    return statement.order_by(*ARTICLE_ORDER.order_by(newest_first=after is None)).limit(limit)
 
 
 def _articles(keys) -> list[Article]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from models import db
 from models.time import utcnow
-from models.user import User
+from models.user import EMAIL_MAX, User
 
 
 class InquiryStatus(enum.StrEnum):
@@ -42,6 +42,16 @@ STATUS_LABELS = {
     InquiryStatus.SPAM: _l("Spam"),
 }
 CLOSED_STATUSES = (InquiryStatus.WON, InquiryStatus.LOST)
+
+# Limits, in characters: the columns, the inquiry form and its hints all read them here.
+# (The address's limit is models.user.EMAIL_MAX.)
+INQUIRY_NAME_MAX = 120
+INQUIRY_ORGANISATION_MAX = 160
+INQUIRY_PHONE_MAX = 40
+INQUIRY_PERIOD_MAX = 120
+INQUIRY_MESSAGE_MIN = 20
+INQUIRY_MESSAGE_MAX = 5_000
+NOTE_MAX = 2_000  # an internal note in the inbox
 
 # (stored value, label) in the order the form offers them.
 SPONSORSHIP_KINDS = [
@@ -71,14 +81,14 @@ class SponsorshipInquiry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    name: Mapped[str] = mapped_column(String(120))
-    organisation: Mapped[str] = mapped_column(String(160))
+    name: Mapped[str] = mapped_column(String(INQUIRY_NAME_MAX))
+    organisation: Mapped[str] = mapped_column(String(INQUIRY_ORGANISATION_MAX))
     # Stored in lower case: erasure and the per-email rate limit match on it.
-    email: Mapped[str] = mapped_column(String(254), index=True)
-    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), index=True)
+    phone: Mapped[str] = mapped_column(String(INQUIRY_PHONE_MAX), default="")
     kind: Mapped[str] = mapped_column(String(24))
     budget: Mapped[str] = mapped_column(String(24))
-    period: Mapped[str] = mapped_column(String(120), default="")
+    period: Mapped[str] = mapped_column(String(INQUIRY_PERIOD_MAX), default="")
     message: Mapped[str] = mapped_column(Text)
     consent_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default=InquiryStatus.NEW, index=True)
@@ -155,7 +165,7 @@ class InquiryNote(db.Model):
     )
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(8), default=NoteKind.NOTE)
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)  # at most NOTE_MAX characters when a person writes it
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     inquiry: Mapped[SponsorshipInquiry] = relationship(back_populates="notes")

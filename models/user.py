@@ -14,8 +14,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import db
+from models.slugs import slugify, unique_slug
 from models.time import utcnow
 
+# Column sizes, also the forms' and the command line's limits.
+EMAIL_MAX = 254  # the longest address SMTP allows (RFC 5321)
+DISPLAY_NAME_MAX = 120
+SLUG_MAX = 140
+# What a password field accepts at most: hashing a megabyte of "password" costs time.
+PASSWORD_INPUT_MAX = 1024
 MIN_PASSWORD_LENGTH = 12
 # The passwords people pick first; long enough to pass the length rule, so named here.
 COMMON_PASSWORDS = frozenset(
@@ -60,6 +67,22 @@ def password_problem(password: str, email: str = "") -> str | None:
     return None
 
 
+def normalise_email(email: str) -> str:
+    """An address as accounts store it and logins match it: stripped, in lower case."""
+    return email.strip().lower()
+
+
+def email_problem(email: str) -> str | None:
+    """Why this (normalised) address cannot name an account (French), or None.
+
+    A minimal check, like the command line's since the start: one "@", at most
+    EMAIL_MAX characters. Forms check the address's shape further (WTForms' Email()).
+    """
+    if "@" not in email or len(email) > EMAIL_MAX:
+        return "adresse électronique invalide."
+    return None
+
+
 class Role(enum.StrEnum):
     ADMIN = "admin"
     EDITOR = "editor"
@@ -68,9 +91,9 @@ class Role(enum.StrEnum):
 
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    display_name: Mapped[str] = mapped_column(String(120))
-    slug: Mapped[str] = mapped_column(String(140), unique=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX))
+    slug: Mapped[str] = mapped_column(String(SLUG_MAX), unique=True)
     # Sanitised inline HTML (kind "paragraph"): bios may carry links and emphasis.
     bio_html: Mapped[str] = mapped_column(Text, default="")
     role: Mapped[str] = mapped_column(String(16), default=Role.AUTHOR)
@@ -113,13 +136,76 @@ class User(UserMixin, db.Model):
         return self.active and (self.is_editor or article.author_id == self.id)
 
     @classmethod
+    def email_taken(cls, email: str) -> bool:
+        """Whether an account already uses this address, in any letter case."""
+        email = normalise_email(email)
+        return db.session.scalar(select(cls.id).where(func.lower(cls.email) == email)) is not None
+
+    @classmethod
+    def invite(cls, email: str, role: str = Role.AUTHOR, display_name: str | None = None) -> User:
+        """A new account with no password yet: its owner chooses one from an invitation link.
+
+        The one account creation (the admin page invites, `flask users create` creates).
+        `email` is stored normalised (stripped, lower case); `display_name` defaults to
+        the part of the address before "@"; the slug (author page URL) is made unique
+        ("alex-martin-2"). The account is added to the session, not committed.
+        Raises ValueError, with a French message, for an invalid or taken address, an
+        unknown role or a display name over DISPLAY_NAME_MAX characters.
+        """
+        email = normalise_email(email)
+        problem = email_problem(email)
+        if problem:
+            raise ValueError(problem)
+        if role not in set(Role):
+            raise ValueError(f"rôle inconnu : {role}.")
+        display_name = (display_name or "").strip() or email.split("@")[0]
+        if len(display_name) > DISPLAY_NAME_MAX:
+            raise ValueError(f"nom affiché trop long ({DISPLAY_NAME_MAX} caractères au plus).")
+        if cls.email_taken(email):
+            raise ValueError(f"un compte existe déjà pour {email}.")
+        user = cls(
+            email=email,
+            display_name=display_name,
+            slug=unique_slug(slugify(display_name), cls._slug_taken),
+            role=Role(role),
+        )
+        db.session.add(user)
+        return user
+
+    @classmethod
+    def create(
+        cls,
+        email: str,
+        role: str = Role.AUTHOR,
+        display_name: str | None = None,
+        password: str | None = None,
+    ) -> User:
+        """invite(), then set `password` if given (checked by password_problem first).
+
+        Raises ValueError (French message) as invite() does, and for a password the
+        policy refuses; nothing is added to the session then.
+        """
+        if password is not None:
+            problem = password_problem(password, normalise_email(email))
+            if problem:
+                raise ValueError(problem)
+        user = cls.invite(email, role, display_name)
+        if password is not None:
+            user.set_password(password)
+        return user
+
+    @classmethod
+    def _slug_taken(cls, slug: str) -> bool:
+        return db.session.scalar(select(cls.id).filter_by(slug=slug)) is not None
+
+    @classmethod
     def authenticate(cls, email: str, password: str) -> User | None:
         """The active account with this address and password, or None.
 
         An unknown address costs one password check too, so the time taken does not
         tell whether an account exists.
         """
-        user = db.session.scalar(select(cls).where(func.lower(cls.email) == email.strip().lower()))
+        user = db.session.scalar(select(cls).where(func.lower(cls.email) == normalise_email(email)))
         if user is None or not user.password_hash:
             check_password_hash(_unknown_account_hash(), password)
             return None

@@ -34,6 +34,11 @@ import bleach
 # 6.4.0 is its final release, so this path will not move under us.
 from bleach._vendor import html5lib
 
+# to_plain_text, the one HTML-to-text function, lives in models.text (a model needs it,
+# and models may not import services); re-exported here, next to clean_html.
+from models.text import BLOCK_LEVEL
+from models.text import to_plain_text as to_plain_text
+
 # --------------------------------------------------------------------------- policy
 
 # Block kind -> {allowed tag: allowed attributes}. Everything else is unwrapped (its text
@@ -88,13 +93,8 @@ DROPPED_WITH_CONTENT = {
     ),
 }  # fmt: skip
 
-# Unwrapped block elements leave a line break so pasted paragraphs do not run together.
-BLOCK_LEVEL = frozenset({
-    "address", "article", "aside", "blockquote", "caption", "dd", "details", "div", "dl",
-    "dt", "fieldset", "figcaption", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
-    "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table",
-    "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
-})  # fmt: skip
+# Unwrapped block elements (BLOCK_LEVEL, from models.text) leave a line break so pasted
+# paragraphs do not run together.
 
 # Google Docs wraps a whole paste in <b style="font-weight:normal" id="docs-internal-guid-…">
 # (which is not bold) and marks real bold/italic as styles on <span>. Read those hints
@@ -184,11 +184,6 @@ def clean_html(raw: str | None, kind: str = "paragraph") -> CleanResult:
         if kind != "plain":
             text = html.escape(text, quote=False)
     return CleanResult(text, tuple(_in_label_order(removed)))
-
-
-def to_plain_text(html_text: str | None) -> str:
-    """Text of a rich-text value (tags stripped, entities decoded), for reading time/search."""
-    return clean_html(html_text, "plain").html
 
 
 # --------------------------------------------------------------------------- the engine

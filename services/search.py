@@ -15,7 +15,6 @@ searching, so publishing, unpublishing and scheduled times need no reindexing.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from models import db
 from models.content import Article, Block
+from models.text import to_plain_text
 
 # Tables written by hand in the search migration, with no model (see migrations/env.py).
 SEARCH_TABLES = ("article_search", "search_document")
@@ -44,7 +44,6 @@ SNIPPET_WORDS = 32
 # bm25 weights for headline, standfirst and body (SQLite); PostgreSQL uses A, B, D.
 BM25_WEIGHTS = (10.0, 4.0, 1.0)
 
-_TAG = re.compile(r"<[^>]*>")
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -180,14 +179,9 @@ def search_terms(text: str) -> list[str]:
     return [stem(w) for w in folded_words(text)]
 
 
-def html_to_text(fragment: str) -> str:
-    """Plain text of a stored (sanitised, simple) HTML fragment."""
-    return html.unescape(_TAG.sub(" ", fragment))
-
-
 def block_text(kind: str, data: dict) -> str:
     """A block's words as plain text: the same fields Block.text_for_reading() shows."""
-    return html_to_text(Block(kind=kind, data=data).text_for_reading())
+    return to_plain_text(Block(kind=kind, data=data).text_for_reading())
 
 
 # --- Writing the index ----------------------------------------------------------------

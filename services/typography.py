@@ -9,8 +9,11 @@ import re
 from datetime import datetime
 
 from flask import g
-from flask_babel import format_datetime, get_locale, gettext
+from flask_babel import LazyString, format_datetime, format_decimal, get_locale, gettext
 from markupsafe import Markup, escape
+
+from models.text import to_plain_text
+from models.time import iso_utc
 
 NARROW_NBSP = "\u202f"
 
@@ -68,9 +71,21 @@ def short_date(value: datetime) -> str:
     return format_datetime(value, gettext("d MMMM y"))
 
 
-def iso_datetime(value: datetime) -> str:
-    """Machine-readable form for <time datetime>, in UTC."""
-    return value.strftime("%Y-%m-%dT%H:%MZ")
+def lazy_number(value: int) -> LazyString:
+    """A number written the reader's way when shown: "5 000" (narrow space) in French,
+    "5,000" in English. For limits quoted in hints and messages built at import time
+    (lazy_gettext("… %(max)s …", max=lazy_number(LIMIT))); templates use |number.
+    """
+    return LazyString(format_decimal, value)
+
+
+def iso_datetime(value: datetime | None, timespec: str = "minutes") -> str:
+    """The |iso_datetime filter: models.time.iso_utc, "" for None.
+
+    To the minute for <time datetime> ("2024-06-19T12:05Z"); feeds and sitemaps ask
+    for seconds (|iso_datetime("seconds"): "2024-06-19T12:05:00Z").
+    """
+    return iso_utc(value, timespec=timespec) or ""
 
 
 def register(app) -> None:
@@ -79,4 +94,6 @@ def register(app) -> None:
     app.add_template_filter(publication_datetime, "publication_datetime")
     app.add_template_filter(short_date, "short_date")
     app.add_template_filter(iso_datetime, "iso_datetime")
+    app.add_template_filter(to_plain_text, "plain_text")
+    app.add_template_filter(format_decimal, "number")
     app.jinja_env.globals["get_locale"] = get_locale

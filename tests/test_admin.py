@@ -136,3 +136,40 @@ def test_unknown_account_is_404(admin_client, app):
         admin_client.post("/redaction/comptes/999999/role", data={"role": "author"}).status_code
         == 404
     )
+
+
+# --------------------------------------------------------------------------- User.create / invite
+
+
+def test_create_makes_one_account_with_defaults(app):
+    user = User.create("  Zoé.Martin@Gazette.example ", "editor", password=PASSWORD)
+    db.session.commit()
+    assert (user.email, user.display_name, user.slug) == (
+        "zoé.martin@gazette.example",
+        "zoé.martin",
+        "zoe-martin",
+    )
+    assert user.role == "editor" and user.check_password(PASSWORD)
+    twin = User.invite("autre@gazette.example", display_name=" Zoé Martin ")
+    assert twin.display_name == "Zoé Martin" and twin.slug == "zoe-martin-2"
+    assert twin.role == "author" and not twin.password_hash
+
+
+@pytest.mark.parametrize(
+    ("email", "role", "display_name", "password", "message"),
+    [
+        ("pas-une-adresse", "author", None, None, "adresse électronique invalide"),
+        ("a@" + "b" * 254, "author", None, None, "adresse électronique invalide"),
+        ("PRIS@gazette.example", "author", None, None, "un compte existe déjà"),
+        ("n@gazette.example", "chef", None, None, "rôle inconnu"),
+        ("n@gazette.example", "author", "N" * 121, None, "nom affiché trop long"),
+        ("n@gazette.example", "author", None, "court", "au moins 12 caractères"),
+        ("n@gazette.example", "author", None, "motdepasse123", "trop courant"),
+    ],
+)
+def test_create_refuses_with_a_french_message(app, email, role, display_name, password, message):
+    make_user(email="pris@gazette.example")
+    with pytest.raises(ValueError, match=message):
+        User.create(email, role, display_name=display_name, password=password)
+    db.session.rollback()
+    assert db.session.scalar(select(User).filter_by(email="n@gazette.example")) is None

@@ -193,7 +193,9 @@ def test_an_invalid_note_keeps_its_text(client, app, editor):
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Une note compte 2 000 caractères au plus." in html and "x" * 2001 in html
+    # The limit is written the French way, with a narrow no-break space (babel).
+    assert "Une note compte 2\u202f000 caractères au plus." in html and "x" * 2001 in html
+    assert 'maxlength="2000"' in html
     response = client.post(
         f"/redaction/demandes/{inquiry.id}/notes", data={"body": ""}, headers=HTMX
     )

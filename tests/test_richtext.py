@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from bleach._vendor import html5lib
+from markupsafe import Markup
 
 from services.richtext import (
     MAX_INPUT_CHARS,
@@ -411,6 +412,35 @@ def test_to_plain_text():
     assert (
         to_plain_text("<strong>L’été</strong> &amp; <a href='https://x.fr'>lien</a>")
         == "L’été & lien"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fragment", "text"),
+    [
+        (None, ""),
+        ("", ""),
+        ("un<br>deux", "un deux"),
+        ("<p>un</p><p>deux</p>", "un  deux"),  # block-level tags separate words...
+        ("<em>in</em>croyable", "incroyable"),  # ...inline ones do not
+        ('<a href="https://x.fr/?a=1&amp;b=>">lien</a>', "lien"),  # ">" in a quoted value
+        ("a &lt;b&gt; c&nbsp;!", "a <b> c\xa0!"),  # entities decoded, once
+        ("<!-- note -->texte", "texte"),
+        (Markup("<em>Markup</em>"), "Markup"),
+    ],
+)
+def test_to_plain_text_of_stored_html(fragment, text):
+    assert to_plain_text(fragment) == text
+
+
+def test_word_counts_and_search_read_the_same_text():
+    from models.content import Block, BlockKind
+    from services.search import block_text
+
+    data = {"html": "Un <em>in</em>croyable<br>résultat &amp; plus"}
+    assert block_text(BlockKind.PARAGRAPH, data) == "Un incroyable résultat & plus"
+    assert to_plain_text(Block(kind=BlockKind.PARAGRAPH, data=data).text_for_reading()) == (
+        "Un incroyable résultat & plus"
     )
 
 

@@ -235,3 +235,8 @@ def test_broad_queries_rank_a_bounded_set_of_the_newest_matches(app, monkeypatch
     ids = [make_article(f"Orage numéro {n}").id for n in range(5)]
     found = [r.article.id for r in search.search("orage").results]
     assert sorted(found) == sorted(ids[-3:])
+
+
+def test_the_search_box_accepts_what_the_search_reads(client, app):
+    html = client.get("/recherche").get_data(as_text=True)
+    assert f'maxlength="{search.MAX_QUERY_LENGTH}"' in html

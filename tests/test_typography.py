@@ -1,8 +1,11 @@
 """French typography applied at render time, and slugs."""
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from models.slugs import slugify, unique_slug
+from models.time import iso_utc
 from services.typography import typeset_html, typeset_text
 
 NNBSP = "\u202f"
@@ -65,3 +68,26 @@ def test_unique_slug_appends_a_number():
     taken = {"titre", "titre-2"}
     assert unique_slug("titre", taken.__contains__) == "titre-3"
     assert unique_slug("libre", taken.__contains__) == "libre"
+
+
+# --------------------------------------------------------------------------- machine-readable dates
+
+
+def test_iso_utc_is_the_one_date_format():
+    noon = datetime(2024, 6, 19, 12, 5, 0, 123456)
+    assert iso_utc(noon) == "2024-06-19T12:05:00Z"
+    assert iso_utc(noon, timespec="minutes") == "2024-06-19T12:05Z"
+    assert iso_utc(noon, offset=True) == "2024-06-19T12:05:00+00:00"
+    paris = noon.replace(tzinfo=timezone(timedelta(hours=2)))
+    assert iso_utc(paris) == "2024-06-19T10:05:00Z"  # an aware time is converted
+    assert iso_utc(None) is None
+    with pytest.raises(ValueError):
+        iso_utc(noon, timespec="fortnights")
+
+
+def test_the_iso_datetime_filter(app):
+    noon = datetime(2024, 6, 19, 12, 5)
+    render = app.jinja_env.from_string
+    assert render("{{ d|iso_datetime }}").render(d=noon) == "2024-06-19T12:05Z"
+    assert render('{{ d|iso_datetime("seconds") }}').render(d=noon) == "2024-06-19T12:05:00Z"
+    assert render("{{ d|iso_datetime }}").render(d=None) == ""

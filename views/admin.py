@@ -14,8 +14,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from models import User, db
-from models.slugs import slugify, unique_slug
-from models.user import MIN_PASSWORD_LENGTH, Role, password_problem
+from models.user import (
+    DISPLAY_NAME_MAX,
+    EMAIL_MAX,
+    MIN_PASSWORD_LENGTH,
+    PASSWORD_INPUT_MAX,
+    Role,
+    password_problem,
+)
 from views.access import admin_required, register_staff_link
 from views.forms import EmptyForm
 from views.pages import or_404
@@ -37,19 +43,17 @@ class InviteForm(FlaskForm):
         validators=[
             DataRequired(_l("Indiquez une adresse électronique.")),
             Email(_l("Cette adresse électronique n’est pas valide.")),
-            Length(max=254),
+            Length(max=EMAIL_MAX),
         ],
     )
     display_name = StringField(
         _l("Nom affiché"),
-        validators=[DataRequired(_l("Indiquez le nom affiché.")), Length(max=120)],
+        validators=[DataRequired(_l("Indiquez le nom affiché.")), Length(max=DISPLAY_NAME_MAX)],
     )
     role = SelectField(_l("Rôle"), choices=ROLE_CHOICES, default=Role.AUTHOR.value)
 
     def validate_email(self, field):
-        if db.session.scalar(
-            select(User.id).where(func.lower(User.email) == field.data.strip().lower())
-        ):
+        if User.email_taken(field.data):
             raise ValidationError(_l("Un compte existe déjà pour cette adresse."))
 
 
@@ -62,7 +66,7 @@ class SetPasswordForm(FlaskForm):
         _l("Nouveau mot de passe"),
         validators=[
             DataRequired(_l("Choisissez un mot de passe.")),
-            Length(max=1024),
+            Length(max=PASSWORD_INPUT_MAX),
         ],
     )
     confirm = PasswordField(
@@ -126,14 +130,7 @@ def invite():
             role_form=RoleForm,
             action_form=EmptyForm(),
         ), 422
-    taken = lambda slug: db.session.scalar(select(User.id).filter_by(slug=slug)) is not None  # noqa: E731
-    user = User(
-        email=form.email.data.strip().lower(),
-        display_name=form.display_name.data.strip(),
-        slug=unique_slug(slugify(form.display_name.data), taken),
-        role=form.role.data,
-    )
-    db.session.add(user)
+    user = User.invite(form.email.data, form.role.data, form.display_name.data)
     db.session.commit()
     link = url_for("admin.set_password", token=invitation_token(user), _external=True)
     flash(

@@ -6,12 +6,16 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from models import Article, audit, db
+from models.audit import AuditEvent
+from models.listing import Cursor, Keyset
 from views.access import admin_required, register_staff_link
 
 bp = Blueprint("audit", __name__, url_prefix="/redaction/journal")
 register_staff_link("audit.log", _l("Journal"), visible_to=lambda user: user.is_admin)
 
 PER_PAGE = 50
+# Newest first by id; ?avant=<id> is the last event of the page before (models/listing.py).
+JOURNAL_ORDER = Keyset(id=AuditEvent.id)
 
 # What each recorded endpoint means, in the journal's words; others show the endpoint.
 ACTION_LABELS = {
@@ -59,6 +63,17 @@ def _int_arg(name: str) -> int | None:
     return int(raw)
 
 
+def _before() -> Cursor | None:
+    """?avant=: where the page starts; junk is a 404."""
+    raw = request.args.get("avant", "")
+    if not raw:
+        return None
+    try:
+        return JOURNAL_ORDER.parse(raw)
+    except ValueError:
+        abort(404)
+
+
 def target_links(events) -> dict[str, str]:
     """Where each target can be seen, for the targets of this page (one query per kind)."""
     links = {}
@@ -77,11 +92,14 @@ def target_links(events) -> dict[str, str]:
 def log():
     """Who did what, and when: newest first, filtered by person and action."""
     filters = {"user_id": _int_arg("personne"), "action": request.args.get("action", "")[:80]}
-    events, has_more = audit.page(before=_int_arg("avant"), per_page=PER_PAGE, **filters)
+    before = _before()
+    events, has_more = audit.page(
+        before=before.id if before else None, per_page=PER_PAGE, **filters
+    )
     return render_template(
         "audit/log.html",
         events=events,
-        older=events[-1].id if has_more else None,
+        older=JOURNAL_ORDER.cursor(events[-1]) if has_more else None,
         filters=filters,
         people=audit.people_in_journal(),
         actions=audit.recorded_actions(),

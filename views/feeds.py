@@ -9,7 +9,6 @@ from flask import Blueprint, Response, abort, current_app, render_template, url_
 from sqlalchemy import func, select
 
 from models import Article, Section, User, db
-from models.content import ArticleStatus
 from models.listing import live_page
 from models.time import utcnow
 from views.pages import or_404
@@ -78,10 +77,6 @@ def _xml(template: str, **context) -> Response:
     )
 
 
-def _live_filter():
-    return (Article.status == ArticleStatus.PUBLISHED, Article.published_at <= utcnow())
-
-
 @bp.get("/sitemap.xml")
 def sitemap_index():
     """The sitemap index: sections, authors, articles in files of 10,000, and news."""
@@ -89,7 +84,7 @@ def sitemap_index():
         select(
             func.count(Article.id),
             func.max(func.coalesce(Article.updated_at, Article.published_at)),
-        ).where(*_live_filter())
+        ).where(Article.is_live)
     ).one()
     files = (count + SITEMAP_SIZE - 1) // SITEMAP_SIZE
     return _xml(
@@ -107,7 +102,7 @@ def sitemap_sections():
                 Article.section_id,
                 func.max(func.coalesce(Article.updated_at, Article.published_at)),
             )
-            .where(*_live_filter())
+            .where(Article.is_live)
             .group_by(Article.section_id)
         ).all()
     )
@@ -124,7 +119,7 @@ def sitemap_authors():
     rows = db.session.execute(
         select(User.slug, func.max(func.coalesce(Article.updated_at, Article.published_at)))
         .join(Article, Article.author_id == User.id)
-        .where(*_live_filter())
+        .where(Article.is_live)
         .group_by(User.slug)
     ).all()
     entries = [(url_for("reading.author", slug=slug, _external=True), last) for slug, last in rows]
@@ -138,7 +133,7 @@ def sitemap_articles(number: int):
         abort(404)
     rows = db.session.execute(
         select(Article.slug, func.coalesce(Article.updated_at, Article.published_at))
-        .where(*_live_filter())
+        .where(Article.is_live)
         .order_by(Article.id)
         .offset((number - 1) * SITEMAP_SIZE)
         .limit(SITEMAP_SIZE)
@@ -175,13 +170,3 @@ def robots():
 def rfc822(value: datetime) -> str:
     """RSS dates: "Wed, 19 Jun 2024 12:05:00 +0000" (stored times are UTC)."""
     return format_datetime(value.replace(tzinfo=UTC))
-
-
-@bp.app_template_filter("rfc3339")
-def rfc3339(value: datetime | None) -> str:
-    """Atom and sitemap dates: "2024-06-19T12:05:00Z"."""
-    return (
-        value.replace(tzinfo=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        if value
-        else ""
-    )

@@ -35,6 +35,7 @@ from wtforms.validators import DataRequired, Length
 
 from models import User, db
 from models.sponsorship import (
+    NOTE_MAX,
     InquiryNote,
     InquiryStatus,
     NoteKind,
@@ -48,6 +49,7 @@ from models.sponsorship import (
     status_counts,
 )
 from services import outbox
+from services.typography import lazy_number
 from views.access import editor_required, register_staff_link
 from views.forms import EmptyForm
 from views.htmx import wants_fragment
@@ -55,6 +57,7 @@ from views.pages import or_404, requested_page
 
 bp = Blueprint("inbox", __name__, url_prefix="/redaction/demandes")
 
+SEARCH_MAX = 100  # characters of ?q= the inbox searches for (and the box accepts)
 SORT_LABELS = {
     "recent": _l("Plus récentes d’abord"),
     "ancien": _l("Plus anciennes d’abord"),
@@ -86,8 +89,14 @@ class NoteForm(FlaskForm):
         _l("Nouvelle note interne"),
         validators=[
             DataRequired(_l("Écrivez la note avant de l’ajouter.")),
-            Length(max=2000, message=_l("Une note compte 2 000 caractères au plus.")),
+            Length(
+                max=NOTE_MAX,
+                message=_l(
+                    "Une note compte %(max)s caractères au plus.", max=lazy_number(NOTE_MAX)
+                ),
+            ),
         ],
+        render_kw={"maxlength": NOTE_MAX},
     )
 
 
@@ -113,7 +122,7 @@ def _filters() -> dict:
     sort = request.args.get("tri", "recent")
     return {
         "status": status if status in set(InquiryStatus) else "",
-        "search": request.args.get("q", "")[:100],
+        "search": request.args.get("q", "")[:SEARCH_MAX],
         "sort": sort if sort in SORT_LABELS else "recent",
     }
 
@@ -133,7 +142,13 @@ def index():
         per_page=current_app.config["SPONSORSHIP_INBOX_PER_PAGE"],
         error_out=False,
     )
-    context = {"page": page, "filters": filters, "counts": status_counts(), "sorts": SORT_LABELS}
+    context = {
+        "page": page,
+        "filters": filters,
+        "counts": status_counts(),
+        "sorts": SORT_LABELS,
+        "search_max": SEARCH_MAX,
+    }
     template = "inbox/_results.html" if wants_fragment() else "inbox/index.html"
     return render_template(template, **context), {"Vary": "HX-Request"}
 

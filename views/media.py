@@ -1,7 +1,7 @@
 """Uploaded images: their addresses, and the route that serves their files to readers.
 
 Serving is public: images are read by anyone, like the articles they illustrate. Uploading
-happens through the editor's block forms (editor_forms.ImageForm), behind the editor's checks
+happens through the editor's block forms (views/editor/forms.py, ImageForm), behind the editor's checks
 of who may edit the article.
 """
 

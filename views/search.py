@@ -19,5 +19,5 @@ def results():
     if page > 1 and not found.results:
         abort(404)  # past the last page of results
     template = "search/_results.html" if wants_fragment() else "search/results.html"
-    response = render_template(template, found=found)
+    response = render_template(template, found=found, max_length=search.MAX_QUERY_LENGTH)
     return response, {"Vary": "HX-Request"}

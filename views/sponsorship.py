@@ -30,9 +30,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from extensions import limiter
 from models import db
-from models.sponsorship import InquiryStatus, SponsorshipInquiry
+from models.sponsorship import (
+    INQUIRY_MESSAGE_MAX,
+    INQUIRY_MESSAGE_MIN,
+    InquiryStatus,
+    SponsorshipInquiry,
+)
 from models.time import utcnow
 from services import outbox
+from services.typography import lazy_number
 from views.htmx import wants_fragment
 from views.sponsorship_forms import InquiryForm, spam_reasons
 
@@ -44,7 +50,11 @@ FIELD_HINTS = {
     "email": _l("Nous vous répondrons à cette adresse."),
     "budget": _l("Hors taxes, pour l’ensemble de l’opération."),
     "period": _l("Par exemple : septembre 2026, ou le premier trimestre."),
-    "message": _l("Objectifs, public visé, contraintes : de 20 à 5 000 caractères."),
+    "message": _l(
+        "Objectifs, public visé, contraintes : de %(min)s à %(max)s caractères.",
+        min=lazy_number(INQUIRY_MESSAGE_MIN),
+        max=lazy_number(INQUIRY_MESSAGE_MAX),
+    ),
 }
 
 

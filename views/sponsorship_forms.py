@@ -23,10 +23,18 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from models.sponsorship import BUDGET_RANGES, SPONSORSHIP_KINDS
+from models.sponsorship import (
+    BUDGET_RANGES,
+    INQUIRY_MESSAGE_MAX,
+    INQUIRY_MESSAGE_MIN,
+    INQUIRY_NAME_MAX,
+    INQUIRY_ORGANISATION_MAX,
+    INQUIRY_PERIOD_MAX,
+    INQUIRY_PHONE_MAX,
+    SPONSORSHIP_KINDS,
+)
+from models.user import EMAIL_MAX
 
-MESSAGE_MIN_LENGTH = 20
-MESSAGE_MAX_LENGTH = 5000
 # More links than this in the message looks like link spam (quarantined, not refused).
 MAX_LINKS_IN_MESSAGE = 3
 _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
@@ -110,14 +118,18 @@ class InquiryForm(FlaskForm):
     name = StringField(
         _l("Nom et prénom"),
         filters=[_strip],
-        validators=[DataRequired(_l("Indiquez votre nom.")), _length(120), SingleLine()],
+        validators=[
+            DataRequired(_l("Indiquez votre nom.")),
+            _length(INQUIRY_NAME_MAX),
+            SingleLine(),
+        ],
     )
     organisation = StringField(
         _l("Organisation"),
         filters=[_strip],
         validators=[
             DataRequired(_l("Indiquez le nom de votre organisation.")),
-            _length(160),
+            _length(INQUIRY_ORGANISATION_MAX),
             SingleLine(),
         ],
     )
@@ -126,7 +138,7 @@ class InquiryForm(FlaskForm):
         filters=[_strip],
         validators=[
             DataRequired(_l("Indiquez votre adresse électronique.")),
-            _length(254),
+            _length(EMAIL_MAX),
             SingleLine(),
             Email(_l("Cette adresse électronique n’est pas valide (exemple : nom@domaine.fr).")),
         ],
@@ -134,7 +146,7 @@ class InquiryForm(FlaskForm):
     phone = StringField(
         _l("Téléphone (facultatif)"),
         filters=[_strip],
-        validators=[Optional(), _length(40), SingleLine(), PhoneNumber()],
+        validators=[Optional(), _length(INQUIRY_PHONE_MAX), SingleLine(), PhoneNumber()],
     )
     kind = _list_field(
         _l("Type de sponsoring"),
@@ -151,7 +163,7 @@ class InquiryForm(FlaskForm):
     period = StringField(
         _l("Période souhaitée (facultatif)"),
         filters=[_strip],
-        validators=[Optional(), _length(120), SingleLine()],
+        validators=[Optional(), _length(INQUIRY_PERIOD_MAX), SingleLine()],
     )
     message = TextAreaField(
         _l("Votre projet"),
@@ -159,12 +171,12 @@ class InquiryForm(FlaskForm):
         validators=[
             DataRequired(_l("Décrivez votre projet en quelques phrases.")),
             _length(
-                MESSAGE_MAX_LENGTH,
-                MESSAGE_MIN_LENGTH,
+                INQUIRY_MESSAGE_MAX,
+                INQUIRY_MESSAGE_MIN,
                 message=_l(
                     "Votre message doit compter entre %(min)d et %(max)d caractères.",
-                    min=MESSAGE_MIN_LENGTH,
-                    max=MESSAGE_MAX_LENGTH,
+                    min=INQUIRY_MESSAGE_MIN,
+                    max=INQUIRY_MESSAGE_MAX,
                 ),
             ),
             NoControlCharacters(),

@@ -9,13 +9,14 @@ block, not a script: browsers never run it, so the CSP's script-src does not app
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import quote, urlencode, urljoin
 
 from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
 
 from models.content import Article, BlockKind
+from models.time import iso_utc
 
 bp = Blueprint("structured_data", __name__)
 
@@ -24,8 +25,8 @@ LOGO = ("img/logo.png", 600, 60)
 
 
 def iso(value: datetime | None) -> str | None:
-    """ISO 8601 with its time zone (stored times are naive UTC)."""
-    return value.replace(tzinfo=UTC).isoformat(timespec="seconds") if value else None
+    """ISO 8601 with its zone as an offset, "2024-06-19T12:05:00+00:00"; None for None."""
+    return iso_utc(value, offset=True)
 
 
 def absolute(url: str) -> str:

@@ -35,7 +35,7 @@ HX = {"HX-Request": "true"}
 
 
 def image_blocks_exist() -> bool:
-    from views.editor_forms import BLOCK_EDITORS
+    from views.editor.forms import BLOCK_EDITORS
 
     return "image" in BLOCK_EDITORS
 
