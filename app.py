@@ -27,6 +27,7 @@ from models import User, audit, db
 from models.sponsorship import sponsorship_config_from_environment
 from services import page_cache, search, typography
 from services.outbox import mail_config_from_environment
+from views import http_cache
 
 # Pages and partials may load scripts and styles from this origin only; nothing inline.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -266,7 +267,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
 
     limiter.init_app(app)
-    page_cache.configure(app)  # after Flask-Login: it asks who the user is
+    http_cache.configure(app)  # after Flask-Login: it asks who the user is
     audit.track_changes(app)  # every change made by a logged-in person goes in the journal
     login_manager.session_protection = "basic"
     login_manager.login_message = None  # the login page explains itself
