@@ -21,7 +21,8 @@ from werkzeug.routing import IntegerConverter
 import config
 from extensions import babel, csrf, limiter, login_manager, migrate
 from models import User, audit, db
-from services import page_cache, search, typography
+from services import search, typography
+from views import http_cache
 
 # Pages and partials may load scripts and styles from this origin only; nothing inline.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -140,7 +141,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
 
     limiter.init_app(app)
-    page_cache.configure(app)  # after Flask-Login: it asks who the user is
+    http_cache.configure(app)  # after Flask-Login: it asks who the user is
     audit.track_changes(app)  # every change made by a logged-in person goes in the journal
     login_manager.session_protection = "basic"
     login_manager.login_message = None  # the login page explains itself

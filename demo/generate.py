@@ -1,17 +1,21 @@
 """`flask demo generate`: many realistic French articles, inserted in bulk.
 
-Text is assembled from phrase banks (per section theme, plus common ones), so it reads
-like news copy, varies from article to article and gives search something to find.
-Rows go in with Core executemany, one transaction per batch, and each batch is
-indexed for search in that same transaction: 100,000 articles take minutes, not hours.
+Text is assembled from phrase banks (demo/phrases.json: per section theme, plus common
+ones), so it reads like news copy, varies from article to article and gives search
+something to find. Rows go in with Core executemany, one transaction per batch, and each
+batch is indexed for search in that same transaction: 100,000 articles take minutes, not
+hours. Core inserts skip the ORM events the page cache listens to, so each batch bumps
+the page-cache generations it changed itself: cached pages show the new articles at once.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
@@ -20,356 +24,33 @@ from models.content import Article, ArticleStatus, Block, BlockKind, Section
 from models.slugs import slugify, unique_slug
 from models.time import utcnow
 from models.user import Role, User
-from services import search
+from services import page_cache, search
 from services.richtext import clean_html
 
 BATCH_SIZE = 2000
 YEARS_OF_ARCHIVE = 8
 
-AUTHORS = [
-    ("Camille Lefèvre", "Journaliste au service International, spécialiste de l’Asie de l’Est."),
-    ("Thomas Girard", "Chef du service Politique, il suit l’Élysée et le Parlement depuis 2015."),
-    ("Inès Benali", "Reporter au service France, elle couvre la justice et les faits de société."),
-    ("Mathieu Rousseau", "Journaliste économique, spécialiste de l’énergie et de l’industrie."),
-    ("Léa Fontaine", "Critique et reporter culture : cinéma, théâtre et musiques actuelles."),
-    ("Hugo Marchetti", "Journaliste scientifique, il écrit sur le climat et l’espace."),
-    ("Sophie Delaunay", "Correspondante à Bruxelles, elle suit les institutions européennes."),
-    ("Karim Haddad", "Grand reporter, il a couvert le Proche-Orient et l’Afrique du Nord."),
-    ("Élodie Perrin", "Journaliste au service Économie : emploi, consommation et budget."),
-    ("Nicolas Chevalier", "Reporter au service France, spécialiste de l’éducation."),
-    ("Aurélie Moreau", "Cheffe d’édition du week-end et autrice de portraits."),
-    ("Julien Lemaire", "Journaliste data : chiffres, cartes et enquêtes au long cours."),
-]
-
-# Each theme: who acts, what about, where. Keyed by the top-level section's slug.
-THEMES = {
-    "international": {
-        "subjects": [
-            "le président américain",
-            "le chancelier allemand",
-            "la diplomatie chinoise",
-            "le Kremlin",
-            "le secrétaire général de l’ONU",
-            "le gouvernement japonais",
-            "la Commission européenne",
-            "le Premier ministre britannique",
-            "les dirigeants du G7",
-            "le ministre des Affaires étrangères",
-            "l’opposition vénézuélienne",
-            "le dirigeant nord-coréen",
-        ],
-        "objects": [
-            "un accord de coopération militaire",
-            "de nouvelles sanctions économiques",
-            "un cessez-le-feu fragile",
-            "la reprise des négociations",
-            "un sommet régional",
-            "l’aide humanitaire aux populations déplacées",
-            "un traité de libre-échange",
-            "la sécurité des routes maritimes",
-            "le soutien à l’Ukraine",
-            "l’élargissement de l’Union européenne",
-            "les droits de douane sur l’acier",
-        ],
-        "places": [
-            "à Bruxelles",
-            "à Washington",
-            "à Pékin",
-            "à Moscou",
-            "à Pyongyang",
-            "à Kiev",
-            "à Berlin",
-            "à Tokyo",
-            "à Genève",
-            "à New Delhi",
-            "à Nairobi",
-            "à Brasilia",
-        ],
-        "headings": [
-            "Une réponse diplomatique attendue",
-            "Les alliés divisés",
-            "Un équilibre régional fragile",
-            "La pression internationale s’accentue",
-        ],
-    },
-    "france": {
-        "subjects": [
-            "le gouvernement",
-            "la Première ministre",
-            "les syndicats",
-            "le Sénat",
-            "l’Assemblée nationale",
-            "le maire de Lyon",
-            "la préfecture de police",
-            "le ministre de l’Éducation",
-            "les élus locaux",
-            "le Conseil constitutionnel",
-            "les associations de parents",
-            "la maire de Marseille",
-        ],
-        "objects": [
-            "la réforme des retraites",
-            "le projet de loi sur l’immigration",
-            "la rénovation des lycées",
-            "le budget de la sécurité sociale",
-            "la hausse des loyers",
-            "le plan pour l’hôpital public",
-            "la réforme du bac",
-            "la sécurité dans les transports",
-            "l’accès aux soins en zone rurale",
-            "la réduction des déchets",
-            "les violences faites aux femmes",
-        ],
-        "places": [
-            "à Paris",
-            "à Lyon",
-            "à Marseille",
-            "à Lille",
-            "à Bordeaux",
-            "à Toulouse",
-            "à Nantes",
-            "à Strasbourg",
-            "en Bretagne",
-            "en Occitanie",
-            "en Normandie",
-        ],
-        "headings": [
-            "Un texte très attendu",
-            "La colère des élus locaux",
-            "Ce qui change au quotidien",
-            "Un calendrier serré",
-        ],
-    },
-    "economie": {
-        "subjects": [
-            "la Banque centrale européenne",
-            "le ministre de l’Économie",
-            "les constructeurs",
-            "le patronat",
-            "les agriculteurs",
-            "les banques françaises",
-            "l’Insee",
-            "les petites entreprises",
-            "le géant de l’énergie",
-            "les investisseurs",
-        ],
-        "objects": [
-            "la hausse des taux d’intérêt",
-            "un plan d’économies",
-            "le prix de l’électricité",
-            "la réindustrialisation",
-            "le pouvoir d’achat des ménages",
-            "la dette publique",
-            "les prévisions de croissance",
-            "la transition énergétique",
-            "le marché de l’immobilier",
-            "les exportations de vin",
-            "le chômage des jeunes",
-        ],
-        "places": [
-            "à Francfort",
-            "à la Bourse de Paris",
-            "dans le Nord",
-            "en Lorraine",
-            "à Bercy",
-            "dans la zone euro",
-            "sur les marchés asiatiques",
-        ],
-        "headings": [
-            "Des chiffres en trompe-l’œil",
-            "Les entreprises inquiètes",
-            "Un marché sous tension",
-            "Ce que disent les économistes",
-        ],
-    },
-    "culture": {
-        "subjects": [
-            "le Festival de Cannes",
-            "la réalisatrice",
-            "le musée du Louvre",
-            "l’Opéra de Paris",
-            "le jury du prix Goncourt",
-            "le chanteur",
-            "la romancière",
-            "les théâtres parisiens",
-            "la Comédie-Française",
-            "le metteur en scène",
-        ],
-        "objects": [
-            "une rétrospective très attendue",
-            "un premier roman remarqué",
-            "la restauration d’un chef-d’œuvre",
-            "une nouvelle saison de spectacles",
-            "un film d’animation ambitieux",
-            "l’avenir du cinéma indépendant",
-            "une exposition consacrée à Matisse",
-            "un album enregistré en public",
-            "la place des femmes dans la musique",
-            "le prix unique du livre",
-        ],
-        "places": [
-            "à Avignon",
-            "à Cannes",
-            "à Angoulême",
-            "au Grand Palais",
-            "à Arles",
-            "au Centre Pompidou",
-            "à la Philharmonie",
-        ],
-        "headings": [
-            "Un accueil enthousiaste",
-            "Une œuvre de la maturité",
-            "Le public au rendez-vous",
-            "Une programmation audacieuse",
-        ],
-    },
-    "sciences": {
-        "subjects": [
-            "les chercheurs du CNRS",
-            "l’Agence spatiale européenne",
-            "une équipe de l’Inserm",
-            "les climatologues",
-            "les astronomes",
-            "l’Institut Pasteur",
-            "les biologistes",
-            "le Giec",
-            "les océanographes",
-            "une start-up grenobloise",
-        ],
-        "objects": [
-            "un nouveau vaccin contre le paludisme",
-            "la fonte des glaciers alpins",
-            "une exoplanète potentiellement habitable",
-            "les effets des microplastiques",
-            "la fusion nucléaire",
-            "le séquençage du génome",
-            "une sonde vers Jupiter",
-            "l’intelligence artificielle en médecine",
-            "la biodiversité des forêts",
-            "le réchauffement des océans",
-            "les vagues de chaleur",
-        ],
-        "places": [
-            "en Antarctique",
-            "à Kourou",
-            "au CERN",
-            "à Grenoble",
-            "à Toulouse",
-            "dans l’Arctique",
-            "en Guyane",
-        ],
-        "headings": [
-            "Une découverte inattendue",
-            "Des résultats encore préliminaires",
-            "La prudence des scientifiques",
-            "Ce que change cette étude",
-        ],
-    },
-}
+# The phrase banks are data (demo/phrases.json), edited without touching this logic:
+# "authors" ({name, bio}); "themes", keyed by a top-level section's slug, each with who
+# acts ("subjects"), what about ("objects"), where ("places") and subheadings
+# ("headings"); verbs as [singular, plural] ("le Sénat conteste", "les syndicats
+# contestent"); "openers" repeats "" on purpose, so most sentences start plainly. Their
+# order matters: the same --seed gives the same articles.
+PHRASES = json.loads((Path(__file__).with_name("phrases.json")).read_text(encoding="utf-8"))
+AUTHORS: list[tuple[str, str]] = [(a["name"], a["bio"]) for a in PHRASES["authors"]]
+THEMES: dict[str, dict[str, list[str]]] = PHRASES["themes"]
+# Sections with no theme of their own draw on all of them.
 GENERAL_THEME = {
     key: [item for theme in THEMES.values() for item in theme[key]] for key in THEMES["france"]
 }
-
-# (singular, plural): "le Sénat conteste", "les syndicats contestent".
-VERBS = [
-    ("a annoncé", "ont annoncé"),
-    ("défend", "défendent"),
-    ("critique", "critiquent"),
-    ("a présenté", "ont présenté"),
-    ("met en cause", "mettent en cause"),
-    ("a dévoilé", "ont dévoilé"),
-    ("salue", "saluent"),
-    ("remet en question", "remettent en question"),
-    ("soutient", "soutiennent"),
-    ("prépare", "préparent"),
-    ("a confirmé", "ont confirmé"),
-    ("conteste", "contestent"),
-    ("veut accélérer", "veulent accélérer"),
-    ("a validé", "ont validé"),
-    ("suspend", "suspendent"),
-    ("relance", "relancent"),
-    ("a reporté", "ont reporté"),
-]
-HEADLINE_VERBS = [
-    ("dévoile", "dévoilent"),
-    ("défend", "défendent"),
-    ("critique", "critiquent"),
-    ("relance", "relancent"),
-    ("suspend", "suspendent"),
-    ("salue", "saluent"),
-    ("conteste", "contestent"),
-    ("annonce", "annoncent"),
-    ("prépare", "préparent"),
-    ("reporte", "reportent"),
-    ("accélère", "accélèrent"),
-    ("valide", "valident"),
-]
-COMPLEMENTS = [
-    "lors d’un sommet",
-    "malgré l’opposition des élus",
-    "d’ici à la fin de l’année",
-    "face à la pression de l’opinion",
-    "après des semaines de tractations",
-    "dans un contexte tendu",
-    "sans attendre le vote du Parlement",
-    "au terme d’une longue négociation",
-    "pour la première fois depuis dix ans",
-    "sous le regard attentif des observateurs",
-    "à la surprise générale",
-    "selon des sources concordantes",
-    "devant une salle comble",
-]
-OPENERS = [
-    "",
-    "",
-    "",
-    "Selon nos informations, ",
-    "Dans le même temps, ",
-    "Pour autant, ",
-    "Mercredi, ",
-    "Quelques jours plus tard, ",
-    "De son côté, ",
-    "En coulisses, ",
-    "Sans surprise, ",
-    "À l’inverse, ",
-]
-CLOSERS = [
-    "Le dossier reste sensible.",
-    "Les discussions doivent reprendre la semaine prochaine.",
-    "Plusieurs questions restent sans réponse.",
-    "Le calendrier n’a pas été précisé.",
-    "Les premiers effets sont attendus au printemps.",
-    "L’annonce a été diversement accueillie.",
-    "Aucune décision définitive n’a encore été prise.",
-    "Le sujet divise jusque dans la majorité.",
-]
-SPEAKERS = [
-    "Marie Dubois, porte-parole du ministère",
-    "Jean-Pierre Laurent, économiste",
-    "Nathalie Roux, députée",
-    "Olivier Blanc, syndicaliste",
-    "Amélie Faure, chercheuse",
-    "François Garnier, maire",
-    "Yasmine Cherif, avocate",
-    "Pierre Mercier, ambassadeur",
-    "Claire Vidal, directrice de recherche",
-    "Antoine Roche, chef d’entreprise",
-]
-QUOTE_OPENINGS = [
-    "Nous ne pouvons plus attendre sur",
-    "Il faut regarder en face",
-    "Personne ne conteste",
-    "Nous resterons vigilants sur",
-    "C’est une étape décisive pour",
-    "Nous avons été entendus sur",
-    "Il serait irresponsable d’ignorer",
-]
-LIST_INTROS = [
-    "Les principaux points du texte :",
-    "Ce qu’il faut retenir :",
-    "Les mesures annoncées :",
-    "Les chiffres clés :",
-]
+VERBS: list[tuple[str, str]] = [tuple(v) for v in PHRASES["verbs"]]
+HEADLINE_VERBS: list[tuple[str, str]] = [tuple(v) for v in PHRASES["headline_verbs"]]
+COMPLEMENTS: list[str] = PHRASES["complements"]
+OPENERS: list[str] = PHRASES["openers"]
+CLOSERS: list[str] = PHRASES["closers"]
+SPEAKERS: list[str] = PHRASES["speakers"]
+QUOTE_OPENINGS: list[str] = PHRASES["quote_openings"]
+LIST_INTROS: list[str] = PHRASES["list_intros"]
 
 
 def _capitalised(text: str) -> str:
@@ -476,7 +157,11 @@ def prepare_newsroom() -> Newsroom:
 
 
 def generate_articles(count: int, seed: int | None = None, progress=None) -> int:
-    """Add `count` published articles; `progress(n)` is called after each batch of n."""
+    """Add `count` published articles (all already live) and return how many were added.
+
+    `seed` makes the text reproducible; `progress(n)` is called after each batch of n.
+    Needs an app context. Raises ValueError (French message) when there is no section yet.
+    """
     newsroom = prepare_newsroom()
     if not newsroom.sections:
         raise ValueError("aucune rubrique : lancez d’abord `flask --app app demo load`.")
@@ -488,6 +173,8 @@ def generate_articles(count: int, seed: int | None = None, progress=None) -> int
         size = min(BATCH_SIZE, count - done)
         with db.engine.begin() as connection:
             _insert_batch(connection, writer, newsroom, serial, size)
+        # After the commit, as the session events would: lists and search change.
+        page_cache.bump(page_cache.ARTICLES_ADDED)
         serial += size
         done += size
         if progress:

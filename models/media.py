@@ -1,16 +1,18 @@
-"""Uploaded images: one row per upload, its files stored under MEDIA_ROOT by a random token."""
+"""Uploaded images: one row per upload, its files stored under MEDIA_ROOT by a random token.
+
+Data and naming rules only: storing an upload (Pillow, files, commit) is
+services/media.py's store_upload().
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models import db
 from models.time import utcnow
-from services import images
 
 
 class Media(db.Model):
@@ -40,27 +42,6 @@ class Media(db.Model):
     def height_at(self, width: int) -> int:
         """A variant's height: the upload's proportions at that width."""
         return max(1, round(self.height * width / self.width))
-
-    @classmethod
-    def create_from_upload(cls, data: bytes, folder: Path, uploaded_by_id: int | None) -> Media:
-        """Check and store an upload (images.store), then commit its row at once.
-
-        Committed straight away so that a form coming back with an error (a missing alt
-        text) keeps the image: the form carries its token, and nothing must be sent again.
-        Raises images.ImageRejected, and stores nothing, when the upload is refused.
-        """
-        stored = images.store(data, folder)
-        media = cls(
-            token=stored.token,
-            content_type=stored.content_type,
-            width=stored.width,
-            height=stored.height,
-            variants=stored.variants,
-            uploaded_by_id=uploaded_by_id,
-        )
-        db.session.add(media)
-        db.session.commit()
-        return media
 
     @classmethod
     def by_token(cls, token: str | None) -> Media | None:

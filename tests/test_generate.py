@@ -83,3 +83,21 @@ def test_a_slug_already_taken_gets_a_further_suffix(demo):
     with db.engine.begin() as connection:
         _avoid_taken_slugs(connection, batch)
     assert [a["slug"] for a in batch] == ["le-senat-conteste-la-reforme-42-2", "autre-43"]
+
+
+def test_cached_pages_show_generated_articles_at_once(client, runner, demo):
+    """Bulk inserts skip the ORM events: generate bumps the generations itself."""
+    for url in ("/", "/recherche?q=sommet"):
+        client.get(url)
+        assert client.get(url).headers.get("X-Page-Cache") == "hit", url
+
+    result = runner.invoke(args=["demo", "generate", "--articles", "5", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+
+    newest = db.session.scalars(
+        select(Article).where(Article.slug != DEMO_SLUG).order_by(Article.published_at.desc())
+    ).first()
+    front = client.get("/")
+    assert front.headers.get("X-Page-Cache") == "miss"
+    assert newest.headline in front.text
+    assert client.get("/recherche?q=sommet").headers.get("X-Page-Cache") == "miss"

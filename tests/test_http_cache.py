@@ -120,13 +120,13 @@ def test_static_files_have_fingerprinted_urls_and_a_year_of_cache(client, app, s
 
 
 def test_fingerprint_follows_the_file_content(tmp_path):
-    from services import page_cache
+    from views import http_cache
 
     (tmp_path / "css").mkdir()
     (tmp_path / "css" / "site.css").write_text("body { color: black }")
-    before = page_cache.static_fingerprints(tmp_path)["css/site.css"]
+    before = http_cache.static_fingerprints(tmp_path)["css/site.css"]
     (tmp_path / "css" / "site.css").write_text("body { color: navy }")
-    assert page_cache.static_fingerprints(tmp_path)["css/site.css"] != before
+    assert http_cache.static_fingerprints(tmp_path)["css/site.css"] != before
 
 
 def test_a_stale_fingerprint_still_gets_the_file_but_not_for_a_year(client, site):

@@ -442,3 +442,20 @@ def test_an_author_adds_an_image_to_their_own_article(client, newsroom, media_ro
     log_in(client, newsroom.author)
     assert add_image(client, newsroom.article, image_bytes(size=(640, 480))).status_code == 200
     assert len(image_blocks(newsroom.article)) == 1
+
+
+# --------------------------------------------------------------------------- the service
+
+
+def test_store_upload_writes_the_files_and_commits_the_row(newsroom, media_root):
+    from services.images import ImageRejected
+    from services.media import store_upload
+
+    media = store_upload(image_bytes(size=(640, 480)), media_root, newsroom.editor.id)
+    db.session.rollback()  # committed at once: a form coming back with an error keeps it
+    assert Media.by_token(media.token).variants == [480, 640]
+    assert stored_files(media_root) == [f"{media.token}-480.webp", f"{media.token}-640.webp"]
+
+    with pytest.raises(ImageRejected):
+        store_upload(b"<svg/>", media_root, newsroom.editor.id)
+    assert Media.query.count() == 1 and len(stored_files(media_root)) == 2

@@ -165,7 +165,6 @@ def test_scheduled_article_appears_at_its_time(client, newsroom, monkeypatch):
 
     later = due + timedelta(seconds=1)
     monkeypatch.setattr("models.content.utcnow", lambda: later)
-    monkeypatch.setattr(page_cache, "utcnow", lambda: later)
     monkeypatch.setattr(page_cache, "now", lambda: later.replace(tzinfo=UTC).timestamp())
     response = client.get("/")
     assert page_cache_state(response) == "miss"
@@ -311,3 +310,28 @@ def test_sponsor_rename_changes_the_pages_that_show_it(client, newsroom):
     response = client.get("/article/sommet")
     assert page_cache_state(response) == "miss" and "Maison Durand" in response.text
     assert page_cache_state(client.get("/article/piece")) == "hit"  # it shows no sponsor
+
+
+def test_the_store_and_its_invalidation_work_without_a_request(app, newsroom):
+    """services/page_cache.py: saves bump, the next publication is known, no request needed."""
+    from flask import has_request_context
+
+    assert not has_request_context()
+    before = page_cache.current_generations(["lists", f"article:{newsroom.first.id}"])
+    due = utcnow() + timedelta(hours=2)
+    make_article("Plus tard", author=newsroom.alice, published_at=due)  # an ORM save
+    newsroom.first.headline = "Changé hors requête"
+    db.session.commit()
+    after = page_cache.current_generations(before)
+    assert all(after[name] != before[name] for name in before)
+    upcoming = page_cache.next_publication(after["lists"])
+    assert upcoming == pytest.approx(due.replace(tzinfo=UTC).timestamp())
+
+
+def test_loaded_rows_are_reported_to_the_hook(app, newsroom, monkeypatch):
+    """The service tells views/http_cache.py which rows a render loaded, through one hook."""
+    seen, article_id, author_id = [], newsroom.first.id, newsroom.alice.id
+    monkeypatch.setattr(page_cache, "_on_loaded", seen.append)
+    db.session.expunge_all()
+    db.session.get(Article, article_id).author  # noqa: B018 (loads the byline too)
+    assert {f"article:{article_id}", f"author:{author_id}"} <= set(seen)

@@ -58,13 +58,3 @@ def staff_links() -> list[tuple[str, object]]:
         for endpoint, label, visible_to in _STAFF_LINKS
         if visible_to(current_user)
     ]
-
-
-def __getattr__(name: str):
-    # wants_fragment moved to views.htmx; services/page_cache.py still imports it from here
-    # (lazily: views.htmx itself imports this module).
-    if name == "wants_fragment":
-        from views.htmx import wants_fragment
-
-        return wants_fragment
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -32,6 +32,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from models.content import HEADLINE_MAX, STANDFIRST_MAX, BlockKind
 from models.media import Media
 from services.images import ImageRejected
+from services.media import store_upload
 from views.forms import Cleaned, cleaned
 from views.media import block_image_data
 
@@ -290,9 +291,7 @@ class ImageForm(BlockForm):
                 )
             )
         try:
-            media = Media.create_from_upload(
-                data, Path(current_app.config["MEDIA_ROOT"]), current_user.id
-            )
+            media = store_upload(data, Path(current_app.config["MEDIA_ROOT"]), current_user.id)
         except ImageRejected as refusal:
             raise ValidationError(str(refusal)) from None
         self.media.data = media.token

@@ -1,0 +1,320 @@
+"""HTTP caching for readers' pages: which requests share the page cache, and the headers.
+
+The request-facing half of the page cache (services/page_cache.py keeps the store and its
+invalidation). Anonymous GETs of readers' pages (CACHED_ENDPOINTS) are answered from the
+page cache, keyed by language, full page or htmx fragment, and URL; a freshly rendered
+one is stored with the generations of everything it showed (the rows the ORM loaded
+while it rendered, noted in `g`).
+
+HTTP: anonymous readers' pages get `Cache-Control: public, max-age=0, s-maxage=N,
+stale-while-revalidate=M`, an ETag (hash of the body) and Last-Modified (when rendered),
+and 304 answers; anything personal (a logged-in user, a CSRF token, a session being
+written) gets `private, no-store`. Static files get content fingerprints in their URLs
+(/static/v/<hash>/css/gazette.css) and a one-year immutable cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from extensions import cache
+from services import page_cache
+from services.page_cache import ALWAYS, ANY_CHANGE, Entry
+from views.htmx import wants_fragment
+
+# Reader endpoints whose anonymous GETs are cached, and the generations each depends on
+# besides what it loads. "lists": which articles are live (publish, unpublish, schedule,
+# move); "texts": any article's words (search ranks and snippets, sitemaps' dates).
+CACHED_ENDPOINTS: dict[str, tuple[str, ...]] = {
+    "reading.front_page": ("lists",),
+    "reading.section": ("lists",),
+    "reading.author": ("lists",),
+    "reading.article": (),
+    "search.results": ("lists", "texts"),
+    "feeds.site_feed": ("lists",),
+    "feeds.section_feed": ("lists",),
+    "feeds.author_feed": ("lists",),
+    "feeds.sitemap_index": ("lists", "texts"),
+    "feeds.sitemap_sections": ("lists", "texts"),
+    "feeds.sitemap_authors": ("lists", "texts"),
+    "feeds.sitemap_articles": ("lists", "texts"),
+    "feeds.sitemap_news": ("lists",),
+    "feeds.robots": (),
+}
+
+PRIVATE = "private, no-store"
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+# Headers that belong to one response, not to the page: never stored, rebuilt on each hit.
+PER_RESPONSE_HEADERS = {
+    "set-cookie",
+    "content-length",
+    "date",
+    "cache-control",
+    "etag",
+    "last-modified",
+    "x-page-cache",
+}
+
+
+def configure(app: Flask) -> None:
+    """Bind the page cache store and its events, the request hooks and static fingerprints.
+
+    Call after Flask-Login is set up: the hooks ask who the user is.
+    """
+    page_cache.configure_store(app, on_loaded=_note_shown)
+    app.before_request(serve_from_cache)
+    app.after_request(apply_http_caching)
+    register_static_fingerprints(app)
+    app.wsgi_app = CachedPagesMiddleware(app, app.wsgi_app)
+
+
+def _note_shown(name: str) -> None:
+    """The page being rendered (if one is being recorded) shows this row's generation."""
+    if not has_app_context():
+        return
+    shown = g.get("page_cache_shown")
+    if shown is not None:
+        shown.add(name)
+
+
+# --------------------------------------------------------------------------- page cache
+
+
+def is_public_request() -> bool:
+    """An anonymous GET/HEAD of a reader page: the only kind of request the caches may share."""
+    return (
+        request.method in ("GET", "HEAD")
+        and request.endpoint in CACHED_ENDPOINTS
+        and not current_user.is_authenticated
+    )
+
+
+def page_key(req=None, locale=None) -> str:
+    """Language, full or fragment (htmx active search), scheme, host, path and query.
+
+    `req` defaults to the current request, `locale` to the current one. The host is part
+    of the key because pages carry absolute URLs (canonical links): a request with a
+    forged Host header must not poison everyone's copy. Long URLs are hashed.
+    """
+    req = req if req is not None else request
+    url = req.host_url + req.full_path.lstrip("/")
+    if len(url) > 300:
+        url = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
+    fragment = "f" if wants_fragment(req.headers) else "p"
+    return f"page:{locale or get_locale()}:{fragment}:{url}"
+
+
+def serve_from_cache():
+    """before_request: answer an anonymous reader page from the cache when it is still valid."""
+    if not is_public_request():
+        return None
+    g.page_cache_public = True
+    if not current_app.config["GAZETTE_PAGE_CACHE"]:
+        return None
+    entry = page_cache.cached_entry(page_key())
+    if entry is not None and page_cache.is_fresh(entry):
+        g.page_cache_entry = entry
+        response = Response(entry.body, entry.status, content_type=entry.content_type)
+        response.vary.update(entry.vary)
+        response.headers["X-Page-Cache"] = "hit"
+        return response
+    g.page_cache_shown = set()  # filled through _note_shown while the page renders
+    g.page_cache_before = page_cache.current_generations([ANY_CHANGE])
+    return None
+
+
+def store_in_cache(response: Response) -> Entry:
+    """Keep a freshly rendered anonymous page, with the generations it showed.
+
+    Returns the entry (its ETag and dates serve this response even when it is not kept:
+    cache off, something saved during the render, or already past its expiry).
+    """
+    endpoint_depends = CACHED_ENDPOINTS[request.endpoint]
+    names = set(ALWAYS) | set(endpoint_depends) | g.pop("page_cache_shown", set())
+    depends_on = page_cache.current_generations(sorted(names | {ANY_CHANGE}))
+    before = g.get("page_cache_before", {})
+    unchanged_during_render = depends_on.pop(ANY_CHANGE, None) == before.get(ANY_CHANGE)
+    rendered_at = page_cache.now()
+    expires_at = rendered_at + current_app.config["PAGE_CACHE_TIMEOUT"]
+    if "lists" in names:
+        upcoming = page_cache.next_publication(depends_on.get("lists"))
+        if upcoming is not None:
+            expires_at = min(expires_at, upcoming)
+    body = response.get_data()
+    entry = Entry(
+        status=response.status_code,
+        body=body,
+        content_type=response.content_type,
+        vary=tuple(response.vary),
+        depends_on=depends_on,
+        expires_at=expires_at,
+        etag=hashlib.blake2b(body, digest_size=16).hexdigest(),
+        last_modified=math.floor(rendered_at),
+        headers=tuple(
+            (name, value)
+            for name, value in response.headers.items()
+            if name.lower() not in PER_RESPONSE_HEADERS
+        ),
+    )
+    if (
+        current_app.config["GAZETTE_PAGE_CACHE"]
+        and unchanged_during_render
+        and expires_at > rendered_at
+    ):
+        page_cache.keep(page_key(), entry, math.ceil(expires_at - rendered_at))
+    response.headers["X-Page-Cache"] = "miss"
+    return entry
+
+
+# --------------------------------------------------------------------------- HTTP caching
+
+
+def apply_http_caching(response: Response) -> Response:
+    """after_request, the one place that decides Cache-Control for every response."""
+    if request.endpoint == "static":
+        if g.pop("static_fingerprint_ok", False):
+            response.headers["Cache-Control"] = IMMUTABLE
+        return response
+    if g.get("page_cache_public") and _shareable(response):
+        entry = g.get("page_cache_entry") or store_in_cache(response)
+        return _public(response, entry)
+    if "Cache-Control" not in response.headers or _personal():
+        response.headers["Cache-Control"] = PRIVATE
+    return response
+
+
+def _shareable(response: Response) -> bool:
+    """A 200 that carries nothing personal: no CSRF token, no cookie being written."""
+    return (
+        response.status_code == 200
+        and not response.direct_passthrough
+        and not response.is_streamed
+        and not _personal()
+    )
+
+
+def _personal() -> bool:
+    return "csrf_token" in g or session.modified or bool(session) or current_user.is_authenticated
+
+
+def public_cache_control(config, entry: Entry) -> str:
+    """The Cache-Control value for a shared page: s-maxage in seconds, never past expiry.
+
+    `config` is the app's config mapping (HTTP_CACHE_S_MAXAGE,
+    HTTP_CACHE_STALE_WHILE_REVALIDATE, both in seconds).
+    """
+    # A CDN copy of a list must not outlive the next scheduled publication either.
+    remaining = math.floor(entry.expires_at - page_cache.now())
+    s_maxage = max(0, min(config["HTTP_CACHE_S_MAXAGE"], remaining))
+    return (
+        f"public, max-age=0, s-maxage={s_maxage}, "
+        f"stale-while-revalidate={config['HTTP_CACHE_STALE_WHILE_REVALIDATE']}"
+    )
+
+
+def _public(response: Response, entry: Entry) -> Response:
+    response.headers["Cache-Control"] = public_cache_control(current_app.config, entry)
+    response.vary.add("Cookie")  # a logged-in user's copy of the same URL differs
+    response.set_etag(entry.etag)
+    response.last_modified = datetime.fromtimestamp(entry.last_modified, UTC)
+    return response.make_conditional(request)
+
+
+# --------------------------------------------------------------------------- fast path
+
+
+class CachedPagesMiddleware:
+    """Answers a cache hit for an anonymous reader before Flask does any per-request work.
+
+    Readers are most of the traffic and most of them hit the cache; routing, sessions,
+    rate limits and the locale would cost more than the hit itself. A request carrying a
+    session cookie, or anything this cannot decide, goes through Flask, whose
+    serve_from_cache() applies the same rules with the same key and entries.
+    """
+
+    def __init__(self, app: Flask, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        response = None
+        if (
+            environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+            and self.app.config["GAZETTE_PAGE_CACHE"]
+        ):
+            try:
+                response = self.cached_response(environ)
+            except Exception:  # a store that is down, a malformed Host: let Flask answer
+                self.app.logger.exception("Page cache fast path failed")
+        if response is None:
+            return self.wsgi_app(environ, start_response)
+        return response(environ, start_response)
+
+    def cached_response(self, environ) -> Response | None:
+        """The cached answer for this WSGI environ, or None to let Flask decide."""
+        config = self.app.config
+        if config["SESSION_COOKIE_NAME"] + "=" in environ.get("HTTP_COOKIE", ""):
+            return None  # perhaps a logged-in user: Flask decides
+        if environ.get("PATH_INFO", "").startswith(self.app.static_url_path + "/"):
+            return None
+        req = self.app.request_class(environ)
+        req.trusted_hosts = config["TRUSTED_HOSTS"]
+        # Without a session the language is the site's: see select_locale() in app.py.
+        key = page_key(req, locale=config["BABEL_DEFAULT_LOCALE"])
+        entry = page_cache.fresh_entry_in(self.app.extensions["cache"][cache], key)
+        if entry is None or not entry.headers:
+            return None
+        response = Response(entry.body, entry.status, headers=list(entry.headers))
+        response.headers["Cache-Control"] = public_cache_control(config, entry)
+        response.headers["X-Page-Cache"] = "hit"
+        response.set_etag(entry.etag)
+        response.last_modified = datetime.fromtimestamp(entry.last_modified, UTC)
+        return response.make_conditional(req)
+
+
+# --------------------------------------------------------------------------- static files
+
+
+def register_static_fingerprints(app: Flask) -> None:
+    """url_for('static', filename=…) → /static/v/<content hash>/…, cached for a year.
+
+    The hashes are computed once at start. A second URL rule on the "static" endpoint
+    carries the fingerprint; Werkzeug builds with the rule that uses the most arguments,
+    so templates keep calling url_for('static', filename=...) unchanged. An old
+    fingerprint still gets the current file, just without the immutable header.
+    """
+    fingerprints = static_fingerprints(Path(app.static_folder))
+    app.extensions["static_fingerprints"] = fingerprints
+    app.add_url_rule(f"{app.static_url_path}/v/<fingerprint>/<path:filename>", endpoint="static")
+
+    @app.url_defaults
+    def add_fingerprint(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "fingerprint" not in values:
+            fingerprint = fingerprints.get(values.get("filename"))
+            if fingerprint:
+                values["fingerprint"] = fingerprint
+
+    @app.url_value_preprocessor
+    def check_fingerprint(endpoint: str | None, values: dict | None) -> None:
+        if endpoint == "static" and values and "fingerprint" in values:
+            fingerprint = values.pop("fingerprint")
+            g.static_fingerprint_ok = fingerprint == fingerprints.get(values.get("filename"))
+
+
+def static_fingerprints(folder: Path) -> dict[str, str]:
+    """{'css/gazette.css': '3f2a…'}: a short hash of each static file's bytes (12 hex digits)."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.blake2b(
+            path.read_bytes(), digest_size=6
+        ).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
