@@ -20,9 +20,9 @@ from werkzeug.routing import IntegerConverter
 
 import config
 from extensions import babel, csrf, limiter, login_manager, migrate
-from models import User, audit, db
-from services import search, typography
-from views import http_cache
+from models import User, db
+from services import search
+from views import audit_trail, http_cache, template_helpers
 
 # Pages and partials may load scripts and styles from this origin only; nothing inline.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -61,7 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     refuse_nul_in_paths(app)
     register_security_headers(app)
     register_commands(app)
-    typography.register(app)
+    template_helpers.register(app)
     return app
 
 
@@ -142,7 +142,7 @@ def register_extensions(app: Flask) -> None:
 
     limiter.init_app(app)
     http_cache.configure(app)  # after Flask-Login: it asks who the user is
-    audit.track_changes(app)  # every change made by a logged-in person goes in the journal
+    audit_trail.track_changes(app)  # every change made by a logged-in person goes in the journal
     login_manager.session_protection = "basic"
     login_manager.login_message = None  # the login page explains itself
 

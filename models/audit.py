@@ -10,20 +10,25 @@ from the URL ("bloc:40") or, for a creation, from the new row ("article:12").
 What is kept is short on purpose: the choices made in small forms (a status, a role, a
 publication state), never what was typed (revisions hold the texts) nor any password.
 Logins, which happen before anyone is logged in, are recorded explicitly (record()).
+
+This module is the data and its queries; reading the request (who acted, from where, on
+which URL) is the views' half, in views/audit_trail.py.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, g, has_request_context, request
-from flask_login import current_user
-from sqlalchemy import JSON, ForeignKey, Index, String, event, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, String, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import db
 from models.time import utcnow
-from models.user import User
+from models.user import User, normalise_email
+
+# session.info key: an event was recorded explicitly in this session (unit of work), so the
+# automatic record (views/audit_trail.py) would only repeat it.
+RECORDED = "audit_recorded"
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -81,31 +86,32 @@ class AuditEvent(db.Model):
         return int(raw) if raw.isdigit() else None
 
 
-def record(action: str, *, user_id: int | None = None, target: str = "", detail=None) -> None:
-    """Add an event to the session; the caller's commit stores it with what it describes."""
+def record(
+    action: str, *, user_id: int | None = None, target: str = "", detail=None, ip: str = ""
+) -> None:
+    """Add an event to the session; the caller's commit stores it with what it describes.
+
+    action: an endpoint-like name ("auth.login"), target: "kind:id" or "", detail: a small
+    dict of choices (never typed text), ip: the client's address as the views saw it.
+    """
     db.session.add(
         AuditEvent(
             action=action[:80],
             user_id=user_id,
             target=target[:80],
             detail=detail or {},
-            ip=client_address(),
+            ip=ip[:45],
         )
     )
-    if has_request_context():
-        g.audit_recorded = True  # the automatic record would only repeat it
+    db.session.info[RECORDED] = True
 
 
-def record_login_failure(email: str) -> None:
+def record_login_failure(email: str, *, ip: str = "") -> None:
     """A failed login, against the account if there is one (the typed address is not kept)."""
     account_id = db.session.scalar(
-        select(User.id).where(func.lower(User.email) == email.strip().lower())
+        select(User.id).where(func.lower(User.email) == normalise_email(email))
     )
-    record("auth.login_failed", target=f"compte:{account_id}" if account_id else "")
-
-
-def client_address() -> str:
-    return (request.remote_addr or "")[:45] if has_request_context() else ""
+    record("auth.login_failed", target=f"compte:{account_id}" if account_id else "", ip=ip)
 
 
 def page(*, before: int | None, user_id: int | None, action: str | None, per_page: int):
@@ -132,73 +138,3 @@ def people_in_journal() -> list[User]:
     return db.session.scalars(
         select(User).where(User.id.in_(ids)).order_by(User.display_name)
     ).all()
-
-
-# --------------------------------------------------------------------------- automatic records
-
-
-def track_changes(app: Flask) -> None:
-    """Record every database change made by a logged-in person's request (see above)."""
-    app.before_request(_remember_actor)
-    if not event.contains(Session, "after_flush", _note_change):
-        event.listen(Session, "after_flush", _note_change)
-        event.listen(Session, "after_flush_postexec", _add_event)
-
-
-def _remember_actor() -> None:
-    # Read once, before the view runs: logging in or out midway does not change who acted.
-    if request.method not in SAFE_METHODS and current_user.is_authenticated:
-        g.audit_actor_id = current_user.id
-
-
-def _note_change(session, _flush_context) -> None:
-    if not has_request_context() or g.get("audit_recorded") or "audit_target" in g:
-        return
-    if g.get("audit_actor_id") is None or not (session.new or session.dirty or session.deleted):
-        return
-    g.audit_target = _target_from_url() or _target_from_new_rows(session.new)
-
-
-def _add_event(session, _flush_context) -> None:
-    if not has_request_context() or g.get("audit_recorded") or "audit_target" not in g:
-        return
-    g.audit_recorded = True
-    session.add(
-        AuditEvent(
-            action=(request.endpoint or request.path)[:80],
-            user_id=g.audit_actor_id,
-            target=g.audit_target,
-            detail=_detail(),
-            ip=client_address(),
-        )
-    )
-
-
-def _target_from_url() -> str:
-    arguments = request.view_args or {}
-    for name, label in TARGET_ARGUMENTS:
-        if name in arguments:
-            return f"{label}:{arguments[name]}"
-    return ""
-
-
-def _target_from_new_rows(new_rows) -> str:
-    found = {getattr(row, "__tablename__", ""): row for row in new_rows}
-    for table, label in TARGET_TABLES.items():
-        if table in found and getattr(found[table], "id", None) is not None:
-            return f"{label}:{found[table].id}"
-    return ""
-
-
-def _detail() -> dict:
-    """The URL's other arguments and the choices made in the form; never typed text."""
-    arguments = request.view_args or {}
-    primary = next((name for name, _label in TARGET_ARGUMENTS if name in arguments), None)
-    detail = {
-        name.removesuffix("_id"): value for name, value in arguments.items() if name != primary
-    }
-    for field, value in request.form.items():
-        name = field.rpartition("-")[2]
-        if name in CHOICE_FIELDS:
-            detail[name] = value
-    return {key: str(value)[:MAX_VALUE_LENGTH] for key, value in list(detail.items())[:8]}

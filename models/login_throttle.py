@@ -64,17 +64,22 @@ class LoginAttempt:
     wait_seconds: int = 0  # > 0: refused unchecked, try again after this long
 
 
-def attempt_login(email: str, password: str, now: datetime | None = None) -> LoginAttempt:
-    """The whole login rule: throttle, check the password, remember the outcome."""
+def attempt_login(
+    email: str, password: str, now: datetime | None = None, *, ip: str = ""
+) -> LoginAttempt:
+    """The whole login rule: throttle, check the password, remember the outcome.
+
+    ip: the client's address, kept in the journal with the outcome.
+    """
     wait = claim_attempt(email, now)
     if wait:
         return LoginAttempt(None, wait)
     user = User.authenticate(email, password)
     if user is None:
-        audit.record_login_failure(email)
+        audit.record_login_failure(email, ip=ip)
     else:
         forget_failures(email)
-        audit.record("auth.login", user_id=user.id, target=f"compte:{user.id}")
+        audit.record("auth.login", user_id=user.id, target=f"compte:{user.id}", ip=ip)
     db.session.commit()
     return LoginAttempt(user)
 

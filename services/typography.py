@@ -12,7 +12,6 @@ from flask import g
 from flask_babel import LazyString, format_datetime, format_decimal, get_locale, gettext
 from markupsafe import Markup, escape
 
-from models.text import to_plain_text
 from models.time import iso_utc
 
 NARROW_NBSP = "\u202f"
@@ -86,14 +85,3 @@ def iso_datetime(value: datetime | None, timespec: str = "minutes") -> str:
     for seconds (|iso_datetime("seconds"): "2024-06-19T12:05:00Z").
     """
     return iso_utc(value, timespec=timespec) or ""
-
-
-def register(app) -> None:
-    app.add_template_filter(typeset_html, "typeset_html")
-    app.add_template_filter(typeset_text, "typeset")
-    app.add_template_filter(publication_datetime, "publication_datetime")
-    app.add_template_filter(short_date, "short_date")
-    app.add_template_filter(iso_datetime, "iso_datetime")
-    app.add_template_filter(to_plain_text, "plain_text")
-    app.add_template_filter(format_decimal, "number")
-    app.jinja_env.globals["get_locale"] = get_locale

@@ -15,6 +15,7 @@ from extensions import limiter
 from models import db
 from models.login_throttle import attempt_login
 from views.access import staff_links
+from views.audit_trail import client_address
 from views.forms import EmptyForm
 
 bp = Blueprint("auth", __name__)
@@ -66,7 +67,7 @@ def login():
         return redirect(safe_next_url(form.next.data) or url_for("reading.front_page"))
     failed = False
     if form.validate_on_submit():
-        attempt = attempt_login(form.email.data, form.password.data)
+        attempt = attempt_login(form.email.data, form.password.data, ip=client_address())
         if attempt.wait_seconds:
             return render_template("auth/login.html", form=form, wait=attempt.wait_seconds), 429
         if attempt.user:
@@ -92,6 +93,5 @@ def logout():
     return redirect(url_for("reading.front_page"))
 
 
-@bp.app_context_processor
 def staff_navigation():
     return {"logout_form": EmptyForm, "staff_links": staff_links}

@@ -166,7 +166,6 @@ def robots():
     return Response("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
-@bp.app_template_filter("rfc822")
 def rfc822(value: datetime) -> str:
     """RSS dates: "Wed, 19 Jun 2024 12:05:00 +0000" (stored times are UTC)."""
     return format_datetime(value.replace(tzinfo=UTC))

@@ -89,7 +89,6 @@ def redirect_from_old_slug(slug: str):
     return redirect(url_for("reading.article", slug=article.slug), 301)
 
 
-@bp.app_context_processor
 def navigation():
     """The sections in the masthead's navigation, on every page."""
     return {"nav_sections": Section.top_level}

@@ -90,7 +90,6 @@ class ArticleSponsorForm(FlaskForm):
 # --------------------------------------------------------------------------- sponsors
 
 
-@bp.app_template_global()
 def sponsor_for_inquiry(inquiry: SponsorshipInquiry) -> Sponsor | None:
     """The sponsor made from this inquiry, for the inbox's detail page."""
     return Sponsor.for_inquiry(inquiry.id)

@@ -131,13 +131,11 @@ def breadcrumbs(article: Article) -> dict:
     }
 
 
-@bp.app_template_global()
 def article_structured_data(article: Article) -> list[dict]:
     """The JSON-LD documents of an article page."""
     return [news_article(article), breadcrumbs(article)]
 
 
-@bp.app_template_global()
 def article_social_tags(article: Article) -> list[tuple[str, str, str]]:
     """(attribute, name, content) of each Open Graph and Twitter card <meta> tag."""
     image = first_image(article)
@@ -175,7 +173,6 @@ def article_social_tags(article: Article) -> list[tuple[str, str, str]]:
     return [(attribute, name, content) for attribute, name, content in tags if content]
 
 
-@bp.app_template_global()
 def share_links(article: Article) -> list[dict]:
     """Plain links to share an article: no third-party script, nothing loads until clicked.
 

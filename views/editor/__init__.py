@@ -39,7 +39,6 @@ editing = InPlaceEditing(bp)
 register_staff_link("editor.dashboard", _l("Tableau de bord"))
 
 
-@bp.app_context_processor
 def editor_templates():
     """`block_editors` for every template: the reader's block partials show edit controls."""
     return {"block_editors": BLOCK_EDITORS}

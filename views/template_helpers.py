@@ -1,0 +1,53 @@
+"""Every app-wide template filter, global and context processor, registered in one place.
+
+A template that uses `|typeset` or `share_links(article)` finds here where it comes from;
+the functions themselves live with the concern they belong to.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_decimal, get_locale
+
+from models.text import to_plain_text
+from services.typography import (
+    iso_datetime,
+    publication_datetime,
+    short_date,
+    typeset_html,
+    typeset_text,
+)
+from views.auth import staff_navigation
+from views.editor import editor_templates
+from views.feeds import rfc822
+from views.reading import navigation
+from views.sponsors import sponsor_for_inquiry
+from views.structured_data import article_social_tags, article_structured_data, share_links
+
+FILTERS = {
+    "typeset_html": typeset_html,  # French typography on stored (sanitised) HTML
+    "typeset": typeset_text,  # the same on plain text, escaped
+    "publication_datetime": publication_datetime,
+    "short_date": short_date,
+    "iso_datetime": iso_datetime,  # <time datetime>, feeds and sitemaps
+    "rfc822": rfc822,  # RSS dates
+    "plain_text": to_plain_text,
+    "number": format_decimal,
+}
+GLOBALS = {
+    "get_locale": get_locale,
+    "article_structured_data": article_structured_data,
+    "article_social_tags": article_social_tags,
+    "share_links": share_links,
+    "sponsor_for_inquiry": sponsor_for_inquiry,
+}
+# Each returns a dict merged into every template's context.
+CONTEXT_PROCESSORS = (navigation, staff_navigation, editor_templates)
+
+
+def register(app: Flask) -> None:
+    """Make FILTERS, GLOBALS and CONTEXT_PROCESSORS available to every template."""
+    app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.globals.update(GLOBALS)
+    for processor in CONTEXT_PROCESSORS:
+        app.context_processor(processor)
