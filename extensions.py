@@ -17,6 +17,6 @@ migrate = Migrate()
 # otherwise. Limits are declared on the views that need them; there is no default limit.
 limiter = Limiter(key_func=get_remote_address)
 
-# Rendered readers' pages and their generations (page_cache.py): in process by default,
+# Rendered readers' pages and their generations (services/page_cache.py): in process by default,
 # in Redis when REDIS_URL is set, so every instance sees the same invalidations.
 cache = Cache()

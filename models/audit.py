@@ -23,6 +23,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import db
+from models.listing import Cursor, Keyset
 from models.time import utcnow
 from models.user import User, normalise_email
 
@@ -114,17 +115,15 @@ def record_login_failure(email: str, *, ip: str = "") -> None:
     record("auth.login_failed", target=f"compte:{account_id}" if account_id else "", ip=ip)
 
 
-def page(*, before: int | None, user_id: int | None, action: str | None, per_page: int):
-    """Events newest first, after the keyset `before` (an id); one more to know if more."""
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(per_page + 1)
-    if before is not None:
-        query = query.where(AuditEvent.id < before)
+def page(*, before: Cursor | None, user_id: int | None, action: str | None, per_page: int):
+    """Events newest first, strictly past the cursor `before` (an id-only Cursor or None),
+    filtered by person and action: (events, cursor of the next page or None)."""
+    query = select(AuditEvent)
     if user_id is not None:
         query = query.where(AuditEvent.user_id == user_id)
     if action:
         query = query.where(AuditEvent.action == action)
-    events = db.session.scalars(query).all()
-    return events[:per_page], len(events) > per_page
+    return JOURNAL_ORDER.page(query, per_page, before)
 
 
 def recorded_actions() -> list[str]:
@@ -138,3 +137,7 @@ def people_in_journal() -> list[User]:
     return db.session.scalars(
         select(User).where(User.id.in_(ids)).order_by(User.display_name)
     ).all()
+
+
+# Newest first by id; ?avant=<id> is the last event of the page before (models/listing.py).
+JOURNAL_ORDER = Keyset(id=AuditEvent.id)

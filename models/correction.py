@@ -44,13 +44,6 @@ class Correction(db.Model):
         statement = select(cls).join(cls.article).where(Article.is_live)
         return CORRECTION_ORDER.page(statement, per_page, before)
 
-    @classmethod
-    def published_page(
-        cls, limit: int, before: tuple[datetime, int] | None = None
-    ) -> list[Correction]:
-        """live_page's rows for callers holding the key as a (created_at, id) tuple."""
-        return cls.live_page(limit, Cursor(*before) if before is not None else None)[0]
-
 
 CORRECTION_ORDER = Keyset(id=Correction.id, at=Correction.created_at)
 

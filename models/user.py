@@ -23,6 +23,8 @@ DISPLAY_NAME_MAX = 120
 SLUG_MAX = 140
 # What a password field accepts at most: hashing a megabyte of "password" costs time.
 PASSWORD_INPUT_MAX = 1024
+# The author's bio, in characters of cleaned text (the bio box under every article).
+BIO_MAX = 5_000
 MIN_PASSWORD_LENGTH = 12
 # The passwords people pick first; long enough to pass the length rule, so named here.
 COMMON_PASSWORDS = frozenset(

@@ -6,16 +6,13 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from models import Article, audit, db
-from models.audit import AuditEvent
-from models.listing import Cursor, Keyset
+from models.listing import Cursor
 from views.access import admin_required, register_staff_link
 
 bp = Blueprint("audit", __name__, url_prefix="/redaction/journal")
 register_staff_link("audit.log", _l("Journal"), visible_to=lambda user: user.is_admin)
 
 PER_PAGE = 50
-# Newest first by id; ?avant=<id> is the last event of the page before (models/listing.py).
-JOURNAL_ORDER = Keyset(id=AuditEvent.id)
 
 # What each recorded endpoint means, in the journal's words; others show the endpoint.
 ACTION_LABELS = {
@@ -69,7 +66,7 @@ def _before() -> Cursor | None:
     if not raw:
         return None
     try:
-        return JOURNAL_ORDER.parse(raw)
+        return audit.JOURNAL_ORDER.parse(raw)
     except ValueError:
         abort(404)
 
@@ -93,13 +90,11 @@ def log():
     """Who did what, and when: newest first, filtered by person and action."""
     filters = {"user_id": _int_arg("personne"), "action": request.args.get("action", "")[:80]}
     before = _before()
-    events, has_more = audit.page(
-        before=before.id if before else None, per_page=PER_PAGE, **filters
-    )
+    events, older = audit.page(before=before, per_page=PER_PAGE, **filters)
     return render_template(
         "audit/log.html",
         events=events,
-        older=JOURNAL_ORDER.cursor(events[-1]) if has_more else None,
+        older=older,
         filters=filters,
         people=audit.people_in_journal(),
         actions=audit.recorded_actions(),

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from extensions import limiter
 from models import db
 from models.login_throttle import attempt_login
+from models.user import EMAIL_MAX, PASSWORD_INPUT_MAX
 from views.access import staff_links
 from views.audit_trail import client_address
 from views.forms import EmptyForm
@@ -30,7 +31,7 @@ class LoginForm(FlaskForm):
         _l("Adresse électronique"),
         validators=[
             DataRequired(_l("Indiquez votre adresse électronique.")),
-            Length(max=254),
+            Length(max=EMAIL_MAX),
             # Control characters (NUL) are in no address, and PostgreSQL text cannot hold NUL.
             Regexp(
                 r"[^\x00-\x1f\x7f]*\Z", message=_l("Cette adresse électronique n’est pas valide.")
@@ -39,7 +40,10 @@ class LoginForm(FlaskForm):
     )
     password = PasswordField(
         _l("Mot de passe"),
-        validators=[DataRequired(_l("Indiquez votre mot de passe.")), Length(max=1024)],
+        validators=[
+            DataRequired(_l("Indiquez votre mot de passe.")),
+            Length(max=PASSWORD_INPUT_MAX),
+        ],
     )
     next = HiddenField()
 

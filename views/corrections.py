@@ -9,9 +9,6 @@ the article's updated_at (dateModified, "Mis à jour le …") and writes a revis
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,7 +17,8 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
 from models import Article, Correction, db
-from models.correction import CORRECTION_MAX
+from models.correction import CORRECTION_MAX, CORRECTION_ORDER
+from models.listing import Cursor
 from models.time import utcnow
 from views.forms import Cleaned, cleaned
 from views.htmx import InPlaceEditing, article_url, editable_article, fragment, wants_fragment
@@ -30,8 +28,6 @@ bp = Blueprint("corrections", __name__)
 editing = InPlaceEditing(bp, public=("index",))
 
 PER_PAGE = 20
-# ?avant=<created_at>_<id>, exactly as this module writes it.
-_BEFORE = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{6})?)_(\d{1,18})", re.ASCII)
 SECTION = "reading/_corrections.html"
 
 
@@ -107,30 +103,25 @@ def create(article_id: int):
     return render_section(article, notice=_("Correction publiée."), focus_edit_button=True)
 
 
-def _before_key() -> tuple[datetime, int] | None:
-    """?avant=<created_at>_<id>: the last correction of the previous page."""
+def _before() -> Cursor | None:
+    """?avant=<created_at>_<id>: the last correction of the previous page; junk is a 404."""
     raw = request.args.get("avant")
     if raw is None:
         return None
-    match = _BEFORE.fullmatch(raw)
     try:
-        return datetime.fromisoformat(match[1]), int(match[2])
-    except (TypeError, ValueError):  # no match, or a date that does not exist
+        return CORRECTION_ORDER.parse(raw)
+    except ValueError:
         abort(404)
 
 
 @bp.get("/corrections")
 def index():
     """Every correction on a live article, newest first, twenty a page."""
-    before = _before_key()
-    rows = Correction.published_page(PER_PAGE + 1, before)
-    if not rows and before is not None:
+    before = _before()
+    corrections, older_cursor = Correction.live_page(PER_PAGE, before)
+    if not corrections and before is not None:
         abort(404)
-    corrections, more = rows[:PER_PAGE], len(rows) > PER_PAGE
-    older = None
-    if more:
-        last = corrections[-1]
-        older = url_for(".index", avant=f"{last.created_at.isoformat()}_{last.id}")
+    older = url_for(".index", avant=str(older_cursor)) if older_cursor else None
     return render_template(
         "corrections/index.html", corrections=corrections, older=older, is_first=before is None
     )

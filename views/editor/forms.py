@@ -31,12 +31,12 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from models.content import HEADLINE_MAX, STANDFIRST_MAX, BlockKind
 from models.media import Media
+from models.user import BIO_MAX
 from services.images import ImageRejected
 from services.media import store_upload
 from views.forms import Cleaned, cleaned
 from views.media import block_image_data
 
-BIO_MAX = 5_000
 # Block data is JSON: these limits are the forms' alone.
 PARAGRAPH_MAX = 20_000
 HEADING_MAX = 300
