@@ -1,13 +1,23 @@
 """Uploaded images: checked by their content, re-encoded, resized into responsive widths.
 
 Nothing from an upload is kept as sent: Pillow decodes the pixels (refusing anything that is
-not a whole JPEG, PNG or WebP image of sensible dimensions), turns them upright from the EXIF
-orientation, and writes fresh WebP files. Re-encoding drops every piece of metadata (EXIF,
-GPS position, XMP, comments) and anything smuggled after the image data.
+not a whole, still JPEG, PNG or WebP image of sensible dimensions), turns them upright from the
+EXIF orientation, converts their colours to sRGB from the embedded ICC profile, brings every
+pixel format to 8 bits per channel, and writes fresh WebP files. Re-encoding drops every piece
+of metadata (EXIF, GPS position, XMP, comments, the ICC profile once applied) and anything
+smuggled after the image data.
+
+Colours: a photo is tagged with the colour space its numbers are in (Display P3 on every
+recent iPhone, Adobe RGB or ProPhoto from cameras and agencies, a CMYK press profile on
+agency CMYK JPEGs). The same numbers mean different colours in each, so the numbers are
+converted to sRGB with LittleCMS (Pillow's ImageCms) and stored untagged: browsers read an
+untagged image as sRGB (CSS Color 4, §"sRGB as the default"; the WebP container spec), so the
+reader sees what the photographer saw, within what sRGB can show.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import secrets
@@ -16,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 # Formats accepted, by what Pillow decodes, never by file name or declared type. Only
 # these decoders ever see an upload.
@@ -32,6 +42,17 @@ WIDTHS = (480, 800, 1200, 1600)
 FALLBACK_WIDTH = 800
 OUTPUT_FORMAT, OUTPUT_CONTENT_TYPE, OUTPUT_EXTENSION = "WEBP", "image/webp", "webp"
 WEBP_QUALITY = 80
+# What every stored image is in; built once (LittleCMS's own sRGB, IEC 61966-2-1).
+SRGB = ImageCms.createProfile("sRGB")
+# The Pillow mode whose pixels an ICC profile's colour space describes (ICC.1 table 19).
+PROFILE_MODES = {"RGB": "RGB", "CMYK": "CMYK", "GRAY": "L"}
+# Perceptual: the intent ICC.1 names for photographs, and the default of LittleCMS and of
+# colour-managed browsers for images. A press (CMYK) profile's table then maps paper and ink
+# gently into sRGB; for matrix profiles (P3, Adobe RGB, ProPhoto) it is colorimetric: colours
+# sRGB can show are kept exactly, the others clipped to the nearest it can.
+RENDERING_INTENT = ImageCms.Intent.PERCEPTUAL
+# 16-bit samples (0-65535) to 8 bits (0-255): 65535 / 255.
+SIXTEEN_TO_EIGHT_BITS = 257
 
 
 class ImageRejected(ValueError):
@@ -63,6 +84,7 @@ def decode(data: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as probe:
                 check_dimensions(probe)
+                check_still(probe)
                 probe.verify()  # structure and checksums, before any pixel is decoded
             image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
             image.load()  # the whole image: a truncated file fails here
@@ -92,6 +114,25 @@ def check_dimensions(image: Image.Image) -> None:
         raise too_many_pixels()
 
 
+def check_still(image: Image.Image) -> None:
+    """Refuse an animation (animated WebP, APNG): storing it would silently keep frame one.
+
+    Stored images are single WebP stills, resized into several widths; an animation would
+    lose every frame but the first without anyone noticing. GIF, animated or not, is not an
+    accepted format at all. A PNG or WebP holding one frame is a still image.
+    """
+    frames = getattr(image, "n_frames", 1)
+    if frames > 1:
+        raise ImageRejected(
+            _(
+                "Cette image est animée (%(frames)d images) : Gazette ne publie que des images "
+                "fixes et n’en garderait que la première. Envoyez une image fixe en JPEG, PNG "
+                "ou WebP.",
+                frames=frames,
+            )
+        )
+
+
 def too_many_pixels() -> ImageRejected:
     return ImageRejected(
         _(
@@ -103,12 +144,86 @@ def too_many_pixels() -> ImageRejected:
 
 
 def upright(image: Image.Image) -> Image.Image:
-    """Turned as the camera meant it, in a mode WebP can encode (RGB, or RGBA if transparent)."""
+    """The decoded upload as it is stored: upright, sRGB, 8 bits, "RGB" or "RGBA" mode.
+
+    Turned as the camera meant it (EXIF orientation), every pixel format brought to 8 bits
+    per channel (eight_bit), colours converted to sRGB from the embedded ICC profile
+    (to_srgb); transparency is kept (RGBA), anything else is RGB.
+    """
+    profile = image.info.get("icc_profile")  # read first: turning the image may drop it
     image = ImageOps.exif_transpose(image)
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
-    )
-    return image.convert("RGBA" if has_alpha else "RGB")
+    colour, alpha = eight_bit(image)
+    image = to_srgb(colour, profile)
+    if alpha is not None:
+        image.putalpha(alpha)
+    return image
+
+
+def eight_bit(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
+    """The colour channels in "L", "RGB" or "CMYK" mode, 8 bits each, and the alpha, if any.
+
+    Every mode the accepted decoders produce: "1" (black and white) becomes 0/255 grey;
+    16-bit greyscale ("I;16" from a 16-bit PNG, and "I", "F" at the same 0-65535 scale) is
+    scaled to 0-255 rather than clipped, which would turn everything above 255 white; a
+    palette ("P", "PA") is looked up, keeping its transparent entries as alpha; "LA",
+    "RGBA" give their alpha channel apart, so that the colour conversion never touches it.
+    Pillow already brings 16-bit RGB and RGBA PNGs to 8 bits when decoding.
+    """
+    if image.mode == "1":
+        return image.convert("L"), None
+    if image.mode.startswith("I"):  # "I;16", "I;16B", "I;16L", "I": integer samples
+        image = image.convert("I").point(lambda v: v / SIXTEEN_TO_EIGHT_BITS + 0.5)
+        return image.convert("L"), None  # the + 0.5 rounds; convert clips to 0-255
+    if image.mode == "F":
+        return image.point(lambda v: v / SIXTEEN_TO_EIGHT_BITS + 0.5).convert("L"), None
+    if image.mode in ("P", "PA"):
+        transparent = image.mode == "PA" or "transparency" in image.info
+        image = image.convert("RGBA" if transparent else "RGB")
+    if image.mode in ("L", "RGB", "CMYK"):
+        return image, None
+    if image.mode in ("LA", "RGBA"):
+        return image.convert(image.mode[:-1]), image.getchannel("A")
+    # Other modes (YCbCr, RGBX...): RGB; a decoder offering a mode Pillow cannot convert
+    # to RGB does not exist among the accepted formats, and would be refused.
+    try:
+        return image.convert("RGB"), None
+    except ValueError:
+        raise ImageRejected(_("Ce fichier n’est pas une image JPEG, PNG ou WebP.")) from None
+
+
+def to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
+    """The image's colours in sRGB, as an "RGB" image with no profile attached.
+
+    `image` is in "L", "RGB" or "CMYK" mode (eight_bit); `icc_profile` the bytes of the
+    ICC profile the upload embeds, or None. With a profile describing the image's colour
+    space (RGB: Display P3, Adobe RGB, ProPhoto...; CMYK: a press profile; GRAY) the pixels
+    are converted by LittleCMS. Without one, or with one that is damaged or describes
+    another colour space, the pixels are taken as sRGB already, which is what browsers do
+    (so the editor saw them so); CMYK then uses Pillow's plain ink formula.
+    """
+    source = usable_profile(icc_profile, image.mode)
+    if source is not None:
+        # A profile LittleCMS reads but cannot build a transform from counts as damaged.
+        with contextlib.suppress(ImageCms.PyCMSError):
+            image = ImageCms.profileToProfile(
+                image, source, SRGB, renderingIntent=RENDERING_INTENT, outputMode="RGB"
+            )
+    image = image.convert("RGB")  # a no-op once converted
+    image.info.pop("icc_profile", None)  # the pixels are sRGB now: never tag them otherwise
+    return image
+
+
+def usable_profile(icc_profile: bytes | None, mode: str) -> ImageCms.ImageCmsProfile | None:
+    """The embedded profile, if it is a readable ICC profile for pixels of this mode."""
+    if not icc_profile:
+        return None
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+    except (OSError, ImageCms.PyCMSError, ValueError):
+        return None
+    if PROFILE_MODES.get(profile.profile.xcolor_space.strip()) != mode:
+        return None
+    return profile
 
 
 def variant_widths(width: int) -> list[int]:

@@ -144,6 +144,21 @@ def test_a_transparent_png_keeps_its_transparency(client, newsroom, media_root):
         assert stored.mode == "RGBA" and stored.getpixel((10, 10))[3] == 0
 
 
+def test_a_display_p3_photo_is_stored_in_srgb(client, newsroom, media_root):
+    # An iPhone photo: its numbers are Display P3. Stored as sRGB numbers, untagged.
+    from tests.test_images_colour import P3
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (600, 400), (230, 80, 21)).save(buffer, "JPEG", quality=95, icc_profile=P3)
+    log_in(client, newsroom.editor)
+    assert add_image(client, newsroom.article, buffer.getvalue()).status_code == 200
+    for name in stored_files(media_root):
+        with Image.open(media_root / name) as stored:
+            assert "icc_profile" not in stored.info
+            red, green, blue = stored.convert("RGB").getpixel((100, 100))
+            assert abs(red - 249) <= 4 and abs(green - 63) <= 4 and blue <= 4
+
+
 def test_metadata_is_stripped_and_the_photo_turned_upright(client, newsroom, media_root):
     # Left half red, right half blue; EXIF says "rotate 90° clockwise to display".
     photo = Image.new("RGB", (400, 200), "red")
@@ -195,6 +210,14 @@ def truncated_jpeg() -> bytes:
     return whole[: len(whole) // 2]
 
 
+def animation(fmt, **options) -> bytes:
+    """Three frames: what a still-image pipeline would silently cut down to the first."""
+    first, *others = (Image.new("RGB", (60, 40), c) for c in ("red", "green", "blue"))
+    buffer = io.BytesIO()
+    first.save(buffer, fmt, save_all=True, append_images=others, **options)
+    return buffer.getvalue()
+
+
 def png_bomb(size) -> bytes:
     """A few kilobytes that would decode to size[0] × size[1] pixels."""
     buffer = io.BytesIO()
@@ -207,6 +230,9 @@ REFUSED = {
     "html renamed .jpg": (HTML, "photo.jpg", "SVG ou HTML"),
     "utf-8 bom html": (b"\xef\xbb\xbf  \n<html>", "photo.jpg", "SVG ou HTML"),
     "gif": (image_bytes("GIF", size=(50, 50)), "anim.gif", "pas une image JPEG, PNG ou WebP"),
+    "animated gif": (animation("GIF"), "anim.gif", "pas une image JPEG, PNG ou WebP"),
+    "animated webp": (animation("WEBP"), "anim.webp", "Cette image est animée (3 images)"),
+    "apng": (animation("PNG"), "anim.png", "Cette image est animée (3 images)"),
     "random bytes": (bytes(range(256)) * 8, "photo.jpg", "pas une image JPEG, PNG ou WebP"),
     "truncated jpeg": (truncated_jpeg(), "photo.jpg", "incomplète ou endommagée"),
     "empty file": (b"", "photo.jpg", "Le fichier est vide"),
