@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 
@@ -111,3 +112,69 @@ def test_an_image_too_large_comes_back_in_its_form(app, editor, watched_page, li
     # The browser logs the 413 itself; nothing else may go wrong.
     assert [e for e in page.watch.console_errors if "status of 413" not in e] == []
     assert page.watch.dialogs == [] and page.watch.foreign_requests == []
+
+
+# Reads one pixel of an image, as Chromium shows it (colour-managed into the sRGB canvas).
+PIXEL_AS_SHOWN = """async (img) => {
+  await img.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  const context = canvas.getContext('2d');
+  context.drawImage(img, 0, 0);
+  return Array.from(context.getImageData(10, 10, 1, 1).data.slice(0, 3));
+}"""
+
+
+def test_a_display_p3_photo_looks_as_the_browser_showed_the_original(
+    editor, watched_page, live_server, browser
+):
+    from tests.test_images_colour import P3
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (600, 400), (230, 80, 21)).save(buffer, "JPEG", quality=95, icc_profile=P3)
+    original = buffer.getvalue()
+
+    # How Chromium shows the iPhone's file itself, on a blank page of its own.
+    blank = browser.new_page()
+    blank.set_content('<img alt="">')
+    blank.locator("img").evaluate(
+        "(img, b64) => { img.src = 'data:image/jpeg;base64,' + b64; }",
+        base64.b64encode(original).decode(),
+    )
+    as_shown = blank.locator("img").evaluate(PIXEL_AS_SHOWN)
+    blank.close()
+    assert abs(as_shown[0] - 249) <= 3 and abs(as_shown[1] - 63) <= 3 and as_shown[2] <= 3
+
+    page = watched_page
+    log_in(page, live_server)
+    open_image_form(page)
+    page.get_by_label(PHOTO_LABEL).set_input_files(
+        {"name": "iphone.jpg", "mimeType": "image/jpeg", "buffer": original}
+    )
+    page.get_by_label("Texte alternatif").fill("Un mur orange au soleil")
+    page.get_by_role("button", name="Ajouter", exact=True).click()
+    image = page.locator(".article-body figure.block-image img")
+    expect(image).to_have_attribute("alt", "Un mur orange au soleil")
+    image.scroll_into_view_if_needed()
+    stored = image.evaluate(PIXEL_AS_SHOWN)
+    assert all(abs(s - o) <= 4 for s, o in zip(stored, as_shown, strict=True)), (stored, as_shown)
+    page.watch.assert_clean()
+
+
+def test_an_animated_webp_is_refused_with_the_reason(editor, watched_page, live_server):
+    first, *others = (Image.new("RGB", (300, 200), c) for c in ("red", "green", "blue"))
+    buffer = io.BytesIO()
+    first.save(buffer, "WEBP", save_all=True, append_images=others)
+    page = watched_page
+    log_in(page, live_server)
+    open_image_form(page)
+    page.get_by_label(PHOTO_LABEL).set_input_files(
+        {"name": "anim.webp", "mimeType": "image/webp", "buffer": buffer.getvalue()}
+    )
+    page.get_by_label("Texte alternatif").fill("Une animation")
+    page.get_by_role("button", name="Ajouter", exact=True).click()
+    expect(page.get_by_text("Cette image est animée (3 images)")).to_be_visible()
+    expect(page.get_by_label("Texte alternatif")).to_have_value("Une animation")
+    assert page.locator(".article-body figure.block-image").count() == 0
+    assert [e for e in page.watch.console_errors if "status of 422" not in e] == []

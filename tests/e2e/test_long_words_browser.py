@@ -192,6 +192,9 @@ def test_reader_pages_never_scroll_sideways(long_words, watched_page, live_serve
     # The words are really there: the test would pass on an empty page otherwise.
     page.goto(live_server + long_words["article"])
     assert WORD in page.locator("h1").inner_text()
+    # French hyphenation wherever the browser has the dictionary (not this test's Chromium).
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    assert page.locator("h1").evaluate("h => getComputedStyle(h).hyphens") == "auto"
     for part in (".standfirst", ".block-paragraph", ".block-heading", ".block-quote", ".credit"):
         assert WORD in page.locator(part).first.inner_text().lower(), part
     assert URL in page.locator(".block-list").first.inner_text()
