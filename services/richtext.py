@@ -160,8 +160,9 @@ def clean_html(raw: str | None, kind: str = "paragraph") -> CleanResult:
       As input is read as HTML, "a<b" (no space) loses "<b"; "a < b" survives.
 
     Text first passes the text boundary (models.text.accept_text): NFC, Word's line
-    breaks (U+000B, U+000C) made line breaks, other characters XML 1.0 forbids removed
-    and counted as "invisible" (also when written as entities, "&#0;" or "&#xFFFE;").
+    breaks (U+000B, U+000C) made line breaks ("plain": spaces), other characters XML 1.0
+    forbids removed and counted as "invisible" (also when written as entities, "&#0;"
+    or "&#xFFFE;").
 
     Leading/trailing whitespace is stripped. None counts as "". Raises TooLongError (a
     ValueError) over MAX_INPUT_CHARS characters or MAX_START_TAGS tags, and ValueError
@@ -176,7 +177,8 @@ def clean_html(raw: str | None, kind: str = "paragraph") -> CleanResult:
         raise TooLongError(f"trop long ({MAX_START_TAGS} balises au maximum)")
 
     removed: Counter[str] = Counter()
-    accepted = accept_text(raw)
+    # "plain" text is shown on one line (headlines, names): Word's line break is a space.
+    accepted = accept_text(raw, multiline=kind != "plain")
     removed["invisible"] += len(accepted.removed)
     text = accepted.text
     for _ in range(_MAX_PASSES):
@@ -226,7 +228,7 @@ def _walk(text: str, kind: str, removed: Counter[str]) -> str:
     def add_text(data: str | None) -> None:
         if data:
             # Entities are decoded now: "&#11;" or "e&#769;" pass the boundary here.
-            accepted = accept_text(data)
+            accepted = accept_text(data, multiline=as_html)
             removed["invisible"] += len(accepted.removed)
             data = accepted.text
             out.append(html.escape(data, quote=False) if as_html else data)
