@@ -132,9 +132,10 @@ def xml_safe(text: str) -> str:
     """The text without the characters XML 1.0 forbids: for XML built from stored rows.
 
     Rows written before accept_text() guarded every input may hold them; an XML output
-    (feeds, sitemaps) passes its whole rendered document through this, once.
+    (feeds, sitemaps) passes its whole rendered document through this, once. U+000B and
+    U+000C become spaces (they separated words), the others vanish.
     """
-    return FORBIDDEN.sub("", text)
+    return FORBIDDEN.sub("", text.translate(_BREAKS_ONE_LINE))
 
 
 def describe_characters(characters) -> str:
