@@ -163,8 +163,8 @@ def test_fold_reads_text_as_a_reader_types_it(typed, folded):
     assert fold(typed) == folded
 
 
-def test_fold_fast_path_agrees_with_unidecode_everywhere_it_is_used():
-    """The translate table is Unidecode's own answer, only faster."""
+def test_fold_is_unidecode_of_nfkc_text_whatever_the_script():
+    """Transliterating runs of characters (cached) gives Unidecode's own answer."""
     from unidecode import unidecode
 
     from models.text import INVISIBLE_IN_WORDS
