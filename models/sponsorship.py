@@ -14,7 +14,7 @@ from sqlalchemy import ForeignKey, String, Text, case, delete, event, func, or_,
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from models import db
-from models.text import fold
+from models.text import FORBIDDEN, fold
 from models.time import utcnow
 from models.user import EMAIL_MAX, User
 
@@ -160,7 +160,7 @@ def search_key(text: str) -> str:
     SQLite's lower() and LIKE fold ASCII letters only, so folding here, in Python, is
     what makes "Élodie Œuvrard" found as "elodie oeuvrard" on SQLite and PostgreSQL alike.
     """
-    return " ".join(fold(text).split())
+    return " ".join(FORBIDDEN.sub("", fold(text)).split())  # no NUL for PostgreSQL either
 
 
 def inquiry_search_text(name: str, organisation: str, email: str, message: str) -> str:
