@@ -18,6 +18,7 @@ from models.content import BlockKind
 from models.sponsorship import SponsorshipInquiry, inbox_query, inquiry_search_text
 from models.text import fold
 from services import search
+from tests.conftest import BACKENDS, TEST_DATABASE_URL, _postgres_database, base_config
 from tests.factories import make_article, make_user
 from tests.sponsorship_factories import make_inquiry
 
@@ -247,3 +248,54 @@ def test_the_folded_column_follows_every_write(app, inbox):
 def test_inbox_search_does_not_match_across_fields(app, inbox):
     # "ACME" ends the organisation, the address starts the next line.
     assert list(db.session.scalars(inbox_query(None, "acme contact"))) == []
+
+
+# --------------------------------------------------------------------------- the migration
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_database(request, tmp_path):
+    """An empty database of each backend, for running the migrations step by step."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'upgrade.db'}"
+    else:
+        yield from _postgres_database(TEST_DATABASE_URL)
+
+
+def test_migration_0007a_makes_existing_rows_findable(fresh_database):
+    """Production data from before 0007a: inquiries without a folded column, an index
+    with stale terms. After the upgrade both are found the new way."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    app = create_app(base_config(fresh_database))
+    with app.app_context():
+        upgrade(revision="0006")
+        author = make_user("Zoé Lefèvre")
+        article = make_article(
+            "Au Parlement", author=author, blocks=[(BlockKind.PARAGRAPH, {"html": NFD_PARAGRAPH})]
+        )
+        db.session.execute(text("DELETE FROM article_search" if db.engine.dialect.name == "sqlite"
+                                else "DELETE FROM search_document"))  # fmt: skip
+        db.session.execute(
+            text(
+                "INSERT INTO sponsorship_inquiry (created_at, name, organisation, email, phone,"
+                " kind, budget, period, message, consent_at, status, status_changed_at,"
+                " spam_reason) VALUES (:now, 'Élodie Œuvrard', 'École Supérieure d’Électronique',"
+                " 'elodie@exemple.fr', '', 'article', '2k-5k', '', 'Un projet à discuter.',"
+                " :now, 'nouveau', :now, '')"
+            ),
+            {"now": article.created_at},
+        )
+        db.session.commit()
+        article_id = article.id
+        db.session.remove()
+
+        upgrade()
+        assert [r.article.id for r in search.search("egalite").results] == [article_id]
+        assert [i.name for i in db.session.scalars(inbox_query(None, "ecole superieure"))] == [
+            "Élodie Œuvrard"
+        ]
+        db.session.remove()
+        db.engine.dispose()
