@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from cli.database import schema_missing
+from cli.params import TEXT
 from models.sponsorship import (
     InquiryStatus,
     csv_chunks,
@@ -33,7 +34,10 @@ inquiries_cli = AppGroup("inquiries", help="Demandes de sponsoring.")
     help="Seulement ce statut (par défaut : tout sauf le spam).",
 )
 @click.option(
-    "--search", default="", help="Texte cherché dans nom, organisation, courriel, message."
+    "--search",
+    type=TEXT,
+    default="",
+    help="Texte cherché dans nom, organisation, courriel, message.",
 )
 def inquiries_export(status: str | None, search: str) -> None:
     """Écrit les demandes en CSV (UTF-8 avec BOM) sur la sortie standard."""
@@ -46,7 +50,7 @@ def inquiries_export(status: str | None, search: str) -> None:
 
 
 @inquiries_cli.command("erase")
-@click.argument("email")
+@click.argument("email", type=TEXT)
 def inquiries_erase(email: str) -> None:
     """Efface tout ce qui concerne une adresse : demandes, notes, courriels."""
     try:

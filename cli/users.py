@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from cli.database import schema_missing
+from cli.params import TEXT
 from models import db
 from models.user import Role, User, email_problem, normalise_email, password_problem
 
@@ -28,9 +29,11 @@ def _read_password(from_stdin: bool, email: str) -> str:
 
 
 @users_cli.command("create")
-@click.argument("email")
+@click.argument("email", type=TEXT)
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.AUTHOR.value)
-@click.option("--name", "display_name", help="Nom affiché (par défaut : la partie avant @).")
+@click.option(
+    "--name", "display_name", type=TEXT, help="Nom affiché (par défaut : la partie avant @)."
+)
 @click.option("--password-stdin", is_flag=True, help="Lire le mot de passe sur l’entrée standard.")
 def users_create(email: str, role: str, display_name: str | None, password_stdin: bool) -> None:
     """Crée un compte ; le mot de passe est demandé (ou lu sur l’entrée standard)."""
@@ -50,7 +53,7 @@ def users_create(email: str, role: str, display_name: str | None, password_stdin
 
 
 @users_cli.command("reset-password")
-@click.argument("email")
+@click.argument("email", type=TEXT)
 @click.option("--password-stdin", is_flag=True, help="Lire le mot de passe sur l’entrée standard.")
 def users_reset_password(email: str, password_stdin: bool) -> None:
     """Change le mot de passe d’un compte et ferme toutes ses sessions."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import functools
 import secrets
+import unicodedata
 from datetime import datetime
 
 from flask_babel import gettext
@@ -15,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import db
 from models.slugs import slugify, unique_slug
+from models.text import require_text
 from models.time import utcnow
 
 # Column sizes, also the forms' and the command line's limits.
@@ -70,8 +72,8 @@ def password_problem(password: str, email: str = "") -> str | None:
 
 
 def normalise_email(email: str) -> str:
-    """An address as accounts store it and logins match it: stripped, in lower case."""
-    return email.strip().lower()
+    """An address as accounts store it and logins match it: NFC, stripped, in lower case."""
+    return unicodedata.normalize("NFC", email).strip().lower()
 
 
 def email_problem(email: str) -> str | None:
@@ -152,7 +154,8 @@ class User(UserMixin, db.Model):
         the part of the address before "@"; the slug (author page URL) is made unique
         ("alex-martin-2"). The account is added to the session, not committed.
         Raises ValueError, with a French message, for an invalid or taken address, an
-        unknown role or a display name over DISPLAY_NAME_MAX characters.
+        unknown role, or a display name over DISPLAY_NAME_MAX characters or holding a
+        character XML 1.0 forbids (U+000B, Word's line break, becomes a space).
         """
         email = normalise_email(email)
         problem = email_problem(email)
@@ -160,7 +163,9 @@ class User(UserMixin, db.Model):
             raise ValueError(problem)
         if role not in set(Role):
             raise ValueError(f"rôle inconnu : {role}.")
-        display_name = (display_name or "").strip() or email.split("@")[0]
+        # The text boundary (models.text): NFC, and no character XML forbids in a name
+        # that every feed prints (ForbiddenCharacters is a ValueError).
+        display_name = require_text(display_name, multiline=False).strip() or email.split("@")[0]
         if len(display_name) > DISPLAY_NAME_MAX:
             raise ValueError(f"nom affiché trop long ({DISPLAY_NAME_MAX} caractères au plus).")
         if cls.email_taken(email):

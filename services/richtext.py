@@ -36,7 +36,7 @@ from bleach._vendor import html5lib
 
 # to_plain_text, the one HTML-to-text function, lives in models.text (a model needs it,
 # and models may not import services); re-exported here, next to clean_html.
-from models.text import BLOCK_LEVEL
+from models.text import BLOCK_LEVEL, accept_text
 from models.text import to_plain_text as to_plain_text
 
 # --------------------------------------------------------------------------- policy
@@ -117,7 +117,7 @@ _START_TAG = re.compile(r"<[a-zA-Z]")
 # only confirms); "plain" may need one per level of nested entities (&amp;lt;b&amp;gt;).
 _MAX_PASSES = 4
 
-# Control characters other than tab/newline: invisible, and bleach would turn them into "?".
+# Control characters other than tab/newline, in URLs (text goes through accept_text).
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # What a browser ignores in a URL: leading/trailing C0 controls and spaces, and tabs and
 # newlines anywhere (so "jav\tascript:" is javascript:). Entities are already decoded by
@@ -137,8 +137,9 @@ class CleanResult:
 
     Categories, in this order: "style", "script" (elements and on* attributes), "media"
     (iframe, svg, object…), "image", "lien" (a link whose URL was refused: its text
-    stays), "attribut", "balise" (an element unwrapped or dropped). removal_message()
-    turns them into the editor's notice.
+    stays), "attribut", "balise" (an element unwrapped or dropped), "invisible" (a
+    character XML 1.0 forbids, see models.text.accept_text). removal_message() turns
+    them into the editor's notice.
     """
 
     html: str
@@ -158,6 +159,11 @@ def clean_html(raw: str | None, kind: str = "paragraph") -> CleanResult:
       decoding ("&lt;b&gt;") is stripped too, so the result is stable when re-cleaned.
       As input is read as HTML, "a<b" (no space) loses "<b"; "a < b" survives.
 
+    Text first passes the text boundary (models.text.accept_text): NFC, Word's line
+    breaks (U+000B, U+000C) made line breaks ("plain": spaces), other characters XML 1.0
+    forbids removed and counted as "invisible" (also when written as entities, "&#0;"
+    or "&#xFFFE;").
+
     Leading/trailing whitespace is stripped. None counts as "". Raises TooLongError (a
     ValueError) over MAX_INPUT_CHARS characters or MAX_START_TAGS tags, and ValueError
     for an unknown kind.
@@ -171,7 +177,10 @@ def clean_html(raw: str | None, kind: str = "paragraph") -> CleanResult:
         raise TooLongError(f"trop long ({MAX_START_TAGS} balises au maximum)")
 
     removed: Counter[str] = Counter()
-    text = raw
+    # "plain" text is shown on one line (headlines, names): Word's line break is a space.
+    accepted = accept_text(raw, multiline=kind != "plain")
+    removed["invisible"] += len(accepted.removed)
+    text = accepted.text
     for _ in range(_MAX_PASSES):
         cleaned = _one_pass(text, kind, removed)
         if cleaned == text:
@@ -218,7 +227,10 @@ def _walk(text: str, kind: str, removed: Counter[str]) -> str:
 
     def add_text(data: str | None) -> None:
         if data:
-            data = _CONTROL_CHARS.sub("", data)
+            # Entities are decoded now: "&#11;" or "e&#769;" pass the boundary here.
+            accepted = accept_text(data, multiline=as_html)
+            removed["invisible"] += len(accepted.removed)
+            data = accepted.text
             out.append(html.escape(data, quote=False) if as_html else data)
 
     def line_break() -> None:
@@ -371,6 +383,9 @@ CATEGORY_LABELS: dict[str, Callable[[Callable[[str, str, int], str], int], str]]
     "lien": lambda ngettext, n: ngettext("%(num)d lien", "%(num)d liens", n),
     "attribut": lambda ngettext, n: ngettext("%(num)d attribut", "%(num)d attributs", n),
     "balise": lambda ngettext, n: ngettext("%(num)d balise", "%(num)d balises", n),
+    "invisible": lambda ngettext, n: ngettext(
+        "%(num)d caractère invisible", "%(num)d caractères invisibles", n
+    ),
 }
 # The past participle agrees with the whole list: feminine only if every noun is.
 FEMININE_CATEGORIES = frozenset({"image", "balise"})

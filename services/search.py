@@ -1,11 +1,22 @@
 """French full-text search over headline, standfirst and body: one API, two engines.
 
-SQLite: an FTS5 table `article_search` (rowid = article id). FTS5 has no French
-stemmer, so the text is folded and stemmed here in Python, on both sides: what is
-indexed and what is searched go through the same `search_terms()`.
-PostgreSQL: a table `search_document` (article_id, tsvector) with a GIN index, built
-with the `french` configuration (which stems) from text folded here, so accents never
-depend on the `unaccent` extension being installed.
+One pipeline, in Python, for both engines: `search_terms()` folds the text as a French
+reader types it (models.text.fold: accents, case, ligatures, invisible characters,
+letters Unicode does not decompose), drops stop words and stems each word with
+Snowball's French stemmer (snowballstemmer, pinned: the algorithm of PostgreSQL's
+`french` configuration). What is indexed and what is searched both go through it, so a
+query finds the same articles on either engine:
+
+- SQLite: an FTS5 table `article_search` (rowid = article id) holding the terms;
+- PostgreSQL: a table `search_document` (article_id, tsvector) with a GIN index, the
+  tsvector built from the same terms with the `simple` configuration (which neither
+  stems nor drops words again), so nothing depends on `unaccent` or on the server's
+  dictionaries.
+
+Folding comes before stemming, as PostgreSQL's usual unaccent + french_stem chain does:
+"egalite" typed without accents must meet "égalité". The price: Snowball's rules that
+read accents (-ée, -ère) see unaccented words, so "annoncée" and "annoncé" keep two
+stems ("annonce", "annonc"); plurals, -ement, -ation, verbs in -er still meet.
 
 The index follows every ORM save without the editing code knowing about it: a
 session hook reindexes, in the same transaction, each article whose row or blocks
@@ -16,17 +27,19 @@ searching, so publishing, unpublishing and scheduled times need no reindexing.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+import snowballstemmer
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, column, event, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from models import db
 from models.content import Article, Block
-from models.text import to_plain_text
+from models.text import INVISIBLE_IN_WORDS, fold, to_plain_text
 
 # Tables written by hand in the search migration, with no model (see migrations/env.py).
 SEARCH_TABLES = ("article_search", "search_document")
@@ -44,20 +57,16 @@ SNIPPET_WORDS = 32
 # bm25 weights for headline, standfirst and body (SQLite); PostgreSQL uses A, B, D.
 BM25_WEIGHTS = (10.0, 4.0, 1.0)
 
+# A word of folded text (ASCII by then).
 _WORD = re.compile(r"[^\W_]+")
-
-
-def _accent_table() -> dict[int, str]:
-    """Latin letters with diacritics → their base letters (str.translate runs at C speed)."""
-    table = {ord(k): v for k, v in {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"}.items()}
-    for code in range(0xC0, 0x250):
-        base = unicodedata.normalize("NFKD", chr(code)).encode("ascii", "ignore").decode()
-        if base and base != chr(code):
-            table.setdefault(code, base)
-    return table
-
-
-_ACCENTS = _accent_table()
+# A word of the text as stored, for highlighting: letters and digits, with the combining
+# accents of decomposed text (NFD, rows stored before the text boundary) and the
+# invisible characters that may sit inside a word ("ré\u00adforme" is one word).
+_TEXT_WORD = re.compile(
+    "(?:[^\\W_]|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+    + INVISIBLE_IN_WORDS
+    + "])+"
+)
 
 # Words too common to mean anything in a search (already folded).
 STOPWORDS = frozenset(
@@ -136,46 +145,34 @@ STOPWORDS = frozenset(
 )
 
 
-def fold(text: str) -> str:
-    """Lower case without accents: "Nord-Coréen" → "nord-coreen"."""
-    return text.translate(_ACCENTS).lower()
+# Snowball stemmers keep state while they work: one per thread.
+_stemmers = threading.local()
 
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """A light French stemmer on a folded word, after J. Savoy's (as in Lucene's FrenchLight).
+    """Snowball's French stem of a folded word: sommets → sommet, journaux → journal.
 
-    It only needs to send the forms of one word to one key, the same way at index and
-    at query time: sommets → somet ← sommet; coréennes → coren ← coreen.
+    Snowball French (snowballstem.org/algorithms/french), as PostgreSQL's `french`
+    configuration applies it. Cached: an archive has far fewer words than occurrences.
     """
-    if len(word) <= 3 or word.isdigit():
-        return word
-    if word.endswith("aux") and len(word) > 5 and word[-4] != "e":
-        word = word[:-3] + "al"  # journaux → journal (but bureaux → bureau)
-    elif word[-1] in "sx" and not word.endswith("ss"):
-        word = word[:-1]
-    for suffix, replacement in (("ement", ""), ("euse", "eu"), ("ive", "if")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)] + replacement
-            break
-    # Doubled letters and the endings of feminines and infinitives: sommet/somet,
-    # coréenne/coréen, annoncer/annoncée/annonce.
-    word = re.sub(r"(.)\1+", r"\1", word)
-    if len(word) > 4 and word.endswith("ie"):
-        word = word[:-2]
-    for ending in ("e", "e", "r", "e"):
-        if len(word) > 4 and word.endswith(ending):
-            word = word[:-1]
-    return word
+    stemmer = getattr(_stemmers, "french", None)
+    if stemmer is None:
+        stemmer = _stemmers.french = snowballstemmer.stemmer("french")
+    return stemmer.stemWord(word)
 
 
 def folded_words(text: str) -> list[str]:
-    """The words of a text, folded, without stop words: what PostgreSQL's french config stems."""
+    """The words of a text, folded (models.text.fold), without stop words."""
     return [w for w in _WORD.findall(fold(text)) if w not in STOPWORDS]
 
 
 def search_terms(text: str) -> list[str]:
-    """The words of a text as the index stores them: folded, stop words dropped, stemmed."""
+    """The words of a text as both indexes store them: folded, stop words dropped, stemmed.
+
+    "Le de\u0301bat sur l’e\u0301galite\u0301" → ["debat", "egalit"]: the same list for
+    NFC and NFD text, with or without accents, in any case.
+    """
     return [stem(w) for w in folded_words(text)]
 
 
@@ -200,40 +197,29 @@ def store_documents(connection, documents: list[Document]) -> None:
     if not documents:
         return
     remove_documents(connection, [d.article_id for d in documents])
+    rows = [
+        {
+            "id": d.article_id,
+            "headline": " ".join(search_terms(d.headline)),
+            "standfirst": " ".join(search_terms(d.standfirst)),
+            "body": " ".join(search_terms(d.body)),
+        }
+        for d in documents
+    ]
     if connection.dialect.name == "postgresql":
-        connection.execute(
-            text(
-                "INSERT INTO search_document (article_id, document) VALUES (:id, "
-                "setweight(to_tsvector('french', :headline), 'A') || "
-                "setweight(to_tsvector('french', :standfirst), 'B') || "
-                "setweight(to_tsvector('french', :body), 'D'))"
-            ),
-            [
-                {
-                    "id": d.article_id,
-                    "headline": " ".join(folded_words(d.headline)),
-                    "standfirst": " ".join(folded_words(d.standfirst)),
-                    "body": " ".join(folded_words(d.body)),
-                }
-                for d in documents
-            ],
+        # `simple`: the terms are already folded and stemmed; PostgreSQL only splits them.
+        statement = (
+            "INSERT INTO search_document (article_id, document) VALUES (:id, "
+            "setweight(to_tsvector('simple', :headline), 'A') || "
+            "setweight(to_tsvector('simple', :standfirst), 'B') || "
+            "setweight(to_tsvector('simple', :body), 'D'))"
         )
     else:
-        connection.execute(
-            text(
-                "INSERT INTO article_search (rowid, headline, standfirst, body) "
-                "VALUES (:id, :headline, :standfirst, :body)"
-            ),
-            [
-                {
-                    "id": d.article_id,
-                    "headline": " ".join(search_terms(d.headline)),
-                    "standfirst": " ".join(search_terms(d.standfirst)),
-                    "body": " ".join(search_terms(d.body)),
-                }
-                for d in documents
-            ],
+        statement = (
+            "INSERT INTO article_search (rowid, headline, standfirst, body) "
+            "VALUES (:id, :headline, :standfirst, :body)"
         )
+    connection.execute(text(statement), rows)
 
 
 def remove_documents(connection, article_ids) -> None:
@@ -343,7 +329,7 @@ class Query:
 
     @classmethod
     def parse(cls, raw: str) -> Query:
-        raw = (raw or "").strip()[:MAX_QUERY_LENGTH]
+        raw = unicodedata.normalize("NFC", (raw or "").strip()[:MAX_QUERY_LENGTH])
         words = folded_words(raw)
         last = words[-1] if words else ""
         # A half-typed last word (active search) matches as a prefix, once it says enough.
@@ -361,7 +347,7 @@ class Query:
         return " ".join(terms)
 
     def pg_tsquery(self) -> str:
-        terms = list(self.words)
+        terms = list(self.stems)  # stems are [a-z0-9]+: nothing to escape
         if self.prefix:
             terms[-1] += ":*"
         return " & ".join(terms)
@@ -423,7 +409,7 @@ def _matching_ids(query: Query, offset: int, limit: int) -> list[int]:
     """Ids of live matches, best first, ranked among a bounded set of candidates."""
     postgres = db.session.get_bind().dialect.name == "postgresql"
     if postgres:
-        tsquery = func.to_tsquery(literal_column("'french'"), query.pg_tsquery())
+        tsquery = func.to_tsquery(literal_column("'simple'"), query.pg_tsquery())
         key, document = _PG_DOCUMENTS.c.article_id, _PG_DOCUMENTS.c.document
         candidates = select(key.label("id"), func.ts_rank(document, tsquery).label("score"))
         candidates = candidates.where(document.op("@@")(tsquery))
@@ -454,7 +440,7 @@ def _body_texts(article_ids: list[int]) -> dict[int, str]:
 def highlight(text: str, query: Query) -> Markup:
     """The text escaped, with the searched words wrapped in <mark>."""
     parts, position = [], 0
-    for match in _WORD.finditer(text):
+    for match in _TEXT_WORD.finditer(text):
         if query.matches(match.group()):
             parts.append(escape(text[position : match.start()]))
             parts.append(Markup("<mark>%s</mark>") % match.group())
@@ -466,11 +452,11 @@ def highlight(text: str, query: Query) -> Markup:
 def snippet(article: Article, body: str, query: Query) -> Markup:
     """The passage of the body (else the standfirst) with the most searched words, highlighted."""
     for candidate in (body, article.standfirst or ""):
-        words = list(_WORD.finditer(candidate))
+        words = list(_TEXT_WORD.finditer(candidate))
         hits = [query.matches(w.group()) for w in words]
         if any(hits):
             return _passage(candidate, words, hits, query)
-    words = list(_WORD.finditer(body))
+    words = list(_TEXT_WORD.finditer(body))
     return _passage(body, words, [False] * len(words), query)
 
 

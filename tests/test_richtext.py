@@ -245,7 +245,7 @@ CASES = [
         "« Élan » — “guillemets” ’ 😀 🇫🇷",
     ),
     ("whitespace-trimmed", "paragraph", "  \n <b> x </b> \n ", "<strong> x </strong>"),
-    ("control-characters-dropped", "paragraph", "a\x00b\x07c\x0bd", "abcd"),
+    ("control-characters-dropped", "paragraph", "a\x00b\x07c\x0bd", "abc\nd"),
     (
         "list-item-like-paragraph",
         "list_item",

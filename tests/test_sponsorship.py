@@ -93,6 +93,10 @@ def test_acknowledgement_is_queued_only_when_configured(client, app):
 
 
 LINE_BREAK = "Ce champ tient sur une seule ligne : retirez les retours à la ligne."
+INVISIBLE_REMOVED = (
+    "Un caractère invisible non autorisé (U+0000) a été retiré de ce texte : "
+    "vérifiez-le, puis envoyez à nouveau."
+)
 
 
 @pytest.mark.parametrize(
@@ -102,7 +106,7 @@ LINE_BREAK = "Ce champ tient sur une seule ligne : retirez les retours à la lig
         ("name", "x" * 121, "120 caractères au maximum."),
         ("name", "Zoé\nLefèvre", LINE_BREAK),
         ("name", "Zoé\u2028Lefèvre", LINE_BREAK),
-        ("name", "Zoé\x00", "Ce champ contient des caractères invisibles non autorisés."),
+        ("name", "Zoé\x00", INVISIBLE_REMOVED),
         ("organisation", "  ", "Indiquez le nom de votre organisation."),
         ("organisation", "x" * 161, "160 caractères au maximum."),
         ("organisation", "ACME\r\nSA", LINE_BREAK),
@@ -131,7 +135,7 @@ LINE_BREAK = "Ce champ tient sur une seule ligne : retirez les retours à la lig
         (
             "message",
             "Un message assez long\x00 avec un NUL",
-            "Ce texte contient des caractères invisibles non autorisés.",
+            INVISIBLE_REMOVED,
         ),
         (
             "consent",

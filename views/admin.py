@@ -6,7 +6,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField, SelectField, StringField
@@ -23,7 +22,7 @@ from models.user import (
     password_problem,
 )
 from views.access import admin_required, register_staff_link
-from views.forms import EmptyForm
+from views.forms import EmptyForm, Form
 from views.pages import or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/redaction/comptes")
@@ -37,7 +36,7 @@ ROLE_CHOICES = [
 ]
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(
         _l("Adresse électronique"),
         validators=[
@@ -57,11 +56,11 @@ class InviteForm(FlaskForm):
             raise ValidationError(_l("Un compte existe déjà pour cette adresse."))
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Rôle"), choices=ROLE_CHOICES)
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(Form):
     password = PasswordField(
         _l("Nouveau mot de passe"),
         validators=[

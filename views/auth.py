@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length, Regexp
 
@@ -17,7 +16,7 @@ from models.login_throttle import attempt_login
 from models.user import EMAIL_MAX, PASSWORD_INPUT_MAX
 from views.access import staff_links
 from views.audit_trail import client_address
-from views.forms import EmptyForm
+from views.forms import EmptyForm, Form
 
 bp = Blueprint("auth", __name__)
 
@@ -26,7 +25,7 @@ bp = Blueprint("auth", __name__)
 LIMIT_PER_ADDRESS = "30 per 10 minutes"
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("Adresse électronique"),
         validators=[

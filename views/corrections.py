@@ -13,14 +13,13 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
 from models import Article, Correction, db
 from models.correction import CORRECTION_MAX, CORRECTION_ORDER
 from models.listing import Cursor
 from models.time import utcnow
-from views.forms import Cleaned, cleaned
+from views.forms import Cleaned, Form, cleaned
 from views.htmx import InPlaceEditing, article_url, editable_article, fragment, wants_fragment
 
 bp = Blueprint("corrections", __name__)
@@ -31,7 +30,7 @@ PER_PAGE = 20
 SECTION = "reading/_corrections.html"
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(Form):
     text = TextAreaField(
         _l("Correction à publier"),
         validators=[

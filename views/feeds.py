@@ -1,4 +1,10 @@
-"""How readers' software and search engines find articles: feeds, sitemaps, robots.txt."""
+"""How readers' software and search engines find articles: feeds, sitemaps, robots.txt.
+
+Every XML document here is rendered by xml_response(), the one place that makes it
+well-formed whatever the rows hold: Jinja escapes markup, and models.text.xml_safe takes
+out the characters XML 1.0 forbids (a display name with Word's U+000B, stored before the
+text boundary, would otherwise make feed readers drop the whole feed).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from sqlalchemy import func, select
 
 from models import Article, Section, User, db
 from models.listing import live_page
+from models.text import xml_safe
 from models.time import utcnow
 from views.pages import or_404
 
@@ -22,17 +29,23 @@ NEWS_MAX = 1_000
 FEED_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
 
 
+def xml_response(template: str, media_type: str = "application/xml", **context) -> Response:
+    """An XML template rendered, without the characters XML 1.0 forbids, as UTF-8."""
+    body = xml_safe(render_template(template, **context))
+    return Response(body, content_type=f"{media_type}; charset=utf-8")
+
+
 def _feed(kind: str, title: str, page_url: str, articles: list[Article]) -> Response:
     if kind not in FEED_TYPES:
         abort(404)
-    body = render_template(
+    return xml_response(
         f"feeds/feed.{kind}.xml",
+        FEED_TYPES[kind],
         title=title,
         page_url=page_url,
         articles=articles,
         updated=max((a.updated_at or a.published_at for a in articles), default=utcnow()),
     )
-    return Response(body, content_type=f"{FEED_TYPES[kind]}; charset=utf-8")
 
 
 @bp.get("/flux.<kind>")
@@ -71,12 +84,6 @@ def author_feed(slug: str, kind: str):
     )
 
 
-def _xml(template: str, **context) -> Response:
-    return Response(
-        render_template(template, **context), content_type="application/xml; charset=utf-8"
-    )
-
-
 @bp.get("/sitemap.xml")
 def sitemap_index():
     """The sitemap index: sections, authors, articles in files of 10,000, and news."""
@@ -87,7 +94,7 @@ def sitemap_index():
         ).where(Article.is_live)
     ).one()
     files = (count + SITEMAP_SIZE - 1) // SITEMAP_SIZE
-    return _xml(
+    return xml_response(
         "feeds/sitemap_index.xml", article_files=range(1, files + 1), last_change=last_change
     )
 
@@ -110,7 +117,7 @@ def sitemap_sections():
         (url_for("reading.section", section_path=s.path, _external=True), last_change.get(s.id))
         for s in sections
     ]
-    return _xml("feeds/urlset.xml", entries=entries)
+    return xml_response("feeds/urlset.xml", entries=entries)
 
 
 @bp.get("/sitemaps/auteurs.xml")
@@ -123,7 +130,7 @@ def sitemap_authors():
         .group_by(User.slug)
     ).all()
     entries = [(url_for("reading.author", slug=slug, _external=True), last) for slug, last in rows]
-    return _xml("feeds/urlset.xml", entries=entries)
+    return xml_response("feeds/urlset.xml", entries=entries)
 
 
 @bp.get("/sitemaps/articles-<int:number>.xml")
@@ -141,7 +148,7 @@ def sitemap_articles(number: int):
     if not rows and number > 1:
         abort(404)
     entries = [(url_for("reading.article", slug=slug, _external=True), last) for slug, last in rows]
-    return _xml("feeds/urlset.xml", entries=entries)
+    return xml_response("feeds/urlset.xml", entries=entries)
 
 
 @bp.get("/sitemaps/actualites.xml")
@@ -150,7 +157,7 @@ def sitemap_news():
     articles = db.session.scalars(
         Article.live().where(Article.published_at >= utcnow() - NEWS_WINDOW).limit(NEWS_MAX)
     ).all()
-    return _xml("feeds/news.xml", articles=articles)
+    return xml_response("feeds/news.xml", articles=articles)
 
 
 @bp.get("/robots.txt")

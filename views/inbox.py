@@ -25,7 +25,6 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -51,7 +50,7 @@ from models.sponsorship import (
 from services import outbox
 from services.typography import lazy_number
 from views.access import editor_required, register_staff_link
-from views.forms import EmptyForm
+from views.forms import EmptyForm, Form
 from views.htmx import wants_fragment
 from views.pages import or_404, requested_page
 
@@ -66,7 +65,7 @@ SORT_LABELS = {
 }
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField(
         _l("Statut"),
         choices=[SelectChoice(s.value, s.label) for s in InquiryStatus],
@@ -74,7 +73,7 @@ class StatusForm(FlaskForm):
     )
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     assignee = SelectField(_l("Assignée à"), coerce=int, validate_choice=True)
 
     def __init__(self, *args, **kwargs):
@@ -84,7 +83,7 @@ class AssignForm(FlaskForm):
         ]
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     body = TextAreaField(
         _l("Nouvelle note interne"),
         validators=[

@@ -16,7 +16,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
@@ -25,7 +24,7 @@ from models import Article, Sponsor, SponsorshipInquiry, db
 from models.sponsor import SPONSOR_LINK_MAX, SPONSOR_NAME_MAX, is_web_link
 from models.sponsorship import InquiryStatus
 from views.access import editor_required, register_staff_link, require_can_edit
-from views.forms import Cleaned, EmptyForm, cleaned, keep_posted_choice
+from views.forms import Cleaned, EmptyForm, Form, cleaned, keep_posted_choice
 from views.htmx import InPlaceEditing, article_url, fragment, typed_only, wants_fragment
 from views.pages import or_404
 
@@ -44,7 +43,7 @@ def web_link(form, field):
         raise ValidationError(_l("Indiquez une adresse complète commençant par https://."))
 
 
-class SponsorForm(FlaskForm):
+class SponsorForm(Form):
     name = StringField(
         _l("Nom du sponsor"),
         validators=[
@@ -68,7 +67,7 @@ class SponsorForm(FlaskForm):
         sponsor.name, sponsor.link = cleaned(self.name), self.link.data
 
 
-class ArticleSponsorForm(FlaskForm):
+class ArticleSponsorForm(Form):
     sponsor = SelectField(_l("Sponsor de l’article"), coerce=int, validate_choice=True)
 
     def __init__(self, *args, **kwargs):

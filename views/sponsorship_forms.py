@@ -8,7 +8,6 @@ import time
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
@@ -34,14 +33,15 @@ from models.sponsorship import (
     SPONSORSHIP_KINDS,
 )
 from models.user import EMAIL_MAX
+from views.forms import Form
 
 # More links than this in the message looks like link spam (quarantined, not refused).
 MAX_LINKS_IN_MESSAGE = 3
 _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 # Line and paragraph separators as well as \r and \n: none belongs in a one-line field.
+# (Control characters never get here: Form's text boundary removes them first, and
+# turns Word's line break, U+000B, into a space.)
 _LINE_BREAK = re.compile(r"[\n\r\v\f\x85\u2028\u2029]")
-# Control characters (NUL included, which PostgreSQL refuses) other than tab and newline.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PHONE = re.compile(r"^\+?[0-9 ().\-]{6,}$")
 
 
@@ -55,21 +55,13 @@ def _unix_newlines(value):
 
 
 class SingleLine:
-    """No line breaks and no control characters in a one-line field (one message is enough)."""
+    """No line breaks in a one-line field."""
 
     def __call__(self, form, field):
         if field.data and _LINE_BREAK.search(field.data):
             raise StopValidation(
                 _("Ce champ tient sur une seule ligne : retirez les retours à la ligne.")
             )
-        if field.data and _CONTROL.search(field.data):
-            raise StopValidation(_("Ce champ contient des caractères invisibles non autorisés."))
-
-
-class NoControlCharacters:
-    def __call__(self, form, field):
-        if field.data and _CONTROL.search(field.data):
-            raise ValidationError(_("Ce texte contient des caractères invisibles non autorisés."))
 
 
 class PhoneNumber:
@@ -114,7 +106,7 @@ def _list_field(label, options, missing_message, unknown_message) -> SelectField
     )
 
 
-class InquiryForm(FlaskForm):
+class InquiryForm(Form):
     name = StringField(
         _l("Nom et prénom"),
         filters=[_strip],
@@ -179,7 +171,6 @@ class InquiryForm(FlaskForm):
                     max=INQUIRY_MESSAGE_MAX,
                 ),
             ),
-            NoControlCharacters(),
         ],
     )
     consent = BooleanField(
