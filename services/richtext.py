@@ -539,17 +539,35 @@ LIST_MARKER = re.compile(
     r"|\(?\d{1,3}[.)][\s\u00a0]+"
     r"|\(?(?:[a-zA-Z]|[ivxlcIVXLC]{1,6}|[o§])[.)]?(?:[\t\u00a0]|\s{2,})[\s\u00a0]*)"
 )
-# The same, after whatever tags open the item ("<strong>1.&nbsp; Titre</strong>").
-_LEADING_MARKER = re.compile(r"^((?:<[^>]*>|\s)*)" + LIST_MARKER.pattern[1:])
+
+
+def _marker_length(item: str) -> int:
+    """How many characters of the item's text (tags aside) are its leading marker, or 0."""
+    text = "".join(part for i, part in enumerate(re.split(r"(<[^>]*>)", item)) if i % 2 == 0)
+    stripped = text.lstrip()
+    match = LIST_MARKER.match(stripped)
+    return len(text) - len(stripped) + match.end() if match else 0
 
 
 def strip_list_marker(item: str) -> str:
-    """An item's HTML without the bullet or number it was pasted with; the rest untouched."""
-    return _LEADING_MARKER.sub(r"\1", item, count=1).strip()
+    """An item's HTML without the bullet or number it was pasted with; tags and text kept.
+
+    "<strong>1.</strong> Titre" -> "Titre" (the emptied <strong> goes too).
+    """
+    remaining = _marker_length(item)
+    if not remaining:
+        return item.strip()
+    out = []
+    for index, part in enumerate(re.split(r"(<[^>]*>)", item)):
+        if index % 2 == 0 and remaining:
+            cut = min(remaining, len(part))
+            part, remaining = part[cut:], remaining - cut
+        out.append(part)
+    return _tidy("".join(out))
 
 
 def _starts_with_marker(item: str) -> bool:
-    return bool(_LEADING_MARKER.match(item))
+    return _marker_length(item) > 0
 
 
 def split_list_item(clean: str) -> list[str]:
