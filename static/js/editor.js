@@ -293,7 +293,8 @@
       fetch(url, {
         method: "POST",
         credentials: "same-origin",
-        headers: { Accept: "application/json", "X-CSRFToken": token ? token.value : "" },
+        // HX-Request: a logged-out paste gets a bare 401 (views.htmx), not the login page.
+        headers: { Accept: "application/json", "HX-Request": "true", "X-CSRFToken": token ? token.value : "" },
         body: body
       }).then(function (response) {
         return response.ok ? response.json() : Promise.reject(response.status);
@@ -487,14 +488,16 @@
     }
   }
 
+  // "il y a 3 min", in the page's language.
   function age(saved) {
-    var minutes = Math.round((Date.now() - saved) / 60000);
+    var seconds = Math.max(1, Math.round((Date.now() - saved) / 1000));
     var lang = document.documentElement.lang || "fr";
-    var format = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { numeric: "auto", style: "short" }) : null;
-    if (!format) return "";
-    if (minutes < 60) return format.format(-minutes, "minute");
-    if (minutes < 48 * 60) return format.format(-Math.round(minutes / 60), "hour");
-    return format.format(-Math.round(minutes / 1440), "day");
+    if (!(window.Intl && Intl.RelativeTimeFormat)) return "";
+    var format = new Intl.RelativeTimeFormat(lang, { numeric: "always", style: "short" });
+    if (seconds < 60) return format.format(-seconds, "second");
+    if (seconds < 3600) return format.format(-Math.round(seconds / 60), "minute");
+    if (seconds < 48 * 3600) return format.format(-Math.round(seconds / 3600), "hour");
+    return format.format(-Math.round(seconds / 86400), "day");
   }
 
   function putBack(form, fields) {
@@ -556,8 +559,9 @@
   });
 
   // Saved: the draft is no longer needed. (A form given back, 4xx, keeps it.)
+  // (detail.elt may already be what replaced the form: requestConfig.elt is the form.)
   document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.detail.elt;
+    var form = (event.detail.requestConfig && event.detail.requestConfig.elt) || event.detail.elt;
     if (event.detail.successful && form && form.matches && form.matches("form[data-draft-key]")) dropDrafts(form);
   });
 
