@@ -271,21 +271,20 @@
         run("insertLineBreak");
       }
     });
+    // A paste lands at once, cleaned here; the server's cleaning (the one sanitiser, lists
+    // split into items, the notice of what was removed) then takes its place. Text typed
+    // meanwhile right before or after the pasted nodes is kept.
     editor.addEventListener("paste", function (event) {
       var data = event.clipboardData;
       if (!data) return;
       event.preventDefault();
       var html = data.getData("text/html");
       var text = data.getData("text/plain");
-      var selection = window.getSelection();
-      var range = selection.rangeCount && editor.contains(selection.getRangeAt(0).commonAncestorContainer) ?
-        selection.getRangeAt(0).cloneRange() : null;
-      function here() { return html ? cleanFragment(html) : cleanFragment(textAsHtml(text)); }
+      var local = html ? cleanFragment(html) : cleanFragment(textAsHtml(text));
+      var pasted = trackNodes(local);
+      insertFragment(local);
       var url = textarea.getAttribute("data-paste-url");
-      if (!url || !window.fetch) {
-        insertFragment(here(), range);
-        return;
-      }
+      if (!url || !window.fetch) return;
       var body = new URLSearchParams();
       body.set("html", html || "");
       body.set("text", text || "");
@@ -299,25 +298,65 @@
       }).then(function (response) {
         return response.ok ? response.json() : Promise.reject(response.status);
       }).then(function (result) {
-        if (result.items) {
-          pasteItems(textarea, result.items, range, insertFragment);
-        } else {
-          insertFragment(cleanFragment(result.html || ""), range);
-        }
+        var items = result.items;
+        replaceNodes(pasted, cleanFragment(items ? items[0] || "" : result.html || ""));
+        if (items && items.length > 1) pasteItems(textarea, items.slice(1));
         showNotice(textarea.form || editor, result.notice);
-      }).catch(function () {
-        insertFragment(here(), range); // the server cleans the save anyway
-      });
+      }).catch(function () { /* the local cleaning stays; the save is cleaned again anyway */ });
     });
+
+    function trackNodes(fragment) {
+      var nodes = Array.prototype.slice.call(fragment.childNodes);
+      return { nodes: nodes, texts: nodes.map(function (node) { return node.nodeType === 3 ? node.data : null; }) };
+    }
+
+    // Put `fragment` where the tracked nodes are, keeping what was typed onto them since:
+    // text typed before the first goes before, text typed after any of them goes after.
+    function replaceNodes(tracked, fragment) {
+      var nodes = tracked.nodes;
+      if (!nodes.length || !nodes.every(function (node) { return editor.contains(node); })) {
+        if (fragment.textContent) insertFragment(fragment);
+        return;
+      }
+      var first = nodes[0];
+      var last = nodes[nodes.length - 1];
+      var before = "";
+      var after = "";
+      nodes.forEach(function (node, index) {
+        var was = tracked.texts[index];
+        if (was === null || node.data === was) return;
+        var at = node.data.indexOf(was);
+        if (at < 0) return; // edited inside the pasted text: the server's version wins
+        if (index === 0) before = node.data.slice(0, at);
+        after += node.data.slice(at + was.length);
+      });
+      if (before) fragment.insertBefore(document.createTextNode(before), fragment.firstChild);
+      if (after) fragment.appendChild(document.createTextNode(after));
+      var end = fragment.lastChild;
+      var range = document.createRange();
+      range.setStartBefore(first);
+      range.setEndAfter(last);
+      range.deleteContents();
+      range.insertNode(fragment);
+      if (end && document.activeElement === editor) {
+        var selection = window.getSelection();
+        range.setStartAfter(end);
+        range.collapse(true);
+        selection.removeAllRanges();
+        selection.addRange(range);
+      }
+      sync();
+    }
 
     // Insert our own nodes at the caret. Not execCommand("insertHTML"): Chromium may add
     // style attributes while doing so, which the strict CSP refuses (a console error).
-    function insertFragment(fragment, range) {
+    function insertFragment(fragment) {
       var selection = window.getSelection();
       var last = fragment.lastChild;
-      if (!range || !editor.contains(range.commonAncestorContainer)) {
+      if (!selection.rangeCount || !editor.contains(selection.getRangeAt(0).commonAncestorContainer)) {
         editor.appendChild(fragment);
       } else {
+        var range = selection.getRangeAt(0);
         range.deleteContents();
         range.insertNode(fragment);
         if (last) {
@@ -372,21 +411,16 @@
     return area;
   }
 
-  // A pasted list: its first item goes where the caret is, the others into the items
+  // A pasted list: its first item went where the caret is; the others go into the items
   // after it, which move down (new entries are added at the end to hold them).
-  function pasteItems(textarea, items, range, insertInto) {
-    if (!items.length) return;
+  function pasteItems(textarea, rest) {
     var fieldset = itemsFieldset(textarea);
-    if (!fieldset) {
-      insertInto(cleanFragment(items.join("<br>")), range);
-      return;
-    }
-    insertInto(cleanFragment(items[0]), range);
+    if (!fieldset) return;
     var areas = Array.prototype.slice.call(fieldset.querySelectorAll("textarea[data-rich-text]"));
     var at = areas.indexOf(textarea);
     var values = areas.map(function (area) { return area.value; });
-    var rest = values.slice(at + 1).filter(function (value) { return value.replace(/<[^>]*>|\s|&nbsp;/g, ""); });
-    var wanted = values.slice(0, at + 1).concat(items.slice(1), rest);
+    var following = values.slice(at + 1).filter(function (value) { return value.replace(/<[^>]*>|\s|&nbsp;/g, ""); });
+    var wanted = values.slice(0, at + 1).concat(rest, following);
     while (areas.length < wanted.length) areas.push(addListEntry(fieldset));
     for (var i = at + 1; i < areas.length; i += 1) {
       areas[i].value = wanted[i] || "";
