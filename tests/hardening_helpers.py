@@ -210,11 +210,8 @@ def url_values(app: Flask, rule, arguments: dict) -> dict:
         "slug": slug,
         "part": "titre",
         "direction": "descendre",
-        "kind": "rss"
-        if rule.endpoint.startswith("feeds.")
-        else "paragraphe"
-        if rule.endpoint == "editor.clean_pasted"
-        else "paragraph",
+        "kind": "rss" if rule.endpoint.startswith("feeds.") else "paragraph",
+        "into": "paragraphe",  # editor.clean_pasted: the field a paste is cleaned for
         "number": 1,
         "field_name": "email",
         "filename": "css/gazette.css",

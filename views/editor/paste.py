@@ -22,8 +22,8 @@ from views.htmx import editable_article
 PASTE_KINDS = {"paragraphe": "paragraph", "liste": "list"}
 
 
-@bp.post("/articles/<int:article_id>/collage/<any(paragraphe,liste):kind>")
-def clean_pasted(article_id: int, kind: str):
+@bp.post("/articles/<int:article_id>/collage/<any(paragraphe,liste):into>")
+def clean_pasted(article_id: int, into: str):
     """Clean a paste for the form: JSON {"html": str} or {"items": [str]}, and "notice".
 
     Form fields: `html` (the clipboard's text/html, may be empty) and `text` (its
@@ -32,7 +32,7 @@ def clean_pasted(article_id: int, kind: str):
     """
     editable_article(article_id)
     try:
-        result = clean_paste(request.form.get("html"), request.form.get("text"), PASTE_KINDS[kind])
+        result = clean_paste(request.form.get("html"), request.form.get("text"), PASTE_KINDS[into])
     except TooLongError:
         return jsonify(error=_("Ce collage est trop long : collez-le en plusieurs fois.")), 413
     translations = get_translations()
@@ -41,5 +41,5 @@ def clean_pasted(article_id: int, kind: str):
         ngettext=translations.ngettext,
         gettext=translations.gettext,
     )
-    body = {"items": list(result.items)} if kind == "liste" else {"html": result.html}
+    body = {"items": list(result.items)} if into == "liste" else {"html": result.html}
     return jsonify(notice=notice, **body)
