@@ -531,13 +531,14 @@ def split_paragraphs(clean: str) -> list[str]:
 
 # What starts an item in a pasted list: a bullet (Word writes "·" in Symbol, "o" in
 # Courier New and "§" in Wingdings for its three levels), a number or a letter ("1.",
-# "2)", "a)", "iv."). Letters, "o" and "§" count only before a tab, a no-break space or
-# two spaces, as Word writes them, so that an item beginning "a) " is not taken for one.
-_BULLETS = "·•◦‣⁃▪▫■□●○◆◇♦❖➢➤►▸▹–—*\\-\uf0b7\uf0a7\uf076\uf0d8"
+# "2)", "a)", "iv."). Dashes, letters, "o" and "§" count only before a tab, a no-break
+# space or two spaces, as Word writes them, so that "— Oui, dit-il" (a French dialogue
+# line) or an item beginning "a) " is not taken for one.
+_BULLETS = "·•◦‣⁃▪▫■□●○◆◇♦❖➢➤►▸▹\uf0b7\uf0a7\uf076\uf0d8"
 LIST_MARKER = re.compile(
     rf"^(?:[{_BULLETS}][\s\u00a0]+"
     r"|\(?\d{1,3}[.)][\s\u00a0]+"
-    r"|\(?(?:[a-zA-Z]|[ivxlcIVXLC]{1,6}|[o§])[.)]?(?:[\t\u00a0]|\s{2,})[\s\u00a0]*)"
+    r"|(?:[-–—*o§]|\(?(?:[a-zA-Z]|[ivxlcIVXLC]{1,6})[.)]?)(?:[\t\u00a0]|\s{2,})[\s\u00a0]*)"
 )
 
 
@@ -576,13 +577,13 @@ def split_list_item(clean: str) -> list[str]:
     A list typed or pasted as text into one item ("· un<br>· deux", Word's plain text,
     "1. un<br>2. deux") becomes one item per marked line, markers removed; a line with
     no marker continues the item above (a line break inside it). An entry whose first
-    line has no marker, or with fewer than two marked lines, is one item as it was, but
-    loses a leading bullet if it has one. Returns [] for an empty entry.
+    line has no marker, or with fewer than two marked lines, is one item as typed.
+    Returns [] for an empty entry.
     """
     lines = split_at_breaks(clean, 1)
     marked = [line for line in lines if _starts_with_marker(line)]
     if len(marked) < 2 or not _starts_with_marker(lines[0]):
-        return [strip_list_marker(clean)] if lines else []
+        return [clean.strip()] if lines else []
     items: list[str] = []
     for line in lines:
         if _starts_with_marker(line):

@@ -103,7 +103,9 @@ def test_words_plain_text_list_is_split_too():
         ("a)\tun<br>b)\tdeux", ["un", "deux"]),
         ("<strong>1.</strong> un<br>2. deux", ["un", "deux"]),
         ("Une phrase<br>sur deux lignes", ["Une phrase<br>sur deux lignes"]),
-        ("· seul", ["seul"]),
+        ("· seul", ["· seul"]),  # one line: as typed
+        ("— Oui, dit-il.<br>— Non.", ["— Oui, dit-il.<br>— Non."]),  # dialogue, not a list
+        ("–\tun<br>–\tdeux", ["un", "deux"]),  # Word's dash bullets: a tab follows
         ("2024 fut une année", ["2024 fut une année"]),
         ("", []),
     ],
@@ -116,6 +118,7 @@ def test_strip_list_marker_keeps_text_that_only_looks_like_one():
     assert strip_list_marker("o\u00a0\u00a0\u00a0texte") == "texte"
     assert strip_list_marker("or donc") == "or donc"
     assert strip_list_marker("§ 3 du règlement") == "§ 3 du règlement"  # one space: not Word's
+    assert strip_list_marker("— Oui, dit-il") == "— Oui, dit-il"
 
 
 # --------------------------------------------------------------------------- pasted into a paragraph
