@@ -136,9 +136,9 @@ class CleanResult:
     """Clean HTML (or text, for "plain") and what was removed, as (category, count) pairs.
 
     Categories, in this order: "style", "script" (elements and on* attributes), "media"
-    (iframe, svg, object…), "image", "tableau" (a pasted table, clean_paste), "lien" (a link whose URL was refused: its text
-    stays), "attribut", "balise" (an element unwrapped or dropped). removal_message()
-    turns them into the editor's notice.
+    (iframe, svg, object…), "image", "tableau" (a pasted table, clean_paste), "lien" (a
+    link whose URL was refused: its text stays), "attribut", "balise" (an element
+    unwrapped or dropped). removal_message() turns them into the editor's notice.
     """
 
     html: str
