@@ -193,7 +193,15 @@ class Article(db.Model):
         return "scheduled" if self.is_scheduled else "draft"
 
     def snapshot(self) -> dict:
-        """The whole article as JSON, for a revision: enough to show, compare and restore it."""
+        """The whole article as JSON, for a revision: enough to show, compare and restore it.
+
+        Keys: version, headline, standfirst, section_id, status, published_at (ISO, naive
+        UTC, or None), slug, sponsor_id and sponsor_name (None when not sponsored; the
+        name is kept for the history should the sponsor be deleted), author_id and
+        author_bio (the author's bio_html, which the editor edits from the article), and
+        blocks [{kind, data}]. Revisions saved before slug, sponsor and bio were added
+        lack those keys: readers of a snapshot must treat a missing key as "not recorded".
+        """
         return {
             "version": self.version,
             "headline": self.headline,
@@ -201,6 +209,11 @@ class Article(db.Model):
             "section_id": self.section_id,
             "status": self.status,
             "published_at": self.published_at.isoformat() if self.published_at else None,
+            "slug": self.slug,
+            "sponsor_id": self.sponsor_id,
+            "sponsor_name": self.sponsor.name if self.sponsor is not None else None,
+            "author_id": self.author_id,
+            "author_bio": self.author.bio_html if self.author is not None else "",
             "blocks": [{"kind": b.kind, "data": b.data} for b in self.blocks],
         }
 
@@ -209,15 +222,42 @@ class Article(db.Model):
         if self.is_live:
             self.updated_at = utcnow()
 
-    def restore(self, snapshot: dict) -> None:
-        """Put the article back as a snapshot had it; blocks are rebuilt (new ids, new versions)."""
+    def restore(
+        self,
+        snapshot: dict,
+        *,
+        publication: bool = False,
+        sponsor: bool = False,
+        bio: bool = False,
+    ) -> None:
+        """Put the article's text back as a snapshot had it; more only when asked.
+
+        Always restored: headline, standfirst, section (unless it no longer exists) and
+        the blocks (rebuilt: new ids, new versions), image fields included. Restored only
+        when the caller asks, because they show outside the article's text and a restore
+        must never change them behind the editor's back (issue 11):
+        - `publication`: status and published_at (a live article stays live otherwise);
+        - `sponsor`: the sponsor (unless it no longer exists), which readers must see;
+        - `bio`: the author's bio, shown under all their articles (same author only).
+        Never restored: the slug (a public address; it changes through the headline).
+        A key the snapshot lacks (an older revision) leaves that field as it is.
+        """
         self.headline = snapshot["headline"]
         self.standfirst = snapshot["standfirst"]
         if db.session.get(Section, snapshot["section_id"]) is not None:
             self.section_id = snapshot["section_id"]
-        self.status = snapshot["status"]
-        published_at = snapshot["published_at"]
-        self.published_at = datetime.fromisoformat(published_at) if published_at else None
+        if publication:
+            self.status = snapshot["status"]
+            published_at = snapshot["published_at"]
+            self.published_at = datetime.fromisoformat(published_at) if published_at else None
+        if sponsor and "sponsor_id" in snapshot:
+            from models.sponsor import Sponsor  # models/sponsor imports nothing from here
+
+            sponsor_id = snapshot["sponsor_id"]
+            if sponsor_id is None or db.session.get(Sponsor, sponsor_id) is not None:
+                self.sponsor_id = sponsor_id
+        if bio and "author_bio" in snapshot and snapshot.get("author_id") == self.author_id:
+            self.author.bio_html = snapshot["author_bio"]
         self.blocks = [
             Block(position=i, kind=b["kind"], data=b["data"])
             for i, b in enumerate(snapshot["blocks"])

@@ -23,7 +23,9 @@ class Revision(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # What the save did, in the editor's words ("Titre modifié"), for the history list.
     summary: Mapped[str] = mapped_column(String(200), default="")
-    # Article.snapshot(): headline, standfirst, section, status, published_at, blocks.
+    # Article.snapshot(): headline, standfirst, section, status, published_at, slug,
+    # sponsor, author bio, blocks. Older revisions lack the keys added since (slug,
+    # sponsor, bio): a missing key means "not recorded", never "empty".
     snapshot: Mapped[dict] = mapped_column(JSON)
 
     author: Mapped[User | None] = relationship(lazy="joined")

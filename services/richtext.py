@@ -136,10 +136,10 @@ class CleanResult:
     """Clean HTML (or text, for "plain") and what was removed, as (category, count) pairs.
 
     Categories, in this order: "style", "script" (elements and on* attributes), "media"
-    (iframe, svg, object…), "image", "lien" (a link whose URL was refused: its text
-    stays), "attribut", "balise" (an element unwrapped or dropped), "invisible" (a
-    character XML 1.0 forbids, see models.text.accept_text). removal_message() turns
-    them into the editor's notice.
+    (iframe, svg, object…), "image", "tableau" (a pasted table, clean_paste), "lien" (a
+    link whose URL was refused: its text stays), "attribut", "balise" (an element
+    unwrapped or dropped), "invisible" (a character XML 1.0 forbids, see
+    models.text.accept_text). removal_message() turns them into the editor's notice.
     """
 
     html: str
@@ -380,6 +380,10 @@ CATEGORY_LABELS: dict[str, Callable[[Callable[[str, str, int], str], int], str]]
         "%(num)d contenu intégré", "%(num)d contenus intégrés", n
     ),
     "image": lambda ngettext, n: ngettext("%(num)d image", "%(num)d images", n),
+    # A pasted table: its cells' text is kept, one row a line (clean_paste).
+    "tableau": lambda ngettext, n: ngettext(
+        "%(num)d tableau (son texte est conservé)", "%(num)d tableaux (leur texte est conservé)", n
+    ),
     "lien": lambda ngettext, n: ngettext("%(num)d lien", "%(num)d liens", n),
     "attribut": lambda ngettext, n: ngettext("%(num)d attribut", "%(num)d attributs", n),
     "balise": lambda ngettext, n: ngettext("%(num)d balise", "%(num)d balises", n),
@@ -427,3 +431,446 @@ def removal_message(
     else:
         verb = ngettext("%(items)s a été retiré.", "%(items)s ont été retirés.", total)
     return verb % {"items": items}
+
+
+# --------------------------------------------------------------------------- line breaks and paste
+#
+# What an editor types in a textarea, or pastes into the editor, arrives as text or as
+# somebody else's HTML (Word, Google Docs, a web page). These functions turn it into what
+# clean_html expects, and split it where the editor meant separate paragraphs or list
+# items. They never sanitise: everything they return still goes through clean_html.
+
+# A tag (quoted attribute values may hold ">") or other markup (<!-- … -->): newlines
+# inside it are not the editor's line breaks.
+_MARKUP_TOKEN = re.compile(r"""<(?:[a-zA-Z/](?:[^>"']|"[^"]*"|'[^']*')*|[!?][^>]*)>""")
+# A typed newline, with the <br> the editor may already have written just before it.
+_TYPED_NEWLINE = re.compile(r"(?:<br\s*/?>[ \t]*)?\r\n?|(?:<br\s*/?>[ \t]*)?\n", re.IGNORECASE)
+
+
+def newlines_as_breaks(raw: str | None) -> str:
+    """A textarea's text with each newline written as <br>: "a\\nb" -> "a<br>b".
+
+    A paragraph's textarea without JavaScript holds HTML source in which the editor's
+    newlines are meant as line breaks (the field's hint promises so); in HTML they would
+    be mere spaces. "\\r\\n" and "\\r" count as one newline; a newline right after a <br>
+    is the same break, not a second one; newlines inside a tag are left alone. Two
+    newlines give "<br><br>", which split_paragraphs reads as a new paragraph. The result
+    is not sanitised: pass it to clean_html. With JavaScript the editor posts <br> for
+    Enter, and the same rule applies to whatever newline its HTML still holds.
+    """
+    raw = raw or ""
+    out: list[str] = []
+    position, after_br = 0, False
+    for tag in _MARKUP_TOKEN.finditer(raw):
+        out.append(_text_breaks(raw[position : tag.start()], after_br))
+        out.append(tag.group(0))
+        position, after_br = tag.end(), bool(_BR_TAG.fullmatch(tag.group(0)))
+    out.append(_text_breaks(raw[position:], after_br))
+    return "".join(out)
+
+
+_BR_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_FIRST_NEWLINE = re.compile(r"^[ \t]*(?:\r\n?|\n)")
+
+
+def _text_breaks(text: str, after_br: bool) -> str:
+    if after_br:  # "<br>" then Enter: one line break, as the editor sees it
+        text = _FIRST_NEWLINE.sub("", text, count=1)
+    return _TYPED_NEWLINE.sub("<br>", text)
+
+
+# Inline tags in clean_html's output, and its line break: split_at_breaks tracks them.
+_CLEAN_TOKEN = re.compile(r"<(/?)(strong|em|a)(\s[^>]*)?>|<br>")
+_BREAK_RUN = re.compile(r"(?:<br>\s*)+")
+
+
+def split_at_breaks(clean: str, breaks: int) -> list[str]:
+    """Split clean_html output at every run of `breaks` or more <br>, tags kept balanced.
+
+    `clean` must be clean_html's output (well-formed strong/em/a/br). A tag open across a
+    split is closed before it and reopened after: "<em>a<br><br>b</em>" with breaks=2 ->
+    ["<em>a</em>", "<em>b</em>"]. Shorter runs of <br> stay inside a piece; breaks at
+    either end of a piece are dropped, and so are pieces with no text. Returns [] for
+    text with nothing in it.
+    """
+    pieces: list[str] = []
+    current: list[str] = []
+    open_tags: list[tuple[str, str]] = []  # (name, start tag)
+    position = 0
+
+    def finish() -> None:
+        piece = "".join(current) + "".join(f"</{name}>" for name, _ in reversed(open_tags))
+        piece = re.sub(r"^(?:\s*<br>)+|(?:<br>\s*)+$", "", piece.strip()).strip()
+        if to_plain_text(piece):
+            pieces.append(piece)
+        current.clear()
+        current.extend(start for _, start in open_tags)
+
+    for run in _BREAK_RUN.finditer(clean):
+        segment = clean[position : run.start()]
+        _track_tags(segment, open_tags)
+        current.append(segment)
+        if run.group(0).count("<br>") >= breaks:
+            finish()
+        else:
+            current.append(run.group(0))
+        position = run.end()
+    segment = clean[position:]
+    _track_tags(segment, open_tags)
+    current.append(segment)
+    open_tags.clear()  # the input closes its own tags at its end
+    finish()
+    return pieces
+
+
+def _track_tags(segment: str, open_tags: list[tuple[str, str]]) -> None:
+    for match in _CLEAN_TOKEN.finditer(segment):
+        if match.group(0) == "<br>":
+            continue
+        if match.group(1):  # an end tag: clean_html's output closes what it opens, in order
+            if open_tags and open_tags[-1][0] == match.group(2):
+                open_tags.pop()
+        else:
+            open_tags.append((match.group(2), match.group(0)))
+
+
+def split_paragraphs(clean: str) -> list[str]:
+    """Paragraphs of a paragraph block's clean HTML: a blank line (two <br>) starts a new one.
+
+    "un<br>deux<br><br>trois" -> ["un<br>deux", "trois"]. Readers expect a blank line to
+    mean a new paragraph, so the editor's save makes one paragraph block of each (and
+    says so); a single <br> stays a line break inside the paragraph.
+    """
+    return split_at_breaks(clean, 2)
+
+
+# What starts an item in a pasted list: a bullet (Word writes "·" in Symbol, "o" in
+# Courier New and "§" in Wingdings for its three levels), a number or a letter ("1.",
+# "2)", "a)", "iv."). Dashes, letters, "o" and "§" count only before a tab, a no-break
+# space or two spaces, as Word writes them, so that "— Oui, dit-il" (a French dialogue
+# line) or an item beginning "a) " is not taken for one.
+_BULLETS = "·•◦‣⁃▪▫■□●○◆◇♦❖➢➤►▸▹\uf0b7\uf0a7\uf076\uf0d8"
+LIST_MARKER = re.compile(
+    rf"^(?:[{_BULLETS}][\s\u00a0]+"
+    r"|\(?\d{1,3}[.)][\s\u00a0]+"
+    r"|(?:[-–—*o§]|\(?(?:[a-zA-Z]|[ivxlcIVXLC]{1,6})[.)]?)(?:[\t\u00a0]|\s{2,})[\s\u00a0]*)"
+)
+
+
+def _marker_length(item: str) -> int:
+    """How many characters of the item's text (tags aside) are its leading marker, or 0."""
+    text = "".join(part for i, part in enumerate(re.split(r"(<[^>]*>)", item)) if i % 2 == 0)
+    stripped = text.lstrip()
+    match = LIST_MARKER.match(stripped)
+    return len(text) - len(stripped) + match.end() if match else 0
+
+
+def strip_list_marker(item: str) -> str:
+    """An item's HTML without the bullet or number it was pasted with; tags and text kept.
+
+    "<strong>1.</strong> Titre" -> "Titre" (the emptied <strong> goes too).
+    """
+    remaining = _marker_length(item)
+    if not remaining:
+        return item.strip()
+    out = []
+    for index, part in enumerate(re.split(r"(<[^>]*>)", item)):
+        if index % 2 == 0 and remaining:
+            cut = min(remaining, len(part))
+            part, remaining = part[cut:], remaining - cut
+        out.append(part)
+    return _tidy("".join(out))
+
+
+def _starts_with_marker(item: str) -> bool:
+    return _marker_length(item) > 0
+
+
+def split_list_item(clean: str) -> list[str]:
+    """One list entry's clean HTML as the items it holds, when it holds a pasted list.
+
+    A list typed or pasted as text into one item ("· un<br>· deux", Word's plain text,
+    "1. un<br>2. deux") becomes one item per marked line, markers removed; a line with
+    no marker continues the item above (a line break inside it). An entry whose first
+    line has no marker, or with fewer than two marked lines, is one item as typed.
+    Returns [] for an empty entry.
+    """
+    lines = split_at_breaks(clean, 1)
+    marked = [line for line in lines if _starts_with_marker(line)]
+    if len(marked) < 2 or not _starts_with_marker(lines[0]):
+        return [clean.strip()] if lines else []
+    items: list[str] = []
+    for line in lines:
+        if _starts_with_marker(line):
+            items.append(strip_list_marker(line))
+        else:
+            items[-1] += "<br>" + line
+    return [item for item in items if to_plain_text(item)]
+
+
+# Categories worth telling the editor about after a paste: content that did not come
+# along. Formatting (styles, attributes, unknown tags) is always dropped from a paste, as
+# the field's hint says; counting it would make every Word paste sound alarming.
+PASTE_REPORTED = ("script", "media", "image", "tableau")
+
+# Word's list bullets sit in <span style="mso-list:Ignore">, shown only by Word itself.
+_MSO_IGNORE = re.compile(r"mso-list\s*:\s*ignore", re.IGNORECASE)
+_MSO_LIST = re.compile(r"mso-list\s*:\s*l\d", re.IGNORECASE)
+_MSO_LIST_CLASS = re.compile(r"\bMsoListParagraph", re.IGNORECASE)
+# Where a pasted list item, a line or a paragraph ends. Level 2: a paragraph; level 1: a line.
+_LINE_BLOCKS = frozenset({"li", "tr", "dt", "dd", "caption", "ul", "ol", "dl"})
+# Word writes ~10 times more markup than text: a paste may be larger than a field's
+# input before it is cleaned (what is stored still meets the field's own limit). The
+# number of tags keeps the sanitiser's own bound: html5lib's parse is quadratic in
+# nesting depth (5,000 nested tags: ~1 s; 15,000: ~11 s), and 5,000 tags is several
+# hundred paragraphs of Word's markup (measured: 100 KB of Word list, 0.2 s).
+PASTE_MAX_CHARS = 10 * MAX_INPUT_CHARS
+PASTE_MAX_START_TAGS = MAX_START_TAGS
+# Cells: " | " between two cells of a row, so their text does not run together.
+CELL_SEPARATOR = " | "
+
+
+@dataclass(frozen=True)
+class PasteResult:
+    """A paste cleaned for a block: `html` (paragraph) or `items` (list), and what was removed.
+
+    `removed` holds only PASTE_REPORTED categories, as (category, count) pairs; give
+    the result to removal_message() for the editor's notice.
+    """
+
+    html: str = ""
+    items: tuple[str, ...] = ()
+    removed: tuple[tuple[str, int], ...] = ()
+
+
+def clean_paste(html_source: str | None, text: str | None, kind: str) -> PasteResult:
+    """Clipboard content (its text/html, else its text/plain) cleaned for a block of `kind`.
+
+    - kind "paragraph": one HTML string; paragraphs of the paste are separated by a
+      blank line ("<br><br>", which the save turns into separate paragraph blocks), list
+      items and table rows by a line break;
+    - kind "list": one item per list paragraph (Word's MsoListParagraph or mso-list),
+      per <li> (Google Docs, web pages), or per line of text, without the bullets or
+      numbers ("·", "o", "§", "1.", "a)") the source wrote in the text.
+
+    Tables become text: cells separated by " | ", each row on its own line (a list item
+    of its own in a list). Images, embeds and scripts are dropped and counted. Every
+    piece goes through clean_html. Raises TooLongError like clean_html, ValueError for
+    another kind.
+    """
+    if kind not in ("paragraph", "list"):
+        raise ValueError(f"unknown paste kind: {kind!r}")
+    removed: Counter[str] = Counter()
+    if html_source and html_source.strip():
+        if len(html_source) > PASTE_MAX_CHARS or len(_START_TAG.findall(html_source)) > (
+            PASTE_MAX_START_TAGS
+        ):
+            raise TooLongError(f"trop long ({MAX_INPUT_CHARS} caractères au maximum)")
+        lines = _pasted_lines(html_source, kind, removed)
+    else:
+        lines = [(html.escape(line, quote=False), 1) for line in (text or "").splitlines()]
+        lines = _blank_lines_as_paragraphs(lines)
+    reported = tuple((cat, removed[cat]) for cat in PASTE_REPORTED if removed[cat])
+    if kind == "list":
+        items = []
+        for line, _level in lines:
+            item = strip_list_marker(_tidy(clean_html(line, "list_item").html))
+            if to_plain_text(item):
+                items.append(item)
+        return PasteResult(items=tuple(items), removed=reported)
+    joined: list[str] = []
+    for line, level in lines:
+        if not to_plain_text(line):
+            continue
+        if joined:
+            joined.append("<br>" * level)
+        joined.append(line.rstrip())
+    return PasteResult(html=_tidy(clean_html("".join(joined), "paragraph").html), removed=reported)
+
+
+def _blank_lines_as_paragraphs(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Text lines: a line after a blank one starts a paragraph (level 2)."""
+    out: list[tuple[str, int]] = []
+    blank = False
+    for line, _ in lines:
+        if not line.strip():
+            blank = True
+            continue
+        out.append((line, 2 if blank else 1))
+        blank = False
+    return out
+
+
+def _pasted_lines(source: str, kind: str, removed: Counter[str]) -> list[tuple[str, int]]:
+    """Pasted HTML as (balanced inline HTML, break level before it) lines.
+
+    Level 2 before a line means a new paragraph, level 1 a new line; the first line has
+    level 0. Items of a list (an <li>, a Word list paragraph) are lines; pasted into a
+    paragraph they keep a bullet or their number as text, pasted into a list they lose
+    it, and a <br> inside one stays inside the item.
+    """
+    parser = html5lib.HTMLParser(tree=html5lib.getTreeBuilder("etree"), namespaceHTMLElements=False)
+    root = parser.parseFragment(source)
+    as_list = kind == "list"
+    lines: list[tuple[str, int]] = []
+    current: list[str] = []
+    open_inline: list[tuple[str, str]] = []
+    pending = 0  # the strongest break met since the last text
+    line_level = 0  # the break before the current line
+    in_item = 0  # depth inside list items: their paragraphs are lines, not paragraphs
+    in_cell = 0  # depth inside table cells
+    # Cells after the first in their row, and the number of each item of an <ol>.
+    later_cells: set[int] = set()
+    numbers: dict[int, str] = {}
+    marker_only = False  # the line holds just its bullet: its text is still to come
+
+    def has_text() -> bool:
+        return not marker_only and bool(to_plain_text("".join(current)))
+
+    def add_marker(marker: str) -> None:
+        nonlocal marker_only
+        start_line()
+        current.append(html.escape(marker, quote=False))
+        marker_only = True
+
+    def add_text(data: str | None) -> None:
+        nonlocal marker_only
+        if not data:
+            return
+        # Runs of spaces, tabs and newlines in HTML source are one space (not no-break ones).
+        data = _SOURCE_SPACES.sub(" ", data)
+        if not data.strip():
+            if has_text() and not pending and not "".join(current).endswith(" "):
+                current.append(" ")
+            return
+        if pending or marker_only or not has_text():
+            data = data.lstrip(" ")
+        start_line()
+        current.append(html.escape(data, quote=False))
+        marker_only = False
+
+    def start_line() -> None:
+        nonlocal pending, line_level
+        if pending and has_text():
+            finish()
+            line_level = pending
+        pending = 0
+
+    def finish() -> None:
+        line = "".join(current) + "".join(f"</{n}>" for n, _ in reversed(open_inline))
+        lines.append((line, line_level if lines else 0))
+        current.clear()
+        current.extend(start for _, start in open_inline)
+
+    def boundary(level: int) -> None:
+        nonlocal pending
+        if in_cell:  # a cell's paragraphs stay on its row's line
+            if has_text() and not "".join(current).endswith(" "):
+                current.append(" ")
+            return
+        pending = max(pending, min(level, 1) if in_item else level)
+
+    stack: list[tuple] = [("text", root.text)]
+    stack[:0] = _children(root)
+    while stack:
+        item = stack.pop()
+        if item[0] == "text":
+            add_text(item[1])
+            continue
+        if item[0] == "close":
+            _, name, inline, level, is_item = item
+            if inline:
+                open_inline.pop()
+                current.append(f"</{name}>")
+            in_cell -= name in ("td", "th")
+            if level:
+                boundary(level)
+            in_item -= is_item
+            continue
+        node = item[1]
+        if not isinstance(node.tag, str):  # comments: Word's conditional ones included
+            continue
+        name = node.tag.lower()
+        attrs = dict(node.attrib)
+        if name.startswith("{") or name in DROPPED_WITH_CONTENT:
+            removed[DROPPED_WITH_CONTENT.get(name, "media")] += 1
+            continue
+        if _MSO_IGNORE.search(attrs.get("style", "")):  # Word's own bullet or number
+            if not as_list:
+                add_marker(_word_marker(node))
+            continue
+        if name == "br":
+            if as_list and in_item:
+                current.append("<br>")
+            else:
+                boundary(1)
+            continue
+        if name == "table":
+            removed["tableau"] += 1
+        elif name == "tr":
+            cells = [c for c in node if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")]
+            later_cells.update(id(cell) for cell in cells[1:])
+        elif name == "ol":
+            start = int(attrs["start"]) if attrs.get("start", "").isdigit() else 1
+            items = [c for c in node if isinstance(c.tag, str) and c.tag.lower() == "li"]
+            numbers.update((id(li), f"{start + i}. ") for i, li in enumerate(items))
+        is_item = name == "li" or (name == "p" and _is_word_list_paragraph(node))
+        level = 1 if is_item or name in _LINE_BLOCKS else 2 if name in _PARAGRAPH_BLOCKS else 0
+        if level:
+            boundary(level)
+        in_item += is_item
+        if name in ("td", "th"):
+            if id(node) in later_cells:
+                while current and current[-1] == " ":
+                    current.pop()
+                current.append(html.escape(CELL_SEPARATOR, quote=False))
+            in_cell += 1
+        if name == "li" and not as_list:
+            add_marker(numbers.get(id(node), "• "))
+        inline = not level and name not in _TABLE_PARTS
+        if inline:
+            start_tag = f"<{name}{_serialise_attributes(_paste_attributes(attrs))}>"
+            open_inline.append((name, start_tag))
+            current.append(start_tag)
+        stack.append(("close", name, inline, level, int(is_item)))
+        stack.extend(_children(node))
+        stack.append(("text", node.text))
+    if has_text():
+        finish()
+    return lines
+
+
+_SOURCE_SPACES = re.compile(r"[ \t\r\n\f]+")
+# An element left empty where a line was cut ("<em></em>"), and a space before a break.
+_EMPTY_INLINE = re.compile(r"<(strong|em|a)\b[^>]*>\s*</\1>")
+_SPACE_BEFORE_BREAK = re.compile(r"[ \t]+(<br>)")
+
+
+def _tidy(clean: str) -> str:
+    """clean_html output without the empty elements and stray spaces a paste leaves."""
+    previous = None
+    while previous != clean:
+        previous, clean = clean, _EMPTY_INLINE.sub("", clean)
+    return _SPACE_BEFORE_BREAK.sub(r"\1", clean).strip()
+
+
+_TABLE_PARTS = frozenset({"td", "th", "tbody", "thead", "tfoot", "colgroup", "col"})
+_PARAGRAPH_BLOCKS = BLOCK_LEVEL - _TABLE_PARTS - _LINE_BLOCKS
+
+
+def _word_marker(node) -> str:
+    """Word's hidden bullet as text for a paragraph: its number ("1.", "a)"), else "• "."""
+    text = "".join(node.itertext()).replace("\u00a0", " ").strip()
+    return f"{text} " if re.fullmatch(r"\(?[0-9a-zA-Z]{1,6}[.)]", text) else "• "
+
+
+def _is_word_list_paragraph(node) -> bool:
+    return bool(
+        _MSO_LIST_CLASS.search(node.attrib.get("class", ""))
+        or _MSO_LIST.search(node.attrib.get("style", ""))
+    )
+
+
+def _paste_attributes(attrs: dict[str, str]) -> dict[str, str]:
+    """What clean_html reads of a pasted inline element: its link, its bold/italic style."""
+    return {name: value for name, value in attrs.items() if name in ("href", "style")}

@@ -211,6 +211,7 @@ def url_values(app: Flask, rule, arguments: dict) -> dict:
         "part": "titre",
         "direction": "descendre",
         "kind": "rss" if rule.endpoint.startswith("feeds.") else "paragraph",
+        "into": "paragraphe",  # editor.clean_pasted: the field a paste is cleaned for
         "number": 1,
         "field_name": "email",
         "filename": "css/gazette.css",
@@ -230,6 +231,7 @@ def build_url(app: Flask, rule, arguments: dict) -> str:
 # Endpoints htmx calls for a partial: the matrices send them HX-Request: true, as htmx does.
 FRAGMENT_ENDPOINTS = {
     "editor.block_display",
+    "editor.clean_pasted",  # editor.js sends HX-Request too: a bare 401 when logged out
     "editor.block_form",
     "editor.create_block",
     "editor.delete_block",
@@ -285,6 +287,7 @@ def post_data(endpoint: str, world: World, arguments: dict) -> dict:
         },
         "auth.login": {"email": ACCOUNT_EMAILS["editor"], "password": PASSWORD},
         "editor.create_block": {"nouveau0-html": "Un nouveau paragraphe.", "after": ""},
+        "editor.clean_pasted": {"html": "<p>Collé <b>ici</b></p>", "text": "Collé ici"},
         "editor.new_article": {
             "headline": f"Un nouvel article {n}",
             "section": str(world.section_id),

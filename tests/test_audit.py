@@ -207,6 +207,7 @@ def test_the_journal_needs_a_trailing_slash_only(client, app):
 # (and every write the authorisation matrix closes to anonymous visitors) needs a label.
 NOT_STAFF_WRITES = {
     "admin.set_password": "the invitation's token is the credential: nobody is logged in",
+    "editor.clean_pasted": "cleans a paste and answers it: nothing is stored",
 }
 
 

@@ -93,6 +93,7 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "GET editor.history": EDIT,
     "GET editor.revision_diff": EDIT,
     "POST editor.restore_revision": EDIT,
+    "POST editor.clean_pasted": EDIT,  # cleans a paste for that article's form
     "GET corrections.section": EDIT,
     "GET corrections.new": EDIT,
     "POST corrections.create": EDIT,  # a draft gets a 422 ("only a published article…")

@@ -787,3 +787,180 @@ def assert_inert(page: str, payload: str) -> None:
             or tag == "meta"
             and "http-equiv" not in attrs
         ), (payload, tag)
+
+
+# --------------------------------------------------------------------------- issue 11: what was typed is stored
+
+
+def save_paragraph(client, block, text):
+    return client.post(
+        f"/redaction/blocs/{block.id}",
+        headers=HX,
+        data={f"bloc{block.id}-html": text, f"bloc{block.id}-version": str(block.version)},
+    )
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("Ligne un\nLigne deux", "Ligne un<br>Ligne deux"),  # textarea without JavaScript
+        ("Ligne un\r\nLigne deux", "Ligne un<br>Ligne deux"),  # as browsers post it
+        ("Ligne un<br>\r\nLigne deux", "Ligne un<br>Ligne deux"),  # shown again, saved again
+        ("Ligne un<br>Ligne deux", "Ligne un<br>Ligne deux"),  # the JavaScript editor's HTML
+        ("<strong>gras\nsuite</strong>", "<strong>gras<br>suite</strong>"),
+        ('Un <a\nhref="https://exemple.fr">lien</a>', 'Un <a href="https://exemple.fr">lien</a>'),
+    ],
+)
+def test_line_breaks_typed_in_a_paragraph_are_kept(client, newsroom, typed, stored):
+    log_in(client, newsroom.editor)
+    block = newsroom.article.blocks[0]
+    assert save_paragraph(client, block, typed).status_code == 200
+    assert block_at(newsroom.article, 0).data["html"] == stored
+
+
+def test_a_blank_line_makes_consecutive_paragraph_blocks_and_the_editor_is_told(client, newsroom):
+    log_in(client, newsroom.editor)
+    block = newsroom.article.blocks[0]
+    count_before = len(newsroom.article.blocks)
+    # The same text typed without JavaScript (newlines) and with it (<br>): same result.
+    for typed in ("Un <em>début\n\nsuite</em>\nligne\n\n\nfin", "Un <em>début<br><br>suite</em><br>ligne<br><br><br>fin"):  # fmt: skip
+        block = block_at(newsroom.article, 0)
+        response = save_paragraph(client, block, typed)
+        assert response.status_code == 200
+        assert "votre texte est enregistré en 3 paragraphes" in body(response)
+        assert body(response).count('class="block block-paragraph"') == 3
+        article = fresh(Article, newsroom.article.id)
+        htmls = [b.data["html"] for b in article.blocks[:3]]
+        assert htmls == ["Un <em>début</em>", "<em>suite</em><br>ligne", "fin"]
+        assert article.blocks[3].kind == "heading"  # the next block comes after them
+        # Put the first back to one paragraph for the second round.
+        for extra in article.blocks[1:3]:
+            article.remove_block(extra)
+        db.session.commit()
+    assert len(fresh(Article, newsroom.article.id).blocks) == count_before
+
+
+def test_a_new_paragraph_with_a_blank_line_is_two_blocks(client, newsroom):
+    log_in(client, newsroom.editor)
+    a = newsroom.article
+    response = client.post(
+        f"/redaction/articles/{a.id}/blocs/nouveau/paragraph",
+        headers=HX,
+        data={"nouveau0-html": "Premier.\n\nSecond.", "after": ""},
+    )
+    assert response.status_code == 200
+    blocks = fresh(Article, a.id).blocks
+    assert [b.data.get("html") for b in blocks[:2]] == ["Premier.", "Second."]
+
+
+def test_the_paragraph_textarea_shows_line_breaks_as_lines(client, newsroom):
+    log_in(client, newsroom.editor)
+    block = newsroom.article.blocks[0]
+    save_paragraph(client, block, "un\ndeux")
+    form = body(client.get(f"/redaction/blocs/{block.id}/modifier", headers=HX))
+    assert "un&lt;br&gt;\ndeux</textarea>" in form
+
+
+def test_the_bio_keeps_line_breaks_too(client, newsroom):
+    log_in(client, newsroom.editor)
+    a = newsroom.article
+    form = body(client.get(f"/redaction/articles/{a.id}/biographie/modifier", headers=HX))
+    version = re.search(r'name="biographie-version" type="hidden" value="(\w+)"', form).group(1)
+    client.post(
+        f"/redaction/articles/{a.id}/biographie",
+        headers=HX,
+        data={"biographie-bio": "Journaliste\nà Lyon", "biographie-version": version},
+    )
+    assert fresh(Article, a.id).author.bio_html == "Journaliste<br>à Lyon"
+
+
+def test_a_list_pasted_as_text_in_one_item_becomes_items(client, newsroom):
+    log_in(client, newsroom.editor)
+    block = newsroom.article.blocks[4]
+    word_text = "·\tRéduire le trajet\r\n·\tOuvrir deux lignes\r\no\tdont une de nuit"
+    response = client.post(
+        f"/redaction/blocs/{block.id}",
+        headers=HX,
+        data={
+            f"bloc{block.id}-items-0": word_text,
+            f"bloc{block.id}-items-1": "1. quatre\n2. cinq",
+            f"bloc{block.id}-items-2": "Une ligne\net sa suite",
+            f"bloc{block.id}-version": str(block.version),
+        },
+    )
+    assert response.status_code == 200
+    assert block_at(newsroom.article, 4).data["items"] == [
+        "Réduire le trajet", "Ouvrir deux lignes", "dont une de nuit", "quatre", "cinq",
+        "Une ligne<br>et sa suite",
+    ]  # fmt: skip
+
+
+def oob_byline(html: str) -> str:
+    match = re.search(r'<div class="byline" id="byline" hx-swap-oob="true">(.*?)</div>', html, re.S)
+    assert match, "no out-of-band byline"
+    return match.group(1)
+
+
+def test_every_save_updates_the_byline_out_of_band(client, newsroom):
+    log_in(client, newsroom.editor)
+    a = newsroom.article
+    a.published_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    block = a.blocks[0]
+    long_text = " ".join(["mot"] * 1000)  # about four more minutes of reading
+    response = save_paragraph(client, block, long_text)
+    html = body(response)
+    byline = oob_byline(html)
+    assert "Mis à jour le" in byline and re.search(r"Lecture\W+4\W+min", byline)
+    assert f"<title>{a.headline} — " in html
+    assert html.count('id="byline"') == 1
+    # Parts, moves, deletions and new blocks too; a publication save has one byline only.
+    a = fresh(Article, a.id)
+    saves = [
+        client.post(f"/redaction/articles/{a.id}/chapo", headers=HX, data={"chapo-standfirst": "Neuf", "chapo-version": str(a.version)}),
+        client.post(f"/redaction/blocs/{a.blocks[1].id}/descendre", headers=HX),
+        client.post(f"/redaction/blocs/{a.blocks[3].id}/supprimer", headers=HX),
+        client.post(f"/redaction/articles/{a.id}/blocs/nouveau/heading", headers=HX, data={"nouveau0-text": "Inter", "nouveau0-level": "2", "after": ""}),
+    ]  # fmt: skip
+    for response in saves:
+        assert response.status_code == 200
+        assert body(response).count('id="byline"') == 1 and "Mis à jour le" in oob_byline(
+            body(response)
+        )
+    a = fresh(Article, a.id)
+    published = client.post(
+        f"/redaction/articles/{a.id}/publication",
+        headers=HX,
+        data={"publication-state": "now", "publication-version": str(a.version)},
+    )
+    assert body(published).count('id="byline"') == 1
+
+
+def test_a_cancel_or_a_form_sends_no_out_of_band_swap(client, newsroom):
+    log_in(client, newsroom.editor)
+    a = newsroom.article
+    for url in (f"/redaction/articles/{a.id}/titre", f"/redaction/blocs/{a.blocks[0].id}", f"/redaction/articles/{a.id}/titre/modifier"):  # fmt: skip
+        assert "hx-swap-oob" not in body(client.get(url, headers=HX))
+    refused = save_paragraph(client, a.blocks[0], "")
+    assert refused.status_code == 422 and "hx-swap-oob" not in body(refused)
+
+
+def test_forms_carry_their_draft_key_and_offer(client, newsroom):
+    log_in(client, newsroom.editor)
+    a = newsroom.article
+    block = a.blocks[0]
+    form = body(client.get(f"/redaction/blocs/{block.id}/modifier", headers=HX))
+    assert f'data-draft-key="{a.id}:bloc-{block.id}" data-draft-version="{block.version}"' in form
+    assert (
+        "Un brouillon non enregistré de ce paragraphe existe" in form
+        and "data-draft-offer hidden" in form
+    )
+    part = body(client.get(f"/redaction/articles/{a.id}/titre/modifier", headers=HX))
+    assert f'data-draft-key="{a.id}:titre"' in part and "brouillon non enregistré du titre" in part
+    new = body(
+        client.get(
+            f"/redaction/articles/{a.id}/blocs/nouveau/paragraph?apres={block.id}", headers=HX
+        )
+    )
+    assert f'data-draft-key="{a.id}:nouveau-paragraph-apres-{block.id}"' in new
+    assert f'data-paste-url="/redaction/articles/{a.id}/collage/paragraphe"' in new

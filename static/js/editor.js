@@ -4,8 +4,13 @@
  *   focus on its first field; Escape clicks the form's [data-cancel] button;
  * - rich text: a textarea[data-rich-text] becomes a contenteditable with a small toolbar
  *   (bold, italic, link, line break) and is kept in sync, so the form posts HTML source;
- *   without this script the textarea still works. Pasted HTML is reduced to the same tags
- *   the server allows (the server's clean_html does the real cleaning);
+ *   without this script the textarea still works (a newline there is a line break, as
+ *   the server reads it). A paste is sent to the server (views/editor/paste.py), which
+ *   cleans it with the one sanitiser, splits a pasted list into items and says what it
+ *   could not keep; if that request fails, the paste is reduced here to the same tags;
+ * - drafts: the text of every open form is kept in localStorage as it is typed, offered
+ *   back when that part is opened again, dropped once saved; leaving the page with an
+ *   unsaved form asks first (beforeunload);
  * - errors: an expired session or CSRF token gets its form back (401/400, swapped here),
  *   and so does an image too large (413);
  *   any other failure leaves the form in place with a French message next to it.
@@ -68,6 +73,7 @@
   var KEEP = { STRONG: "strong", B: "strong", EM: "em", I: "em", A: "a", BR: "br" };
   var DROP = /^(SCRIPT|STYLE|X-PASTED-STYLE|TEMPLATE|NOSCRIPT|IFRAME|OBJECT|EMBED|SVG|MATH|TITLE|TEXTAREA|SELECT|OPTION|HEAD|META|LINK|IMG|PICTURE|VIDEO|AUDIO|CANVAS|BUTTON|INPUT)$/;
   var BLOCK = /^(P|DIV|LI|H[1-6]|TR|BLOCKQUOTE|PRE|SECTION|ARTICLE)$/;
+  var CELL = /^(TD|TH)$/;
 
   function safeHref(href) {
     var url = (href || "").replace(/[\u0000-\u0020]+/g, "");
@@ -90,7 +96,9 @@
   function copyAllowed(from, to) {
     Array.prototype.forEach.call(from.childNodes, function (node) {
       if (node.nodeType === 3) {
-        to.appendChild(document.createTextNode(node.data));
+        // A newline in HTML source is a space; in the editor (white-space: pre-wrap) it
+        // would show, and be saved, as a line break.
+        to.appendChild(document.createTextNode(node.data.replace(/[\r\n]+/g, " ")));
         return;
       }
       if (node.nodeType !== 1 || DROP.test(node.nodeName.toUpperCase())) return;
@@ -109,6 +117,7 @@
       } else if (tag) {
         target = to.appendChild(document.createElement(tag));
       }
+      if (CELL.test(node.nodeName.toUpperCase()) && node.previousElementSibling) to.appendChild(document.createTextNode(" | "));
       copyAllowed(node, target);
       if (BLOCK.test(node.nodeName.toUpperCase()) && node.nextSibling) to.appendChild(document.createElement("br"));
     });
@@ -125,6 +134,16 @@
     var fragment = document.createDocumentFragment();
     copyAllowed(doc.body, fragment);
     return fragment;
+  }
+
+  // The textarea holds HTML in which a newline is a line break (the server reads it so:
+  // richtext.newlines_as_breaks); "<br>" followed by a newline is one break.
+  function textareaAsHtml(value) {
+    return value.split(/(<[^>]*>)/).map(function (part, index) {
+      return index % 2 ? part : part.replace(/\r\n?|\n/g, "\n");
+    }).join("").replace(/(<br\s*\/?>)[ \t]*\n/gi, "$1").split(/(<[^>]*>)/).map(function (part, index) {
+      return index % 2 ? part : part.replace(/\n/g, "<br>");
+    }).join("");
   }
 
   function textAsHtml(text) {
@@ -163,9 +182,17 @@
       return id && document.getElementById(id);
     });
     if (described.length) editor.setAttribute("aria-describedby", described.join(" "));
-    editor.appendChild(cleanFragment(textarea.value));
+    editor.appendChild(cleanFragment(textareaAsHtml(textarea.value)));
 
-    function sync() { textarea.value = editor.innerHTML; }
+    function sync() {
+      textarea.value = editor.innerHTML;
+      textarea.dispatchEvent(new CustomEvent("editor:changed", { bubbles: true }));
+    }
+    // A draft put back into the textarea (see drafts below) is shown here too.
+    textarea.addEventListener("editor:reload", function () {
+      editor.textContent = "";
+      editor.appendChild(cleanFragment(textareaAsHtml(textarea.value)));
+    });
     function run(command, value) {
       editor.focus();
       document.execCommand(command, false, value);
@@ -244,13 +271,82 @@
         run("insertLineBreak");
       }
     });
+    // A paste lands at once, cleaned here; the server's cleaning (the one sanitiser, lists
+    // split into items, the notice of what was removed) then takes its place. Text typed
+    // meanwhile right before or after the pasted nodes is kept.
     editor.addEventListener("paste", function (event) {
       var data = event.clipboardData;
       if (!data) return;
       event.preventDefault();
       var html = data.getData("text/html");
-      insertFragment(html ? cleanFragment(html) : cleanFragment(textAsHtml(data.getData("text/plain"))));
+      var text = data.getData("text/plain");
+      var local = html ? cleanFragment(html) : cleanFragment(textAsHtml(text));
+      var pasted = trackNodes(local);
+      insertFragment(local);
+      var url = textarea.getAttribute("data-paste-url");
+      if (!url || !window.fetch) return;
+      var body = new URLSearchParams();
+      body.set("html", html || "");
+      body.set("text", text || "");
+      var token = textarea.form && textarea.form.querySelector('input[name="csrf_token"]');
+      fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        // HX-Request: a logged-out paste gets a bare 401 (views.htmx), not the login page.
+        headers: { Accept: "application/json", "HX-Request": "true", "X-CSRFToken": token ? token.value : "" },
+        body: body
+      }).then(function (response) {
+        return response.ok ? response.json() : Promise.reject(response.status);
+      }).then(function (result) {
+        var items = result.items;
+        replaceNodes(pasted, cleanFragment(items ? items[0] || "" : result.html || ""));
+        if (items && items.length > 1) pasteItems(textarea, items.slice(1));
+        showNotice(textarea.form || editor, result.notice);
+      }).catch(function () { /* the local cleaning stays; the save is cleaned again anyway */ });
     });
+
+    function trackNodes(fragment) {
+      var nodes = Array.prototype.slice.call(fragment.childNodes);
+      return { nodes: nodes, texts: nodes.map(function (node) { return node.nodeType === 3 ? node.data : null; }) };
+    }
+
+    // Put `fragment` where the tracked nodes are, keeping what was typed onto them since:
+    // text typed before the first goes before, text typed after any of them goes after.
+    function replaceNodes(tracked, fragment) {
+      var nodes = tracked.nodes;
+      if (!nodes.length || !nodes.every(function (node) { return editor.contains(node); })) {
+        if (fragment.textContent) insertFragment(fragment);
+        return;
+      }
+      var first = nodes[0];
+      var last = nodes[nodes.length - 1];
+      var before = "";
+      var after = "";
+      nodes.forEach(function (node, index) {
+        var was = tracked.texts[index];
+        if (was === null || node.data === was) return;
+        var at = node.data.indexOf(was);
+        if (at < 0) return; // edited inside the pasted text: the server's version wins
+        if (index === 0) before = node.data.slice(0, at);
+        after += node.data.slice(at + was.length);
+      });
+      if (before) fragment.insertBefore(document.createTextNode(before), fragment.firstChild);
+      if (after) fragment.appendChild(document.createTextNode(after));
+      var end = fragment.lastChild;
+      var range = document.createRange();
+      range.setStartBefore(first);
+      range.setEndAfter(last);
+      range.deleteContents();
+      range.insertNode(fragment);
+      if (end && document.activeElement === editor) {
+        var selection = window.getSelection();
+        range.setStartAfter(end);
+        range.collapse(true);
+        selection.removeAllRanges();
+        selection.addRange(range);
+      }
+      sync();
+    }
 
     // Insert our own nodes at the caret. Not execCommand("insertHTML"): Chromium may add
     // style attributes while doing so, which the strict CSP refuses (a console error).
@@ -279,6 +375,237 @@
     textarea.parentNode.insertBefore(linkBox, textarea);
     textarea.parentNode.insertBefore(editor, textarea);
   }
+
+  function itemsFieldset(textarea) {
+    return textarea.closest("fieldset.list-items");
+  }
+
+  // A new, empty item after the last one: the same markup as the server's (field macro),
+  // named after the highest index so the FieldList reads it in order.
+  function addListEntry(fieldset) {
+    var areas = fieldset.querySelectorAll("textarea[data-rich-text]");
+    var model = areas[areas.length - 1];
+    var match = model.name.match(/^(.*-)(\d+)$/);
+    var index = parseInt(match[2], 10) + 1;
+    while (document.getElementById(model.id.replace(/\d+$/, String(index)))) index += 1;
+    var id = model.id.replace(/\d+$/, String(index));
+    var wrapper = document.createElement("div");
+    wrapper.className = "field";
+    wrapper.id = "field-" + id;
+    var label = document.createElement("label");
+    label.className = "field-label";
+    label.htmlFor = id;
+    var modelLabel = document.querySelector('label[for="' + model.id + '"]');
+    label.textContent = modelLabel ? modelLabel.textContent : "";
+    var area = document.createElement("textarea");
+    area.className = "input";
+    area.id = id;
+    area.name = match[1] + index;
+    area.rows = 2;
+    area.setAttribute("data-rich-text", model.getAttribute("data-rich-text"));
+    area.setAttribute("data-paste-url", model.getAttribute("data-paste-url") || "");
+    wrapper.appendChild(label);
+    wrapper.appendChild(area);
+    model.closest(".field").after(wrapper);
+    makeRich(area);
+    return area;
+  }
+
+  // A pasted list: its first item went where the caret is; the others go into the items
+  // after it, which move down (new entries are added at the end to hold them).
+  function pasteItems(textarea, rest) {
+    var fieldset = itemsFieldset(textarea);
+    if (!fieldset) return;
+    var areas = Array.prototype.slice.call(fieldset.querySelectorAll("textarea[data-rich-text]"));
+    var at = areas.indexOf(textarea);
+    var values = areas.map(function (area) { return area.value; });
+    var following = values.slice(at + 1).filter(function (value) { return value.replace(/<[^>]*>|\s|&nbsp;/g, ""); });
+    var wanted = values.slice(0, at + 1).concat(rest, following);
+    while (areas.length < wanted.length) areas.push(addListEntry(fieldset));
+    for (var i = at + 1; i < areas.length; i += 1) {
+      areas[i].value = wanted[i] || "";
+      areas[i].dispatchEvent(new CustomEvent("editor:reload"));
+    }
+    textarea.dispatchEvent(new CustomEvent("editor:changed", { bubbles: true }));
+  }
+
+  // "1 image a été retirée.": what the server could not keep of a paste, at the top of
+  // the form, as after a save (role=status: read out without taking the focus).
+  function showNotice(form, notice) {
+    var box = form.querySelector(":scope > .paste-notice");
+    if (!notice) {
+      if (box) box.remove();
+      return;
+    }
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "form-notice editor-notice paste-notice";
+      box.setAttribute("role", "status");
+      form.insertBefore(box, form.querySelector(".field, fieldset") || form.firstChild);
+    }
+    box.textContent = notice;
+  }
+
+  // ------------------------------------------------------------------ drafts kept in this browser
+
+  // Key: "gazette-brouillon:<article>:<part>:<version>" (part: "titre", "bloc-12",
+  // "nouveau-paragraph-apres-12"); value: {"saved": ms since epoch, "version", "fields"}.
+  var DRAFT_PREFIX = "gazette-brouillon:";
+  var initialValues = new WeakMap();
+
+  function storage() {
+    try { return window.localStorage; } catch (error) { return null; } // private mode, blocked
+  }
+
+  function formValues(form) {
+    var values = {};
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.type === "file" || field.type === "submit" || field.type === "button" ||
+        field.name === "csrf_token" || field.name === "after") return;
+      if ((field.type === "checkbox" || field.type === "radio") && !field.checked) {
+        if (field.type === "checkbox") values[field.name] = "";
+        return;
+      }
+      values[field.name] = field.value;
+    });
+    return values;
+  }
+
+  function sameValues(a, b) {
+    var keys = Object.keys(a).concat(Object.keys(b));
+    return keys.every(function (key) { return (a[key] || "") === (b[key] || ""); });
+  }
+
+  function isDirty(form) {
+    var initial = initialValues.get(form);
+    return Boolean(initial) && !sameValues(initial, formValues(form));
+  }
+
+  function draftKeys(form) {
+    var store = storage();
+    var prefix = DRAFT_PREFIX + form.getAttribute("data-draft-key") + ":";
+    var keys = [];
+    if (!store) return keys;
+    for (var i = 0; i < store.length; i += 1) {
+      var key = store.key(i);
+      if (key && key.indexOf(prefix) === 0) keys.push(key);
+    }
+    return keys;
+  }
+
+  function dropDrafts(form) {
+    var store = storage();
+    draftKeys(form).forEach(function (key) { store.removeItem(key); });
+  }
+
+  function keepDraft(form) {
+    var store = storage();
+    if (!store || !form.hasAttribute("data-draft-key")) return;
+    var version = form.getAttribute("data-draft-version") || "0";
+    var key = DRAFT_PREFIX + form.getAttribute("data-draft-key") + ":" + version;
+    if (!isDirty(form)) {
+      store.removeItem(key);
+      return;
+    }
+    var values = formValues(form);
+    try {
+      store.setItem(key, JSON.stringify({ saved: Date.now(), version: version, fields: values }));
+    } catch (error) { /* storage full: the beforeunload question still protects the text */ }
+  }
+
+  function readDraft(key) {
+    try {
+      var draft = JSON.parse(storage().getItem(key));
+      return draft && typeof draft.fields === "object" ? draft : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  // "il y a 3 min", in the page's language.
+  function age(saved) {
+    var seconds = Math.max(1, Math.round((Date.now() - saved) / 1000));
+    var lang = document.documentElement.lang || "fr";
+    if (!(window.Intl && Intl.RelativeTimeFormat)) return "";
+    var format = new Intl.RelativeTimeFormat(lang, { numeric: "always", style: "short" });
+    if (seconds < 60) return format.format(-seconds, "second");
+    if (seconds < 3600) return format.format(-Math.round(seconds / 60), "minute");
+    if (seconds < 48 * 3600) return format.format(-Math.round(seconds / 3600), "hour");
+    return format.format(-Math.round(seconds / 86400), "day");
+  }
+
+  function putBack(form, fields) {
+    Object.keys(fields).forEach(function (name) {
+      var field = form.elements.namedItem(name);
+      if (!field && /-\d+$/.test(name)) { // a list item added by a paste
+        var fieldset = form.querySelector("fieldset.list-items");
+        while (fieldset && !form.elements.namedItem(name) && fieldset.querySelectorAll("textarea").length < 200) addListEntry(fieldset);
+        field = form.elements.namedItem(name);
+      }
+      if (!field) return;
+      if (field instanceof RadioNodeList) {
+        Array.prototype.forEach.call(field, function (radio) { radio.checked = radio.value === fields[name]; });
+      } else if (field.type === "checkbox") {
+        field.checked = fields[name] !== "";
+      } else {
+        field.value = fields[name];
+        field.dispatchEvent(new CustomEvent("editor:reload"));
+      }
+    });
+  }
+
+  function offerDraft(form) {
+    var offer = form.querySelector("[data-draft-offer]");
+    if (!offer) return;
+    var drafts = draftKeys(form).map(readDraft).filter(Boolean).sort(function (a, b) { return b.saved - a.saved; });
+    var draft = drafts[0];
+    if (!draft || sameValues(draft.fields, formValues(form))) return;
+    offer.querySelector("[data-draft-age]").textContent = age(draft.saved);
+    offer.hidden = false;
+    offer.querySelector("[data-draft-resume]").addEventListener("click", function () {
+      // The draft's version goes back too: if the part was saved since, the save is a
+      // conflict (409) that shows both texts, never an overwrite.
+      putBack(form, draft.fields);
+      offer.remove();
+      keepDraft(form);
+      var first = form.querySelector(".rich-editor, textarea:not([hidden]), input:not([type=hidden]), select");
+      if (first) first.focus();
+    });
+    offer.querySelector("[data-draft-ignore]").addEventListener("click", function () {
+      dropDrafts(form);
+      offer.remove();
+      var first = form.querySelector(".rich-editor, textarea:not([hidden]), input:not([type=hidden]), select");
+      if (first) first.focus();
+    });
+  }
+
+  function watchForm(form) {
+    if (initialValues.has(form) || !form.hasAttribute("data-draft-key")) return;
+    initialValues.set(form, formValues(form));
+    offerDraft(form);
+  }
+
+  ["input", "change", "editor:changed"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var form = event.target.closest && event.target.closest("form[data-draft-key]");
+      if (form) keepDraft(form);
+    });
+  });
+
+  // Saved: the draft is no longer needed. (A form given back, 4xx, keeps it.)
+  // (detail.elt may already be what replaced the form: requestConfig.elt is the form.)
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = (event.detail.requestConfig && event.detail.requestConfig.elt) || event.detail.elt;
+    if (event.detail.successful && form && form.matches && form.matches("form[data-draft-key]")) dropDrafts(form);
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    var dirty = Array.prototype.some.call(document.querySelectorAll("form[data-draft-key]"), isDirty);
+    if (dirty) {
+      event.preventDefault();
+      event.returnValue = ""; // older Chromium needs a value to ask
+    }
+  });
 
   // ------------------------------------------------------------------ errors and expired sessions
 
@@ -354,6 +681,7 @@
 
   document.addEventListener("htmx:load", function (event) {
     within(event.detail.elt, "textarea[data-rich-text]").forEach(makeRich);
+    within(event.detail.elt, "form[data-draft-key]").forEach(watchForm);
     focusAfterSwap(event.detail.elt);
   });
   // Out-of-band swaps (a moved block) settle elsewhere than the request's target.

@@ -8,6 +8,7 @@ The blueprint is split by concern; each module registers its routes on `bp`:
 - parts.py: the article's own parts (headline, standfirst, section, publication, bio);
 - blocks.py: the body's blocks (edit, add, move, delete);
 - history.py: revisions, what changed, restoring one;
+- paste.py: what the editor pastes, cleaned by the server before it lands in a form;
 - dashboard.py: the dashboard and the new-article form;
 - forms.py: the WTForms, and BLOCK_EDITORS (how each block kind is edited).
 The login check, the CSRF handler and Vary come from views.htmx.InPlaceEditing.
@@ -24,7 +25,7 @@ Versions, so that no save silently overwrites another:
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -32,7 +33,7 @@ from flask_wtf.csrf import generate_csrf
 from models import Article, db
 from views.access import register_staff_link
 from views.editor.forms import BLOCK_EDITORS
-from views.htmx import InPlaceEditing
+from views.htmx import InPlaceEditing, wants_fragment
 
 bp = Blueprint("editor", __name__, url_prefix="/redaction")
 editing = InPlaceEditing(bp)
@@ -53,6 +54,20 @@ def saved(article: Article, summary: str) -> None:
     db.session.commit()
 
 
+def with_page_updates(result: tuple[str, int], article: Article) -> tuple[str, int]:
+    """A save's fragment, plus what else on the page the save changed, swapped out of band.
+
+    `result` is views.htmx.fragment()'s (html, status). For htmx, appended: the byline
+    (its "Mis à jour le …" and reading time change with every save) and the page's
+    <title> (the headline), in editor/_page_updates.html; the fragment itself, and its
+    contract, are unchanged. Not for a browser without JavaScript: its saves redirect.
+    """
+    html, status = result
+    if wants_fragment():
+        html += render_template("editor/_page_updates.html", article=article)
+    return html, status
+
+
 @bp.get("/jeton")
 def fresh_csrf_token():
     """A fresh CSRF token for forms already on the page, after logging in again elsewhere."""
@@ -60,7 +75,7 @@ def fresh_csrf_token():
 
 
 # The routes, registered on `bp` as each module is imported.
-from views.editor import blocks, dashboard, history, parts  # noqa: E402
+from views.editor import blocks, dashboard, history, parts, paste  # noqa: E402
 from views.editor.parts import PARTS  # noqa: E402
 
 __all__ = [
@@ -73,4 +88,6 @@ __all__ = [
     "dashboard",
     "history",
     "parts",
+    "paste",
+    "with_page_updates",
 ]

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 import views.editor
 from models import Article, Block, db
 from views.access import require_can_edit
-from views.editor import bp, editing
+from views.editor import bp, editing, with_page_updates
 from views.editor.forms import BLOCK_EDITORS
 from views.forms import EmptyForm, clean_results, notice_for
 from views.htmx import article_url, editable_article, fragment, typed_only, wants_fragment
@@ -54,6 +54,28 @@ def render_block(block: Block, notice: str | None = None, focus: str = "edit"):
         notice=notice,
         focus_control=focus,
     )
+
+
+def render_saved_blocks(blocks: list[Block], notice: str | None = None):
+    """The blocks a save made (several when a paragraph was split), then the page updates."""
+    article = blocks[0].article
+    result = fragment("editor/_saved_blocks.html", blocks=blocks, article=article, notice=notice)
+    return with_page_updates(result, article)
+
+
+def split_notice(count: int, removal: str | None) -> str | None:
+    """ "Une ligne vide sépare deux paragraphes : … 3 paragraphes." and what was removed."""
+    said = [removal] if removal else []
+    if count > 1:
+        said.insert(
+            0,
+            _(
+                "Une ligne vide sépare deux paragraphes : votre texte est enregistré en "
+                "%(count)d paragraphes.",
+                count=count,
+            ),
+        )
+    return " ".join(said) or None
 
 
 def render_block_form(block: Block, form, status: int = 200, conflict: bool = False):
@@ -109,12 +131,16 @@ def save_block(block_id: int):
         return render_block_form(block, form, form.error_status)
     if form.version.data != str(block.version):
         return render_block_form(block, form, 409, conflict=True)
-    block.data = form.block_data()
+    first, *more = form.blocks_data()
+    block.data = first
     block.version += 1
+    blocks = [block]
+    for data in more:  # a paragraph typed with blank lines: one block per paragraph
+        blocks.append(block.article.insert_block(block.kind, data, after=blocks[-1]))
     views.editor.saved(block.article, _("Modification : %(block)s", block=block_editor(block).name))
     if not wants_fragment():
         return redirect(article_url(block.article, f"block-{block.id}"))
-    return render_block(block, notice_for(clean_results(form)))
+    return render_saved_blocks(blocks, split_notice(len(blocks), notice_for(clean_results(form))))
 
 
 @bp.post("/blocs/<int:block_id>/<any(monter,descendre):direction>")
@@ -128,13 +154,16 @@ def move_block(block_id: int, direction: str):
     views.editor.saved(article, _("Bloc déplacé"))
     if not wants_fragment():
         return redirect(article_url(article, f"block-{block.id}"))
-    return fragment(
-        "editor/_moved_block.html",
-        block=block,
-        article=article,
-        neighbour=neighbour,
-        where="beforebegin" if direction == "monter" else "afterend",
-        focus_control=direction,
+    return with_page_updates(
+        fragment(
+            "editor/_moved_block.html",
+            block=block,
+            article=article,
+            neighbour=neighbour,
+            where="beforebegin" if direction == "monter" else "afterend",
+            focus_control=direction,
+        ),
+        article,
     )
 
 
@@ -158,7 +187,9 @@ def delete_block(block_id: int):
     views.editor.saved(article, _("Suppression : %(block)s", block=name))
     if not wants_fragment():
         return redirect(article_url(article))
-    return fragment("editor/_block_deleted.html", article=article, name=name)
+    return with_page_updates(
+        fragment("editor/_block_deleted.html", article=article, name=name), article
+    )
 
 
 def block_after(article: Article, raw_id: str | None) -> Block | None:
@@ -220,8 +251,12 @@ def create_block(article_id: int, kind: str):
     form = new_block_form_for(kind, after)
     if not form.validate_on_submit():
         return render_new_block_form(article, kind, form, after, form.error_status)
-    block = article.insert_block(kind, form.block_data(), after=block_after(article, after))
+    blocks: list[Block] = []
+    previous = block_after(article, after)
+    for data in form.blocks_data():  # several when a paragraph was typed with blank lines
+        blocks.append(article.insert_block(kind, data, after=previous))
+        previous = blocks[-1]
     views.editor.saved(article, _("Ajout : %(block)s", block=new_block_editor(kind).name))
     if not wants_fragment():
-        return redirect(article_url(article, f"block-{block.id}"))
-    return render_block(block, notice_for(clean_results(form)))
+        return redirect(article_url(article, f"block-{blocks[0].id}"))
+    return render_saved_blocks(blocks, split_notice(len(blocks), notice_for(clean_results(form))))

@@ -7,6 +7,7 @@ The display partial is always templates/reading/blocks/_<kind>.html, the reader'
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from models.media import Media
 from models.user import BIO_MAX
 from services.images import ImageRejected
 from services.media import store_upload
+from services.richtext import newlines_as_breaks, split_list_item, split_paragraphs
 from views.forms import Cleaned, cleaned
 from views.media import block_image_data
 
@@ -44,6 +46,30 @@ PLAIN_MAX = 2_000  # quotes, captions
 LIST_ITEM_MAX = 5_000
 ALT_MAX = 400
 SHORT_MAX = 200  # attributions, credits
+
+
+# --------------------------------------------------------------------------- rich text typed in a textarea
+
+
+class RichTextArea(TextAreaField):
+    """A rich-text field's textarea: what the editor types is HTML, and a newline a <br>.
+
+    Without JavaScript the editor types HTML source in the textarea itself, and the
+    hint promises that line breaks are kept: newlines become <br> on arrival
+    (richtext.newlines_as_breaks), before Cleaned sanitises. Shown again (a form loaded
+    or given back), each <br> is followed by a newline, so that the textarea shows lines
+    and saving it unchanged changes nothing. With JavaScript (editor.js) the contenteditable
+    posts <br> for Enter, and reads the textarea the same way.
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, filters=[newlines_as_breaks], **kwargs)
+
+    def _value(self):
+        return _BR_THEN_NOT_NEWLINE.sub("<br>\n", self.data or "")
+
+
+_BR_THEN_NOT_NEWLINE = re.compile(r"<br\s*/?>(?!\r?\n)", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- article parts
@@ -84,7 +110,7 @@ class SectionForm(VersionedForm):
 
 
 class BioForm(VersionedForm):
-    bio = TextAreaField(_l("Biographie"), validators=[Cleaned("paragraph", max_length=BIO_MAX)])
+    bio = RichTextArea(_l("Biographie"), validators=[Cleaned("paragraph", max_length=BIO_MAX)])
 
 
 PUBLICATION_CHOICES = [
@@ -146,9 +172,13 @@ class BlockForm(VersionedForm):
     def block_data(self) -> dict:
         raise NotImplementedError
 
+    def blocks_data(self) -> list[dict]:
+        """The data of every block this save makes: [block_data()] but for a paragraph."""
+        return [self.block_data()]
+
 
 class ParagraphForm(BlockForm):
-    html = TextAreaField(
+    html = RichTextArea(
         _l("Paragraphe"),
         validators=[
             Cleaned(
@@ -166,6 +196,17 @@ class ParagraphForm(BlockForm):
 
     def block_data(self):
         return {"html": cleaned(self.html)}
+
+    def blocks_data(self):
+        """One paragraph block per paragraph typed: a blank line starts a new one.
+
+        Readers take a blank line for a new paragraph, so the save makes consecutive
+        paragraph blocks of it (the editor is told, views.editor.blocks.split_notice)
+        rather than storing "<br><br>" inside one.
+        """
+        return [{"html": html} for html in split_paragraphs(cleaned(self.html))] or [
+            self.block_data()
+        ]
 
 
 class HeadingForm(BlockForm):
@@ -227,7 +268,7 @@ LIST_SPARE_ITEMS = 2
 
 class ListForm(BlockForm):
     items = FieldList(
-        TextAreaField(_l("Élément"), validators=[Cleaned("list_item", max_length=LIST_ITEM_MAX)]),
+        RichTextArea(_l("Élément"), validators=[Cleaned("list_item", max_length=LIST_ITEM_MAX)]),
         min_entries=1,
     )
     ordered = BooleanField(_l("Liste numérotée"))
@@ -244,8 +285,10 @@ class ListForm(BlockForm):
             raise ValidationError(gettext("La liste doit avoir au moins un élément."))
 
     def block_data(self):
-        items = [cleaned(entry) for entry in self.items.entries]
-        return {"items": [item for item in items if item], "ordered": bool(self.ordered.data)}
+        # A list pasted as text into one item ("· un", "· deux" on their own lines, as
+        # Word's plain text or a browser without JavaScript gives it) is several items.
+        items = [item for entry in self.items.entries for item in split_list_item(cleaned(entry))]
+        return {"items": items, "ordered": bool(self.ordered.data)}
 
 
 class ImageForm(BlockForm):
@@ -334,3 +377,14 @@ BLOCK_EDITORS: dict[str, BlockEditor] = {
         BlockEditor(BlockKind.IMAGE, ImageForm, "editor/blocks/_image_fields.html", _l("Image"), _l("cette image")),
     )
 }  # fmt: skip
+
+
+class RestoreForm(FlaskForm):
+    """ "Restaurer cette version": what comes back besides the text, only when ticked.
+
+    The labels are written by the template, with the state each box would bring back.
+    """
+
+    publication = BooleanField()
+    sponsor = BooleanField()
+    bio = BooleanField()

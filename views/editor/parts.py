@@ -20,7 +20,7 @@ from models import Article, ArticleSlugRedirect, Revision, Section, db
 from models.slugs import slugify, unique_slug
 from models.time import utcnow
 from services.richtext import to_plain_text
-from views.editor import bp, editing
+from views.editor import bp, editing, with_page_updates
 from views.editor.forms import BioForm, HeadlineForm, PublicationForm, SectionForm, StandfirstForm
 from views.forms import clean_results, cleaned, keep_posted_choice, notice_for
 from views.htmx import article_url, editable_article, fragment, typed_only, wants_fragment
@@ -42,6 +42,8 @@ class ArticlePart:
     form_template: str
     summary: str
     snapshot_keys: tuple[str, ...] = ()
+    # "Un brouillon non enregistré du titre existe": editor.js offers it back.
+    draft_label: object = _l("Un brouillon non enregistré de cette partie existe")
 
     def prepare(self, form) -> None:
         """Fill choices and the like before the form is validated or rendered."""
@@ -67,6 +69,7 @@ class ArticlePart:
 
 class Headline(ArticlePart):
     form, summary = HeadlineForm, _l("Titre modifié")
+    draft_label = _l("Un brouillon non enregistré du titre existe")
     display_template, form_template = "reading/_headline.html", "editor/parts/_headline_fields.html"
     snapshot_keys = ("headline",)
 
@@ -82,6 +85,7 @@ class Headline(ArticlePart):
 
 class Standfirst(ArticlePart):
     form, summary = StandfirstForm, _l("Chapô modifié")
+    draft_label = _l("Un brouillon non enregistré du chapô existe")
     display_template, form_template = (
         "reading/_standfirst.html",
         "editor/parts/_standfirst_fields.html",
@@ -97,6 +101,7 @@ class Standfirst(ArticlePart):
 
 class SectionPart(ArticlePart):
     form, summary = SectionForm, _l("Rubrique modifiée")
+    draft_label = _l("Un brouillon non enregistré de la rubrique existe")
     display_template, form_template = (
         "reading/_section_trail.html",
         "editor/parts/_section_fields.html",
@@ -121,6 +126,7 @@ class SectionPart(ArticlePart):
 
 class Publication(ArticlePart):
     form, summary = PublicationForm, _l("Publication modifiée")
+    draft_label = _l("Un brouillon non enregistré de la publication existe")
     display_template, form_template = (
         "editor/_publication.html",
         "editor/parts/_publication_fields.html",
@@ -154,6 +160,7 @@ class Publication(ArticlePart):
 
 class Bio(ArticlePart):
     form, summary = BioForm, _l("Biographie de l’auteur modifiée")
+    draft_label = _l("Un brouillon non enregistré de la biographie existe")
     display_template, form_template = "reading/_author_bio.html", "editor/parts/_bio_fields.html"
 
     def load(self, article):
@@ -222,7 +229,6 @@ def render_part(article: Article, part_name: str, notice: str | None = None):
         section=article.section,
         notice=notice,
         focus_edit_button=True,
-        oob_byline=part_name == "publication",
     )
 
 
@@ -292,7 +298,9 @@ def save_part(article_id: int, part: str):
     views.editor.saved(article, str(spec.summary))
     if not wants_fragment():
         return redirect(article_url(article))
-    response = make_response(render_part(article, part, notice_for(clean_results(form))))
+    response = make_response(
+        with_page_updates(render_part(article, part, notice_for(clean_results(form))), article)
+    )
     if article.slug != old_slug:
         response.headers["HX-Replace-Url"] = article_url(article)
     return response
