@@ -20,7 +20,14 @@ from models.correction import CORRECTION_MAX, CORRECTION_ORDER
 from models.listing import Cursor
 from models.time import utcnow
 from views.forms import Cleaned, Form, cleaned
-from views.htmx import InPlaceEditing, article_url, editable_article, fragment, wants_fragment
+from views.htmx import (
+    InPlaceEditing,
+    article_url,
+    editable_article,
+    fragment,
+    wants_fragment,
+    with_page_updates,
+)
 
 bp = Blueprint("corrections", __name__)
 # /corrections is public; everything under /redaction is in-place editing.
@@ -99,7 +106,9 @@ def create(article_id: int):
     db.session.commit()
     if not wants_fragment():
         return redirect(article_url(article, "corrections"))
-    return render_section(article, notice=_("Correction publiée."), focus_edit_button=True)
+    return with_page_updates(
+        render_section(article, notice=_("Correction publiée."), focus_edit_button=True), article
+    )
 
 
 def _before() -> Cursor | None:

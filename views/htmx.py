@@ -130,3 +130,17 @@ class InPlaceEditing:
         if request.endpoint not in self.public:
             response.vary.add("HX-Request")
         return response
+
+
+def with_page_updates(result: tuple[str, int], article: Article) -> tuple[str, int]:
+    """A save's fragment, plus what else on the page the save changed, swapped out of band.
+
+    `result` is views.htmx.fragment()'s (html, status). For htmx, appended: the byline
+    (its "Mis à jour le …" and reading time change with every save) and the page's
+    <title> (the headline), in editor/_page_updates.html; the fragment itself, and its
+    contract, are unchanged. Not for a browser without JavaScript: its saves redirect.
+    """
+    html, status = result
+    if wants_fragment():
+        html += render_template("editor/_page_updates.html", article=article)
+    return html, status

@@ -25,7 +25,14 @@ from models.sponsor import SPONSOR_LINK_MAX, SPONSOR_NAME_MAX, is_web_link
 from models.sponsorship import InquiryStatus
 from views.access import editor_required, register_staff_link, require_can_edit
 from views.forms import Cleaned, EmptyForm, Form, cleaned, keep_posted_choice
-from views.htmx import InPlaceEditing, article_url, fragment, typed_only, wants_fragment
+from views.htmx import (
+    InPlaceEditing,
+    article_url,
+    fragment,
+    typed_only,
+    wants_fragment,
+    with_page_updates,
+)
 from views.pages import or_404
 
 bp = Blueprint("sponsors", __name__, url_prefix="/redaction")
@@ -176,7 +183,7 @@ def article_sponsor(article_id: int):
     article = sponsor_editable_article(article_id)
     if not wants_fragment():
         return redirect(article_url(article))
-    return fragment(PART, article=article, focus_edit_button=True)
+    return with_page_updates(fragment(PART, article=article, focus_edit_button=True), article)
 
 
 @bp.get("/articles/<int:article_id>/sponsor/modifier")
@@ -202,4 +209,4 @@ def save_article_sponsor(article_id: int):
     db.session.commit()
     if not wants_fragment():
         return redirect(article_url(article))
-    return fragment(PART, article=article, focus_edit_button=True)
+    return with_page_updates(fragment(PART, article=article, focus_edit_button=True), article)

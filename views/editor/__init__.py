@@ -25,7 +25,7 @@ Versions, so that no save silently overwrites another:
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -33,7 +33,7 @@ from flask_wtf.csrf import generate_csrf
 from models import Article, db
 from views.access import register_staff_link
 from views.editor.forms import BLOCK_EDITORS
-from views.htmx import InPlaceEditing, wants_fragment
+from views.htmx import InPlaceEditing
 
 bp = Blueprint("editor", __name__, url_prefix="/redaction")
 editing = InPlaceEditing(bp)
@@ -52,20 +52,6 @@ def saved(article: Article, summary: str) -> None:
     """
     article.record_revision(current_user, summary)
     db.session.commit()
-
-
-def with_page_updates(result: tuple[str, int], article: Article) -> tuple[str, int]:
-    """A save's fragment, plus what else on the page the save changed, swapped out of band.
-
-    `result` is views.htmx.fragment()'s (html, status). For htmx, appended: the byline
-    (its "Mis à jour le …" and reading time change with every save) and the page's
-    <title> (the headline), in editor/_page_updates.html; the fragment itself, and its
-    contract, are unchanged. Not for a browser without JavaScript: its saves redirect.
-    """
-    html, status = result
-    if wants_fragment():
-        html += render_template("editor/_page_updates.html", article=article)
-    return html, status
 
 
 @bp.get("/jeton")
@@ -89,5 +75,4 @@ __all__ = [
     "history",
     "parts",
     "paste",
-    "with_page_updates",
 ]

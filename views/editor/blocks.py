@@ -12,10 +12,17 @@ from flask_babel import gettext as _
 import views.editor
 from models import Article, Block, db
 from views.access import require_can_edit
-from views.editor import bp, editing, with_page_updates
+from views.editor import bp, editing
 from views.editor.forms import BLOCK_EDITORS
 from views.forms import EmptyForm, clean_results, notice_for
-from views.htmx import article_url, editable_article, fragment, typed_only, wants_fragment
+from views.htmx import (
+    article_url,
+    editable_article,
+    fragment,
+    typed_only,
+    wants_fragment,
+    with_page_updates,
+)
 
 
 def editable_block(block_id: int) -> Block:

@@ -20,10 +20,17 @@ from models import Article, ArticleSlugRedirect, Revision, Section, db
 from models.slugs import slugify, unique_slug
 from models.time import utcnow
 from services.richtext import to_plain_text
-from views.editor import bp, editing, with_page_updates
+from views.editor import bp, editing
 from views.editor.forms import BioForm, HeadlineForm, PublicationForm, SectionForm, StandfirstForm
 from views.forms import clean_results, cleaned, keep_posted_choice, notice_for
-from views.htmx import article_url, editable_article, fragment, typed_only, wants_fragment
+from views.htmx import (
+    article_url,
+    editable_article,
+    fragment,
+    typed_only,
+    wants_fragment,
+    with_page_updates,
+)
 
 
 def snapshot_at_version(article: Article, version: str) -> dict | None:
