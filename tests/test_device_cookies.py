@@ -148,7 +148,6 @@ def test_an_expired_cookie_opens_nothing(app, clock, monkeypatch):
             lambda: now - DEVICE_COOKIE_MAX_AGE.total_seconds() - 60,
         )
         old = _device_cookies().dumps([owner.id, "an-old-nonce"])
-        fresh = _device_cookies().dumps([owner.id, "a-fresh-nonce"])
     attacker.set_cookie(COOKIE, old)
     assert login(attacker).status_code == 429
     # The same cookie within its age would have let the owner in: the test can fail.
