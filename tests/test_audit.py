@@ -261,3 +261,65 @@ def test_sponsor_actions_are_recorded_with_their_target_and_label(client, app):
     html = client.get("/redaction/journal/").get_data(as_text=True)
     assert "Sponsor ajouté" in html and "Sponsor modifié" in html
     assert f"sponsor {sponsor.id}" in html and ">sponsors.edit<" not in html
+
+
+# --------------------------------------------------------------------------- forged details
+
+# Fields no form declares, named like choices (any prefix, or none): a request may carry
+# them, the journal must not believe them.
+FORGED_FIELDS = {
+    "x-role": "forged-admin",
+    "foo-status": "forged-x",
+    "u1-assignee": "forged-99",
+    "publication-direction": "forged-up",
+    "zz-section": "forged-7",
+    "state": "forged-now",
+}
+
+
+def test_fields_no_form_declares_never_reach_the_journal(app, client):
+    """Every POST route of the authorisation matrix, as the first role it lets in, with
+    valid data plus forged choice-like fields: no journal detail holds a forged value."""
+    from tests.hardening_helpers import (
+        ROLES,
+        call,
+        log_in_as,
+        post_data,
+        reset_world,
+        route_key,
+        routes,
+    )
+    from tests.test_authz_matrix import EXPECTED
+
+    details = []
+    for method, rule in routes(app):
+        key = route_key(method, rule)
+        if method != "POST" or key not in EXPECTED:
+            continue
+        role = next(r for r, want in zip(ROLES, EXPECTED[key], strict=True) if want == "ok")
+        world = reset_world()
+        log_in_as(client, world, role)
+        data = {**post_data(rule.endpoint, world, world.arguments(role)), **FORGED_FIELDS}
+        call(client, app, "POST", rule, world, role, data=data)
+        details += [(key, event.detail) for event in events()]
+    assert len(details) > 10  # the walk did record actions, some with choices
+    assert any(detail for _key, detail in details)
+    assert [(key, d) for key, d in details if "forged" in str(d)] == []
+
+
+def test_a_declared_choice_is_kept_and_a_forged_twin_is_not(client, app):
+    editor = log_in(client)
+    inquiry = make_inquiry()
+    client.post(
+        f"/redaction/demandes/{inquiry.id}/statut",
+        data={"status": "contacte", "x-status": "forged", "x-role": "admin"},
+    )
+    [event] = events("inbox.update_status")
+    assert event.user_id == editor.id and event.detail == {"status": "contacte"}
+
+
+def test_an_invalid_choice_is_not_recorded_as_made(client, app):
+    log_in(client, "admin")
+    author = make_user(role="author")
+    client.post(f"/redaction/comptes/{author.id}/role", data={"role": "chef"})
+    assert [e.detail for e in events("admin.change_role")] in ([], [{}])

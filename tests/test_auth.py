@@ -23,7 +23,7 @@ def test_login_page_is_french_and_accessible_markup(client, app):
 def test_login_then_logout(client, app):
     user = make_user(email="ed@gazette.example", role="editor", password=PASSWORD)
     response = login(client, "ED@gazette.example")
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/redaction"
     assert user.display_name in client.get("/").get_data(as_text=True)
     response = client.post("/deconnexion")
     assert response.status_code == 302
@@ -77,7 +77,7 @@ def test_a_copied_cookie_is_dead_after_logout(app):
 def test_next_never_leaves_the_site(client, app, target):
     make_user(email="ed@gazette.example", password=PASSWORD)
     response = login(client, "ed@gazette.example", next=target)
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/redaction"
 
 
 def test_next_inside_the_site_is_followed(client, app):

@@ -179,7 +179,8 @@ def test_a_logged_in_editor_is_never_served_from_the_cache(proxied, article):
     form = f"email=alice%40gazette.example&password={PASSWORD}".encode()
     status, headers, _ = get(proxied + "/connexion", data=form)
     assert status == 302, status
-    cookie = headers["Set-Cookie"].split(";", 1)[0]
+    # The session cookie (the login also sets a device cookie, which is not a session).
+    cookie = next(c for c in headers.get_all("Set-Cookie") if "session=" in c).split(";", 1)[0]
     for _ in range(2):
         status, headers, body = get(url, headers={"Cookie": cookie})
         assert status == 200

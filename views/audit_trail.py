@@ -5,13 +5,18 @@ A request that changes the database (any method but GET/HEAD/OPTIONS) while some
 logged in gets one AuditEvent, added at its first flush of changes, so it is committed in
 the same transaction as the change itself. The action is the endpoint
 ("editor.save_block"), the target comes from the URL ("bloc:40") or, for a creation, from
-the new row ("article:12").
+the new row ("article:12"). The details are the URL's other arguments and the choices
+made in the forms the view validated: only fields those forms declare, so a field added
+to the request by hand ("x-role=admin") never reaches the journal.
 """
 
 from __future__ import annotations
 
+import functools
+
 from flask import Flask, g, has_request_context, request
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -34,9 +39,32 @@ def client_address() -> str:
 def track_changes(app: Flask) -> None:
     """Record every database change made by a logged-in person's request (see above)."""
     app.before_request(_remember_actor)
+    _remember_validated_forms()
     if not event.contains(Session, "after_flush", _note_change):
         event.listen(Session, "after_flush", _note_change)
         event.listen(Session, "after_flush_postexec", _add_event)
+
+
+def _remember_validated_forms() -> None:
+    """Keep, in `g`, every form validated during the request: the journal's details come
+    only from the fields they declare.
+
+    Flask-WTF has no signal for "a form was validated", and the views' forms have no base
+    of their own, so FlaskForm.validate (which validate_on_submit() and every subclass's
+    super().validate() call) is wrapped, once per process.
+    """
+    if getattr(FlaskForm.validate, "remembers_forms", False):
+        return
+    validate = FlaskForm.validate
+
+    @functools.wraps(validate)
+    def validate_and_remember(form, *args, **kwargs):
+        if has_request_context():
+            g.setdefault("audit_forms", []).append(form)
+        return validate(form, *args, **kwargs)
+
+    validate_and_remember.remembers_forms = True
+    FlaskForm.validate = validate_and_remember
 
 
 def _remember_actor() -> None:
@@ -89,14 +117,23 @@ def _target_from_new_rows(new_rows) -> str:
 
 
 def _detail() -> dict:
-    """The URL's other arguments and the choices made in the form; never typed text."""
+    """The URL's other arguments and the choices made in the validated forms; never typed
+    text, never a field the forms do not declare.
+
+    A choice is kept when its field's name (without the form's prefix: "u12-role" is
+    "role") is in CHOICE_FIELDS, the field was posted and it passed validation.
+    """
     arguments = request.view_args or {}
     primary = next((name for name, _label in TARGET_ARGUMENTS if name in arguments), None)
     detail = {
         name.removesuffix("_id"): value for name, value in arguments.items() if name != primary
     }
-    for field, value in request.form.items():
-        name = field.rpartition("-")[2]
-        if name in CHOICE_FIELDS:
-            detail[name] = value
+    for form in g.get("audit_forms", ()):
+        for field in form:
+            if (
+                field.short_name in CHOICE_FIELDS
+                and field.name in request.form
+                and not field.errors
+            ):
+                detail[field.short_name] = request.form[field.name]
     return {key: str(value)[:MAX_VALUE_LENGTH] for key, value in list(detail.items())[:8]}

@@ -175,7 +175,7 @@ def log_in(page, live_server):
     page.get_by_label("Adresse électronique").fill(ACCOUNT_EMAILS["editor"])
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(live_server + "/")
+    page.wait_for_url(live_server + "/redaction")
 
 
 def test_the_stored_corpus_never_runs_for_readers_or_editors(

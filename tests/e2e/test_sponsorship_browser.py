@@ -121,7 +121,7 @@ def log_in(page, live_server, user):
     page.get_by_label("Adresse électronique").fill(user.email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(live_server + "/")
+    page.wait_for_url(live_server + "/redaction")
 
 
 @pytest.mark.parametrize("width", [390, 1280])
