@@ -52,6 +52,8 @@ INQUIRY_PERIOD_MAX = 120
 INQUIRY_MESSAGE_MIN = 20
 INQUIRY_MESSAGE_MAX = 5_000
 NOTE_MAX = 2_000  # an internal note in the inbox
+# The per-render nonce signed into the inquiry form (views/sponsorship_forms.py).
+SUBMISSION_KEY_MAX = 64
 
 # (stored value, label) in the order the form offers them.
 SPONSORSHIP_KINDS = [
@@ -97,6 +99,11 @@ class SponsorshipInquiry(db.Model):
     # Why the spam filter quarantined it, for the human who decides to release it.
     spam_reason: Mapped[str] = mapped_column(String(200), default="")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # The nonce of the form this inquiry was sent with: unique, so that the same submission
+    # received twice (a lost response and "Envoyer" pressed again, a client retry, two
+    # workers at the same instant) is stored once. None when the form carried no valid
+    # nonce (quarantined as spam anyway); NULLs never collide.
+    submission_key: Mapped[str | None] = mapped_column(String(SUBMISSION_KEY_MAX), unique=True)
 
     assignee: Mapped[User | None] = relationship()
     notes: Mapped[list[InquiryNote]] = relationship(
@@ -145,6 +152,20 @@ class SponsorshipInquiry(db.Model):
         )
         return True
 
+    @staticmethod
+    def received(submission_key: str | None) -> bool:
+        """Whether an inquiry sent with this form nonce is already stored (False for None)."""
+        if not submission_key:
+            return False
+        return (
+            db.session.scalar(
+                select(SponsorshipInquiry.id).where(
+                    SponsorshipInquiry.submission_key == submission_key
+                )
+            )
+            is not None
+        )
+
     def __repr__(self) -> str:
         return f"<SponsorshipInquiry {self.id} {self.email} {self.status}>"
 
@@ -185,6 +206,34 @@ OUTBOX_STATUS_LABELS = {
 }
 
 
+class OutboxFailure(enum.StrEnum):
+    """Why a message was given up at its first try: retrying would fail the same way."""
+
+    UNSAFE = "unsafe"  # its headers would not be exactly those Gazette set
+    INVALID_ADDRESS = "invalid-address"  # an address that cannot be written in a header
+    NO_SMTPUTF8 = "no-smtputf8"  # a non-ASCII local part, and the server lacks SMTPUTF8
+    UNEXPECTED = "unexpected"  # a fault in Gazette itself; the traceback is in the log
+
+
+OUTBOX_FAILURE_LABELS = {
+    OutboxFailure.UNSAFE: _l(
+        "Non envoyé : le texte saisi aurait modifié les en-têtes du courriel "
+        "(tentative d’injection probable)."
+    ),
+    OutboxFailure.INVALID_ADDRESS: _l(
+        "Non envoyé : une adresse de ce courriel ne peut pas être utilisée telle quelle."
+    ),
+    OutboxFailure.NO_SMTPUTF8: _l(
+        "Non envoyé : le serveur d’envoi n’accepte pas les adresses dont la partie avant "
+        "l’arobase contient des accents (extension SMTPUTF8). Écrivez à cette personne "
+        "depuis une messagerie qui les accepte."
+    ),
+    OutboxFailure.UNEXPECTED: _l(
+        "Non envoyé : erreur inattendue, consignée dans le journal du serveur."
+    ),
+}
+
+
 class OutboxMessage(db.Model):
     """An email to send, written in the same transaction as what it is about."""
 
@@ -202,6 +251,8 @@ class OutboxMessage(db.Model):
     status: Mapped[str] = mapped_column(String(12), default=OutboxStatus.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # An OutboxFailure when the message was given up at once; "" otherwise.
+    failure: Mapped[str] = mapped_column(String(24), default="")
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A sender claims a message until this time, so two senders never send it twice.
     locked_until: Mapped[datetime | None]
@@ -213,6 +264,14 @@ class OutboxMessage(db.Model):
     @property
     def status_label(self) -> str:
         return str(OUTBOX_STATUS_LABELS[OutboxStatus(self.status)])
+
+    @property
+    def failure_label(self) -> str:
+        """Why the message was given up, in the reader's language; "" if it was not."""
+        try:
+            return str(OUTBOX_FAILURE_LABELS[OutboxFailure(self.failure)])
+        except ValueError:
+            return ""
 
 
 # ---------------------------------------------------------------------------------------
