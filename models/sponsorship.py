@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, case, delete, func, or_, select
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import db
+from models import audit, db
 from models.time import utcnow
 from models.user import EMAIL_MAX, User
 
@@ -351,8 +351,27 @@ def _delete_inquiries(ids: list[int]) -> int:
     return len(ids)
 
 
-def erase_email(email: str) -> dict[str, int]:
-    """Erase everything held about one address: inquiries, their notes, emails to it."""
+# Journal actions for an erasure: from the inbox's erase page (its endpoint) and the CLI.
+ERASE_FROM_INBOX = "inbox.erase"
+ERASE_FROM_CLI = "inquiries.erase"
+
+
+def erase_email(
+    email: str,
+    *,
+    action: str = ERASE_FROM_INBOX,
+    by: User | None = None,
+    ip: str = "",
+    origin: dict[str, str] | None = None,
+) -> dict[str, int]:
+    """Erase everything held about one address (GDPR art. 17): its inquiries, their notes,
+    the emails about them or to it; commit, with one journal entry in the same transaction.
+
+    Returns {"inquiries": n, "notes": n, "emails": n}. The journal entry (models/audit.py)
+    says who (`by`, None from the command line), when, from where (`ip`, `origin`: a small
+    dict of non-personal facts, e.g. the system account) and those three counts, and
+    nothing of what was erased: no address, no name, no inquiry number to link to.
+    """
     email = email.strip().lower()
     ids = list(
         db.session.scalars(
@@ -368,6 +387,9 @@ def erase_email(email: str) -> dict[str, int]:
         )
     ).rowcount
     inquiries = _delete_inquiries(ids)
+    # French keys: the journal shows the detail as "key : value".
+    detail = {"demandes": str(inquiries), "notes": str(notes), "courriels": str(emails)}
+    audit.record(action, user_id=by.id if by else None, detail={**detail, **(origin or {})}, ip=ip)
     db.session.commit()
     return {"inquiries": inquiries, "notes": notes, "emails": emails}
 
@@ -404,58 +426,3 @@ def staff_who_can_be_assigned() -> list[User]:
             .order_by(User.display_name)
         )
     )
-
-
-# ---------------------------------------------------------------------------------------
-# CSV export, for the inbox and `flask --app app inquiries export`.
-
-CSV_COLUMNS = [
-    (_l("Numéro"), lambda i: i.id),
-    (_l("Reçue le (UTC)"), lambda i: i.created_at.strftime("%Y-%m-%d %H:%M")),
-    (_l("Statut"), lambda i: i.status_label),
-    (_l("Nom"), lambda i: i.name),
-    (_l("Organisation"), lambda i: i.organisation),
-    (_l("Courriel"), lambda i: i.email),
-    (_l("Téléphone"), lambda i: i.phone),
-    (_l("Type"), lambda i: i.kind_label),
-    (_l("Budget"), lambda i: i.budget_label),
-    (_l("Période"), lambda i: i.period),
-    (_l("Message"), lambda i: i.message),
-    (_l("Assignée à"), lambda i: i.assignee.display_name if i.assignee else ""),
-    (_l("Motif spam"), lambda i: i.spam_reason),
-]
-# A spreadsheet runs a cell that starts with one of these as a formula (or DDE command).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value) -> str:
-    """The cell as text, with a leading quote when a spreadsheet would take it for a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def csv_chunks(query, batch: int = 200):
-    """The export as UTF-8 text chunks: a BOM (so spreadsheets read accents right), a header,
-    then one properly quoted row per inquiry, streamed in batches."""
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow([str(title) for title, _value in CSV_COLUMNS])
-    yield "\ufeff" + flush()
-    query = query.options(joinedload(SponsorshipInquiry.assignee)).execution_options(
-        yield_per=batch
-    )
-    for inquiry in db.session.scalars(query):
-        writer.writerow([spreadsheet_safe(value(inquiry)) for _title, value in CSV_COLUMNS])
-        if buffer.tell() > 64_000:
-            yield flush()
-    yield flush()
