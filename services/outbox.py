@@ -108,7 +108,7 @@ _BREAKING_CATEGORIES = frozenset({"Cc", "Zl", "Zp", "Cs"})
 ENCODED_WORD_START = "=?"
 _NEUTRALISED_START = "=\u2060?"
 _SPACES = re.compile(" {2,}")
-# In a body, every line end (str.splitlines' list) becomes \n; other controls but tab go.
+# In a body, every line end (str.splitlines' list) becomes LF; other controls but tab go.
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 _HARD_LINE_LIMIT = 998  # octets, RFC 5322 section 2.1.1
 _PLAIN_WORD_MAX = 60  # characters of an ASCII word that fit after "Subject: " (78 a line)
@@ -136,8 +136,8 @@ def header_text(text: str | None) -> str:
 
 
 def body_text(text: str | None) -> str:
-    """The body as lines ending in \n (every Unicode line end counts as one), without
-    control characters other than tab, ending with one line end."""
+    """The body as lines ending in a line feed (every Unicode line end counts as one),
+    without control characters other than tab, ending with one line end."""
     lines = _BODY_CONTROL.sub("", text or "").splitlines()
     return "\n".join(lines) + "\n"
 
