@@ -2,10 +2,12 @@
 
 Each sender is a thread with its own keep-alive http.client connection (gunicorn's sync
 workers close it after every response; http.client then reconnects by itself, as a
-browser would). A sender first GETs /sponsoring once, keeps its session cookie (which
-holds the CSRF secret) and the form's hidden `csrf_token` and `started` values (neither
-is single-use), then posts one inquiry after another, each with a new email address,
-until the time is up. Every POST's latency is recorded.
+browser would). A sender GETs /sponsoring before each inquiry, as a person would: the
+session cookie (which holds the CSRF secret) and the form's hidden `csrf_token` and
+`started` values come from it, and `started` names one submission (the app stores one
+inquiry per rendered form: a repeat only gets the thanks again). It posts one inquiry
+after another, each with a new email address, until the time is up. Every POST's
+latency is recorded; the GET before it is not part of it.
 
 A POST is *accepted* when the app answers 303 to /sponsoring/merci: the inquiry is
 committed before that redirect is sent, so after the run the number of rows in the
@@ -151,6 +153,16 @@ class Sender:
                 f"champs manquants : {sorted(missing)}, cookies : {sorted(self.cookies)})"
             )
 
+    def next_form(self) -> bool:
+        """A freshly rendered form (a new `started` nonce) for the next inquiry; False when
+        the GET got no usable form (the connection is then started afresh)."""
+        try:
+            self.open_form()
+        except (OSError, http.client.HTTPException, RuntimeError):
+            self.connection.close()
+            return False
+        return True
+
     def post_inquiry(self) -> str:
         """Post one valid inquiry; 'accepted', the status code, or 'error:<exception>'."""
         try:
@@ -225,6 +237,9 @@ def run_phase(senders: list[Sender], duration_s: float) -> PhaseStats:
         latencies, outcomes = [], Counter()
         start_line.wait()
         while time.perf_counter() < deadline:
+            if not sender.next_form():
+                outcomes["error:form"] += 1
+                continue
             began = time.perf_counter()
             outcomes[sender.post_inquiry()] += 1
             latencies.append(time.perf_counter() - began)

@@ -240,6 +240,9 @@ class InquirySender(inquiries.Sender):
         return fields
 
     def send_once(self) -> None:
+        if not self.next_form():  # each inquiry from its own rendered form
+            self.ledger.note("inquiry", "error:form", time.perf_counter())
+            return
         began = time.perf_counter()
         outcome = self.post_inquiry()
         if outcome == "accepted":

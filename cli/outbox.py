@@ -20,7 +20,11 @@ outbox_cli = AppGroup("outbox", help="Courriels en attente d’envoi.")
 @outbox_cli.command("send")
 @click.option("--limit", default=500, show_default=True, help="Nombre maximal de courriels.")
 def outbox_send(limit: int) -> None:
-    """Envoie les courriels dus ; les échecs sont réessayés plus tard (délai croissant)."""
+    """Envoie les courriels dus ; les échecs sont réessayés plus tard (délai croissant).
+
+    Un courriel impossible à envoyer (en-têtes qui ne seraient pas ceux voulus, adresse
+    inutilisable, SMTPUTF8 absent du serveur) est abandonné dès son premier essai.
+    """
     if not outbox.sending_configured():
         raise click.ClickException(
             "aucun serveur d’envoi configuré (MAIL_SERVER) : les courriels restent en attente."
@@ -29,8 +33,11 @@ def outbox_send(limit: int) -> None:
         result = outbox.deliver_due(limit=limit)
     except (OperationalError, ProgrammingError) as error:
         raise schema_missing(error) from None
-    click.echo(f"Envoyés : {result['sent']} ; en échec (réessayés plus tard) : {result['failed']}.")
-    if result["failed"]:
+    click.echo(
+        f"Envoyés : {result['sent']} ; en échec (réessayés plus tard) : {result['failed']} ; "
+        f"abandonnés (voir la boîte de réception) : {result['given_up']}."
+    )
+    if result["failed"] or result["given_up"]:
         sys.exit(1)
 
 

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, case, delete, event, func, or_, select
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import db
+from models import audit, db
 from models.text import FORBIDDEN, fold
 from models.time import utcnow
 from models.user import EMAIL_MAX, User
@@ -53,6 +53,8 @@ INQUIRY_PERIOD_MAX = 120
 INQUIRY_MESSAGE_MIN = 20
 INQUIRY_MESSAGE_MAX = 5_000
 NOTE_MAX = 2_000  # an internal note in the inbox
+# The per-render nonce signed into the inquiry form (views/sponsorship_forms.py).
+SUBMISSION_KEY_MAX = 64
 
 # (stored value, label) in the order the form offers them.
 SPONSORSHIP_KINDS = [
@@ -101,6 +103,11 @@ class SponsorshipInquiry(db.Model):
     # What the inbox search reads: name, organisation, address and message folded
     # (search_key), kept up to date on every write by _fold_for_search below.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The nonce of the form this inquiry was sent with: unique, so that the same submission
+    # received twice (a lost response and "Envoyer" pressed again, a client retry, two
+    # workers at the same instant) is stored once. None when the form carried no valid
+    # nonce (quarantined as spam anyway); NULLs never collide.
+    submission_key: Mapped[str | None] = mapped_column(String(SUBMISSION_KEY_MAX), unique=True)
 
     assignee: Mapped[User | None] = relationship()
     notes: Mapped[list[InquiryNote]] = relationship(
@@ -148,6 +155,20 @@ class SponsorshipInquiry(db.Model):
             )
         )
         return True
+
+    @staticmethod
+    def received(submission_key: str | None) -> bool:
+        """Whether an inquiry sent with this form nonce is already stored (False for None)."""
+        if not submission_key:
+            return False
+        return (
+            db.session.scalar(
+                select(SponsorshipInquiry.id).where(
+                    SponsorshipInquiry.submission_key == submission_key
+                )
+            )
+            is not None
+        )
 
     def __repr__(self) -> str:
         return f"<SponsorshipInquiry {self.id} {self.email} {self.status}>"
@@ -212,6 +233,34 @@ OUTBOX_STATUS_LABELS = {
 }
 
 
+class OutboxFailure(enum.StrEnum):
+    """Why a message was given up at its first try: retrying would fail the same way."""
+
+    UNSAFE = "unsafe"  # its headers would not be exactly those Gazette set
+    INVALID_ADDRESS = "invalid-address"  # an address that cannot be written in a header
+    NO_SMTPUTF8 = "no-smtputf8"  # a non-ASCII local part, and the server lacks SMTPUTF8
+    UNEXPECTED = "unexpected"  # a fault in Gazette itself; the traceback is in the log
+
+
+OUTBOX_FAILURE_LABELS = {
+    OutboxFailure.UNSAFE: _l(
+        "Non envoyé : le texte saisi aurait modifié les en-têtes du courriel "
+        "(tentative d’injection probable)."
+    ),
+    OutboxFailure.INVALID_ADDRESS: _l(
+        "Non envoyé : une adresse de ce courriel ne peut pas être utilisée telle quelle."
+    ),
+    OutboxFailure.NO_SMTPUTF8: _l(
+        "Non envoyé : le serveur d’envoi n’accepte pas les adresses dont la partie avant "
+        "l’arobase contient des accents (extension SMTPUTF8). Écrivez à cette personne "
+        "depuis une messagerie qui les accepte."
+    ),
+    OutboxFailure.UNEXPECTED: _l(
+        "Non envoyé : erreur inattendue, consignée dans le journal du serveur."
+    ),
+}
+
+
 class OutboxMessage(db.Model):
     """An email to send, written in the same transaction as what it is about."""
 
@@ -229,6 +278,8 @@ class OutboxMessage(db.Model):
     status: Mapped[str] = mapped_column(String(12), default=OutboxStatus.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # An OutboxFailure when the message was given up at once; "" otherwise.
+    failure: Mapped[str] = mapped_column(String(24), default="")
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A sender claims a message until this time, so two senders never send it twice.
     locked_until: Mapped[datetime | None]
@@ -240,6 +291,14 @@ class OutboxMessage(db.Model):
     @property
     def status_label(self) -> str:
         return str(OUTBOX_STATUS_LABELS[OutboxStatus(self.status)])
+
+    @property
+    def failure_label(self) -> str:
+        """Why the message was given up, in the reader's language; "" if it was not."""
+        try:
+            return str(OUTBOX_FAILURE_LABELS[OutboxFailure(self.failure)])
+        except ValueError:
+            return ""
 
 
 # ---------------------------------------------------------------------------------------
@@ -314,8 +373,27 @@ def _delete_inquiries(ids: list[int]) -> int:
     return len(ids)
 
 
-def erase_email(email: str) -> dict[str, int]:
-    """Erase everything held about one address: inquiries, their notes, emails to it."""
+# Journal actions for an erasure: from the inbox's erase page (its endpoint) and the CLI.
+ERASE_FROM_INBOX = "inbox.erase"
+ERASE_FROM_CLI = "inquiries.erase"
+
+
+def erase_email(
+    email: str,
+    *,
+    action: str = ERASE_FROM_INBOX,
+    by: User | None = None,
+    ip: str = "",
+    origin: dict[str, str] | None = None,
+) -> dict[str, int]:
+    """Erase everything held about one address (GDPR art. 17): its inquiries, their notes,
+    the emails about them or to it; commit, with one journal entry in the same transaction.
+
+    Returns {"inquiries": n, "notes": n, "emails": n}. The journal entry (models/audit.py)
+    says who (`by`, None from the command line), when, from where (`ip`, `origin`: a small
+    dict of non-personal facts, e.g. the system account) and those three counts, and
+    nothing of what was erased: no address, no name, no inquiry number to link to.
+    """
     email = email.strip().lower()
     ids = list(
         db.session.scalars(
@@ -331,6 +409,9 @@ def erase_email(email: str) -> dict[str, int]:
         )
     ).rowcount
     inquiries = _delete_inquiries(ids)
+    # French keys: the journal shows the detail as "key : value".
+    detail = {"demandes": str(inquiries), "notes": str(notes), "courriels": str(emails)}
+    audit.record(action, user_id=by.id if by else None, detail={**detail, **(origin or {})}, ip=ip)
     db.session.commit()
     return {"inquiries": inquiries, "notes": notes, "emails": emails}
 
@@ -367,58 +448,3 @@ def staff_who_can_be_assigned() -> list[User]:
             .order_by(User.display_name)
         )
     )
-
-
-# ---------------------------------------------------------------------------------------
-# CSV export, for the inbox and `flask --app app inquiries export`.
-
-CSV_COLUMNS = [
-    (_l("Numéro"), lambda i: i.id),
-    (_l("Reçue le (UTC)"), lambda i: i.created_at.strftime("%Y-%m-%d %H:%M")),
-    (_l("Statut"), lambda i: i.status_label),
-    (_l("Nom"), lambda i: i.name),
-    (_l("Organisation"), lambda i: i.organisation),
-    (_l("Courriel"), lambda i: i.email),
-    (_l("Téléphone"), lambda i: i.phone),
-    (_l("Type"), lambda i: i.kind_label),
-    (_l("Budget"), lambda i: i.budget_label),
-    (_l("Période"), lambda i: i.period),
-    (_l("Message"), lambda i: i.message),
-    (_l("Assignée à"), lambda i: i.assignee.display_name if i.assignee else ""),
-    (_l("Motif spam"), lambda i: i.spam_reason),
-]
-# A spreadsheet runs a cell that starts with one of these as a formula (or DDE command).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value) -> str:
-    """The cell as text, with a leading quote when a spreadsheet would take it for a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def csv_chunks(query, batch: int = 200):
-    """The export as UTF-8 text chunks: a BOM (so spreadsheets read accents right), a header,
-    then one properly quoted row per inquiry, streamed in batches."""
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow([str(title) for title, _value in CSV_COLUMNS])
-    yield "\ufeff" + flush()
-    query = query.options(joinedload(SponsorshipInquiry.assignee)).execution_options(
-        yield_per=batch
-    )
-    for inquiry in db.session.scalars(query):
-        writer.writerow([spreadsheet_safe(value(inquiry)) for _title, value in CSV_COLUMNS])
-        if buffer.tell() > 64_000:
-            yield flush()
-    yield flush()

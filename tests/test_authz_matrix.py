@@ -104,6 +104,7 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     # The sponsorship inbox: editors and admins.
     "GET inbox.index": INBOX,
     "GET inbox.export": INBOX,
+    "GET inbox.export_xlsx": INBOX,
     "GET inbox.detail": INBOX,
     "POST inbox.update_status": INBOX,
     "POST inbox.assign": INBOX,

@@ -41,7 +41,13 @@ def rows_of(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "path", ["/redaction/demandes/", "/redaction/demandes/export.csv", "/redaction/demandes/{id}"]
+    "path",
+    [
+        "/redaction/demandes/",
+        "/redaction/demandes/export.csv",
+        "/redaction/demandes/export.xlsx",
+        "/redaction/demandes/{id}",
+    ],
 )
 def test_anonymous_visitors_are_sent_to_login(client, app, path):
     inquiry = make_inquiry()
@@ -54,6 +60,7 @@ def test_anonymous_visitors_are_sent_to_login(client, app, path):
     [
         ("get", "/redaction/demandes/"),
         ("get", "/redaction/demandes/export.csv"),
+        ("get", "/redaction/demandes/export.xlsx"),
         ("get", "/redaction/demandes/{id}"),
         ("post", "/redaction/demandes/{id}/statut"),
         ("post", "/redaction/demandes/{id}/notes"),
@@ -262,12 +269,47 @@ def test_assignment_to_a_colleague(client, app, editor):
     assert db.session.get(SponsorshipInquiry, inquiry.id).assignee_id == colleague.id
 
 
+# (typed, in the CSV): only what a spreadsheet would run as a formula gets the quote.
+CSV_CELLS = {
+    "phone": ("+33 6 12 34 56 78", "+33 6 12 34 56 78"),
+    "phone-parentheses": ("+33 (0)1 23 45 67 89", "+33 (0)1 23 45 67 89"),
+    "negative-number": ("-1 500,50", "-1 500,50"),
+    "hyperlink": (
+        '=HYPERLINK("http://evil.example","clic")',
+        '\'=HYPERLINK("http://evil.example","clic")',
+    ),
+    "dde": ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+    "at-function": ("@SUM(1)", "'@SUM(1)"),
+    "minus-formula": ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+    "minus-letters": ("-moins", "'-moins"),
+    "tab": ("\t=1+1", "'\t=1+1"),
+    "carriage-return": ("\r=1+1", "'\r=1+1"),
+    "spaces-then-equals": ("  =1+1", "'  =1+1"),
+    "fullwidth-equals": ("\uff1dSUM(1)", "'\uff1dSUM(1)"),
+    "plain": ('Société « Alpha »; "deux"', 'Société « Alpha »; "deux"'),
+    "email-like": ("x@exemple.fr", "x@exemple.fr"),
+}
+
+
+@pytest.mark.parametrize(("typed", "written"), list(CSV_CELLS.values()), ids=list(CSV_CELLS))
+def test_csv_guards_only_cells_that_would_be_formulas(typed, written):
+    from services.inquiry_export import spreadsheet_safe
+
+    assert spreadsheet_safe(typed) == written
+
+
+def _csv_rows(raw: bytes, delimiter: str) -> list[dict[str, str]]:
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=delimiter))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
 def test_csv_export_is_excel_friendly_and_safe(client, app, editor):
     make_inquiry(
         name='=HYPERLINK("http://evil.example","clic")',
-        organisation='+33 Société, « guillemets » "doubles"',
+        organisation='+33 Société, « guillemets » "doubles"; point-virgule',
         email="x@exemple.fr",
-        phone="-1",
+        phone="+33 6 12 34 56 78",
         message="@SUM(A1)\nseconde ligne",
         period="\tTab",
     )
@@ -276,17 +318,23 @@ def test_csv_export_is_excel_friendly_and_safe(client, app, editor):
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     raw = response.get_data()
-    assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
-    header, row = rows[0], rows[1]
-    assert len(rows) == 2  # the spam is filtered out, as on the list
-    cell = dict(zip(header, row, strict=True))
+    assert raw.splitlines()[0].count(b";") == 12  # French UI: ";" between the 13 columns
+    [cell] = _csv_rows(raw, ";")  # the spam is filtered out, as on the list
     assert cell["Nom"] == '\'=HYPERLINK("http://evil.example","clic")'
-    assert cell["Organisation"] == '\'+33 Société, « guillemets » "doubles"'
-    assert cell["Téléphone"] == "'-1"
+    assert cell["Organisation"] == '\'+33 Société, « guillemets » "doubles"; point-virgule'
+    assert cell["Téléphone"] == "+33 6 12 34 56 78"  # a phone number is not a formula
     assert cell["Message"] == "'@SUM(A1)\nseconde ligne"
     assert cell["Période"] == "'\tTab"
     assert cell["Courriel"] == "x@exemple.fr" and cell["Statut"] == "Nouveau"
+
+
+def test_csv_export_uses_commas_for_the_english_interface(client, app):
+    log_in(client, "editor", locale="en")
+    make_inquiry(organisation="Alpha, Beta", phone="-12")
+    raw = client.get("/redaction/demandes/export.csv").get_data()
+    [cell] = _csv_rows(raw, ",")
+    assert "Number" in cell  # the header in English too
+    assert list(cell.values())[4:7] == ["Alpha, Beta", cell["Email"], "-12"]
 
 
 def test_csv_export_respects_filters(client, app, editor):
@@ -299,12 +347,84 @@ def test_csv_export_respects_filters(client, app, editor):
 
 
 def test_cli_export_writes_csv_to_stdout(app, runner):
-    make_inquiry(organisation="Ciné-club", name="-moins")
+    make_inquiry(organisation="Ciné-club", name="-moins", phone="+33 6 12 34 56 78")
     result = runner.invoke(args=["inquiries", "export"])
     assert result.exit_code == 0
-    assert result.stdout_bytes.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(result.stdout_bytes.decode("utf-8-sig"), newline="")))
-    assert rows[1][3:5] == ["'-moins", "Ciné-club"]
+    [cell] = _csv_rows(result.stdout_bytes, ";")
+    assert (cell["Nom"], cell["Organisation"]) == ("'-moins", "Ciné-club")
+    assert cell["Téléphone"] == "+33 6 12 34 56 78"
+    result = runner.invoke(args=["inquiries", "export", "--delimiter", ","])
+    assert _csv_rows(result.stdout_bytes, ",")[0]["Organisation"] == "Ciné-club"
+    result = runner.invoke(args=["inquiries", "export", "--delimiter", ";;"])
+    assert result.exit_code == 2
+
+
+XLSX_VALUES = {
+    "name": '=HYPERLINK("http://evil.example","clic")',
+    "organisation": "+cmd|' /C calc'!A0",
+    "phone": "+33 6 12 34 56 78",
+    "period": "-1",
+    "message": "@SUM(1)\nseconde ligne 🚀 « guillemets »",
+    "email": "zoé@société.fr",
+}
+
+
+def _workbook_rows(data: bytes):
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data)).active
+    return [list(row) for row in sheet.iter_rows()]
+
+
+def _check_xlsx_rows(rows, inquiry):
+    header = [cell.value for cell in rows[0]]
+    assert header[:6] == ["Numéro", "Reçue le (UTC)", "Statut", "Nom", "Organisation", "Courriel"]
+    assert len(rows) == 2  # the spam is filtered out, as on the list
+    cells = dict(zip(header, rows[1], strict=True))
+    # Every cell is a string cell holding exactly what was typed: no formula, no quote.
+    assert all(cell.data_type == "s" for cell in rows[1] if cell.value is not None)
+    assert cells["Numéro"].value == str(inquiry.id)
+    assert cells["Nom"].value == XLSX_VALUES["name"]
+    assert cells["Organisation"].value == XLSX_VALUES["organisation"]
+    assert cells["Téléphone"].value == XLSX_VALUES["phone"]
+    assert cells["Période"].value == XLSX_VALUES["period"]
+    assert cells["Message"].value == XLSX_VALUES["message"]
+    assert cells["Courriel"].value == XLSX_VALUES["email"]
+    assert cells["Statut"].value == "Nouveau"
+
+
+def test_xlsx_export_writes_every_cell_as_text(client, app, editor):
+    inquiry = make_inquiry(**XLSX_VALUES)
+    make_inquiry(organisation="Spam Inc", status=InquiryStatus.SPAM)
+    page = client.get("/redaction/demandes/?q=").get_data(as_text=True)
+    assert "/redaction/demandes/export.xlsx?tri=recent" in page and "Exporter pour Excel" in page
+    response = client.get("/redaction/demandes/export.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert ".xlsx" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "private, no-store"
+    _check_xlsx_rows(_workbook_rows(response.get_data()), inquiry)
+
+
+def test_xlsx_export_respects_filters(client, app, editor):
+    make_inquiry(organisation="Alpha")
+    make_inquiry(organisation="Beta", status=InquiryStatus.WON)
+    rows = _workbook_rows(client.get("/redaction/demandes/export.xlsx?statut=gagne").get_data())
+    assert [row[4].value for row in rows[1:]] == ["Beta"]
+    rows = _workbook_rows(client.get("/redaction/demandes/export.xlsx?q=alp").get_data())
+    assert [row[4].value for row in rows[1:]] == ["Alpha"]
+
+
+def test_cli_export_writes_xlsx_to_a_file(app, runner, tmp_path):
+    inquiry = make_inquiry(**XLSX_VALUES)
+    make_inquiry(organisation="Spam Inc", status=InquiryStatus.SPAM)
+    target = tmp_path / "demandes.xlsx"
+    result = runner.invoke(args=["inquiries", "export", "--format", "xlsx", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "1 demande(s) écrite(s)" in result.output
+    _check_xlsx_rows(_workbook_rows(target.read_bytes()), inquiry)
 
 
 def _seed_person(email="zoe@exemple.fr"):
@@ -359,6 +479,79 @@ def test_inbox_erase_asks_for_confirmation_first(client, app, editor):
     assert "Données de zoe@exemple.fr effacées : 2 demandes, 1 note et 2 courriels." in (
         client.get("/redaction/demandes/").get_data(as_text=True)
     )
+
+
+def _journal_rows() -> list[str]:
+    """Every journal event, all of its columns as text: what the journal keeps."""
+    from models.audit import AuditEvent
+
+    return [
+        f"{e.action}|{e.user_id}|{e.target}|{e.detail}|{e.ip}"
+        for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+    ]
+
+
+def _erasure_events():
+    from models.audit import AuditEvent
+
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action.in_(("inbox.erase", "inquiries.erase")))
+    ).all()
+
+
+def test_an_erasure_from_the_inbox_is_journaled_without_the_erased_data(client, app, editor):
+    first, _second, _other = _seed_person()
+    assert client.post(f"/redaction/demandes/{first.id}/effacer").status_code == 303
+    [event] = _erasure_events()
+    assert event.action == "inbox.erase" and event.user_id == editor.id
+    assert event.detail == {"demandes": "2", "notes": "1", "courriels": "2"}
+    assert event.target == "" and event.created_at is not None
+    journal = "\n".join(_journal_rows()).lower()
+    assert "zoe@exemple.fr" not in journal and "zoé" not in journal
+    assert f"demande:{first.id}" not in journal  # nothing to link to an erased inquiry
+    admin = make_user(role="admin", password=PASSWORD)
+    client.post("/deconnexion")
+    client.post("/connexion", data={"email": admin.email, "password": PASSWORD})
+    html = client.get("/redaction/journal/").get_data(as_text=True)
+    assert "Données personnelles effacées (RGPD)" in html
+    assert "demandes : 2" in html and "Edith Éditrice" in html
+    assert "zoe@exemple.fr" not in html
+
+
+def test_an_erasure_from_the_command_line_is_journaled_too(app, runner):
+    _seed_person()
+    admin = make_user(role="admin", email="chef@gazette.example")
+    result = runner.invoke(
+        args=["inquiries", "erase", "zoe@exemple.fr", "--by", "Chef@gazette.example"]
+    )
+    assert result.exit_code == 0, result.output
+    [event] = _erasure_events()
+    assert (event.action, event.user_id) == ("inquiries.erase", admin.id)
+    assert {key: event.detail[key] for key in ("demandes", "notes", "courriels")} == {
+        "demandes": "2",
+        "notes": "1",
+        "courriels": "2",
+    }
+    assert event.detail["origine"] == "ligne de commande" and event.detail["compte système"]
+    assert "zoe@exemple.fr" not in "\n".join(_journal_rows()).lower()
+    # Without --by, still journaled (nobody named); an unknown --by changes nothing.
+    make_inquiry(email="autre2@exemple.fr")
+    assert (
+        runner.invoke(args=["inquiries", "erase", "autre2@exemple.fr", "--by", "x@y.fr"]).exit_code
+        == 2
+    )
+    assert len(_erasure_events()) == 1
+    assert runner.invoke(args=["inquiries", "erase", "autre2@exemple.fr"]).exit_code == 0
+    events = _erasure_events()
+    assert len(events) == 2 and events[1].user_id is None
+    assert events[1].detail["demandes"] == "1"
+
+
+def test_erasure_has_a_journal_label():
+    from views.audit import ACTION_LABELS
+
+    assert str(ACTION_LABELS["inbox.erase"]) == "Données personnelles effacées (RGPD)"
+    assert "RGPD" in str(ACTION_LABELS["inquiries.erase"])
 
 
 def test_retention_purges_old_spam_and_long_closed_inquiries(app, runner):

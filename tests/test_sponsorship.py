@@ -352,3 +352,98 @@ def test_database_failure_gives_a_503_that_keeps_the_text(client, app, failing_i
 def test_nothing_is_acknowledged_after_a_database_failure(client, app, failing_inserts):
     client.post("/sponsoring", data=form_data())
     assert stored() == [] and outbox_messages() == []
+
+
+# ---------------------------------------------------------------------------------------
+# The same submission received twice is stored and notified once (issue 11, section 5).
+
+
+def test_each_rendering_of_the_form_carries_its_own_nonce(client, app):
+    from views.sponsorship_forms import seconds_since_start, submission_key
+
+    tokens = [
+        re.search(r'name="started" type="hidden" value="([^"]+)"', page).group(1)
+        for page in (client.get("/sponsoring").get_data(as_text=True) for _ in range(3))
+    ]
+    keys = {submission_key(token) for token in tokens}
+    assert len(keys) == 3 and None not in keys  # even within the same second
+    assert all(0 <= seconds_since_start(token) < 60 for token in tokens)
+    assert submission_key("forged.token.value") is None and submission_key("") is None
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["without-htmx", "with-htmx"])
+def test_the_same_submission_twice_is_stored_and_notified_once(client, app, headers):
+    data = form_data()
+    first = client.post("/sponsoring", data=data, headers=headers)
+    again = client.post("/sponsoring", data=data, headers=headers)
+    assert first.status_code == again.status_code
+    assert first.get_data() == again.get_data()  # the same thanks
+    if headers:
+        assert again.get_data(as_text=True).lstrip().startswith('<section class="inquiry-thanks')
+    else:
+        assert again.headers["Location"] == "/sponsoring/merci"
+    assert len(stored()) == 1 and len(outbox_messages()) == 1
+
+
+def test_a_repeat_changes_nothing_even_with_other_text(client, app):
+    data = form_data()
+    client.post("/sponsoring", data=data)
+    changed = {**data, "organisation": "Autre organisation", "email": "autre@exemple.fr"}
+    assert client.post("/sponsoring", data=changed).status_code == 303
+    [inquiry] = stored()
+    assert inquiry.organisation == "Énergies Réunies" and len(outbox_messages()) == 1
+    # A newly rendered form is a new submission.
+    assert client.post("/sponsoring", data=form_data(email="autre@exemple.fr")).status_code == 303
+    assert len(stored()) == 2
+
+
+def test_a_repeat_is_thanked_even_at_the_rate_limit(client, app):
+    app.config["SPONSORSHIP_LIMIT_PER_EMAIL"] = "1 per day"
+    data = form_data()
+    assert client.post("/sponsoring", data=data).status_code == 303
+    assert client.post("/sponsoring", data=data).status_code == 303  # the repeat: thanks
+    assert client.post("/sponsoring", data=form_data()).status_code == 429  # a new one: limit
+    assert len(stored()) == 1
+
+
+def test_spam_repeats_are_stored_once_but_forms_without_a_nonce_are_not_merged(client, app):
+    data = form_data(website="http://spam.example")
+    client.post("/sponsoring", data=data)
+    client.post("/sponsoring", data=data)
+    assert len(stored()) == 1
+    for _ in range(2):  # no nonce (missing token): nothing to key on, both kept as spam
+        client.post("/sponsoring", data=form_data(started=""))
+    assert len(stored()) == 3 and [i.submission_key for i in stored()][1:] == [None, None]
+
+
+def test_a_copy_stored_by_another_worker_meanwhile_gets_the_thanks(client, app, monkeypatch):
+    """The race the unique key settles: both copies pass the "already received?" check,
+    the second insert hits the unique constraint, rolls back and finds the first."""
+    from sqlalchemy.exc import IntegrityError
+
+    import views.sponsorship as sponsorship_views
+
+    data = form_data()
+    assert client.post("/sponsoring", data=data).status_code == 303
+    real_received, real_record = SponsorshipInquiry.received, sponsorship_views.record_inquiry
+    refused = []
+
+    def record(*args, **kwargs):
+        try:
+            return real_record(*args, **kwargs)
+        except IntegrityError:
+            refused.append(True)
+            raise
+
+    # Until the insert is refused, nobody has seen the first copy (it is in flight).
+    monkeypatch.setattr(
+        SponsorshipInquiry,
+        "received",
+        staticmethod(lambda key: bool(refused) and real_received(key)),
+    )
+    monkeypatch.setattr(sponsorship_views, "record_inquiry", record)
+    response = client.post("/sponsoring", data=data)
+    assert response.status_code == 303 and response.headers["Location"] == "/sponsoring/merci"
+    assert refused == [True]  # the unique constraint did the work
+    db.session.expire_all()
+    assert len(stored()) == 1 and len(outbox_messages()) == 1

@@ -35,7 +35,9 @@ ACTION_LABELS = {
     "inbox.assign": _l("Demande assignée"),
     "inbox.add_note": _l("Note ajoutée à une demande"),
     "inbox.retry_email": _l("Courriel renvoyé"),
-    "inbox.erase": _l("Demande effacée"),
+    "inbox.erase": _l("Données personnelles effacées (RGPD)"),
+    # Not an endpoint: `flask inquiries erase` records it (models/sponsorship.erase_email).
+    "inquiries.erase": _l("Données personnelles effacées en ligne de commande (RGPD)"),
     "admin.invite": _l("Compte créé"),
     "admin.change_role": _l("Rôle changé"),
     "admin.toggle_active": _l("Compte activé ou désactivé"),

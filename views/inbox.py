@@ -41,15 +41,15 @@ from models.sponsorship import (
     OutboxMessage,
     SponsorshipInquiry,
     count_new,
-    csv_chunks,
     erase_email,
     inbox_query,
     staff_who_can_be_assigned,
     status_counts,
 )
-from services import outbox
+from services import inquiry_export, outbox
 from services.typography import lazy_number
 from views.access import editor_required, register_staff_link
+from views.audit_trail import client_address
 from views.forms import EmptyForm, Form
 from views.htmx import wants_fragment
 from views.pages import or_404, requested_page
@@ -152,19 +152,34 @@ def index():
     return render_template(template, **context), {"Vary": "HX-Request"}
 
 
+def _download_headers(extension: str) -> dict[str, str]:
+    filename = f"demandes-sponsoring-{datetime.now():%Y-%m-%d}.{extension}"
+    return {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "private, no-store",
+    }
+
+
 @bp.get("/export.csv")
 @editor_required
 def export():
-    """The filtered list as CSV for a spreadsheet."""
-    filters = _filters()
-    filename = f"demandes-sponsoring-{datetime.now():%Y-%m-%d}.csv"
+    """The filtered list as CSV, for tools; ";" between cells in French, "," in English."""
+    delimiter = inquiry_export.csv_delimiter(str(get_locale() or ""))
     return Response(
-        stream_with_context(csv_chunks(_query(filters))),
+        stream_with_context(inquiry_export.csv_chunks(_query(_filters()), delimiter)),
         mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
+        headers=_download_headers("csv"),
+    )
+
+
+@bp.get("/export.xlsx")
+@editor_required
+def export_xlsx():
+    """The filtered list as an Excel workbook: every cell text, so none can be a formula."""
+    return Response(
+        inquiry_export.xlsx_bytes(_query(_filters())),
+        mimetype=inquiry_export.XLSX_MIMETYPE,
+        headers=_download_headers("xlsx"),
     )
 
 
@@ -282,7 +297,7 @@ def erase(inquiry_id: int):
     inquiry = _inquiry(inquiry_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        erased = erase_email(inquiry.email)
+        erased = erase_email(inquiry.email, by=current_user, ip=client_address())
         flash(
             _(
                 "Données de %(email)s effacées : %(counts)s.",

@@ -9,7 +9,10 @@ shown. Spam policy, in one place:
 - more accepted inquiries than SPONSORSHIP_LIMIT_PER_ADDRESS / _PER_EMAIL: 429, the form
   comes back with the text kept, nothing stored;
 - expired or missing CSRF token: 400, the form comes back with the text and a fresh token;
-- database unavailable: 503, the form comes back with the text, asking to retry.
+- database unavailable: 503, the form comes back with the text, asking to retry;
+- the same form received twice (a lost response and "Envoyer" pressed again, a client
+  retry, two copies at once on two workers): stored and notified once, keyed on the
+  nonce signed into the form; every copy gets the same thanks.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from extensions import limiter
 from models import db
@@ -40,7 +43,7 @@ from models.time import utcnow
 from services import outbox
 from services.typography import lazy_number
 from views.htmx import wants_fragment
-from views.sponsorship_forms import InquiryForm, spam_reasons
+from views.sponsorship_forms import InquiryForm, spam_reasons, submission_key
 
 bp = Blueprint("sponsorship", __name__)
 
@@ -80,10 +83,30 @@ def _inquiry_was_stored(_response) -> bool:
     return bool(g.get("inquiry_stored"))
 
 
+def _is_a_repeat() -> bool:
+    """A copy of a submission already stored gets its thanks again, even at the limit."""
+    if request.method != "POST":
+        return False
+    try:
+        return SponsorshipInquiry.received(submission_key(request.form.get("started")))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False  # the view will say the database is unavailable
+
+
 @bp.route("/sponsoring", methods=["GET", "POST"])
-@limiter.limit(_limit_per_address, methods=["POST"], deduct_when=_inquiry_was_stored)
 @limiter.limit(
-    _limit_per_email, key_func=_email_key, methods=["POST"], deduct_when=_inquiry_was_stored
+    _limit_per_address,
+    methods=["POST"],
+    deduct_when=_inquiry_was_stored,
+    exempt_when=_is_a_repeat,
+)
+@limiter.limit(
+    _limit_per_email,
+    key_func=_email_key,
+    methods=["POST"],
+    deduct_when=_inquiry_was_stored,
+    exempt_when=_is_a_repeat,
 )
 def inquiry():
     """The sponsorship offer and the inquiry form; the thanks once the inquiry is stored."""
@@ -91,13 +114,14 @@ def inquiry():
     if not form.validate_on_submit():
         return render_form(form, 422 if form.is_submitted() else 200)
     try:
-        stored = record_inquiry(form, spam_reasons(form))
+        stored = store_once(form)
     except SQLAlchemyError:
         current_app.logger.exception("An inquiry could not be stored")
         db.session.rollback()
         return render_form(form, 503, problem="unavailable", headers={"Retry-After": "30"})
-    g.inquiry_stored = True
-    outbox.send_soon([message.id for message in stored.outbox_messages])
+    if stored is not None:  # a repeat changes nothing and costs nothing against the limits
+        g.inquiry_stored = True
+        outbox.send_soon([message.id for message in stored.outbox_messages])
     if wants_fragment():
         return render_template("sponsorship/_thanks.html"), 200, {"Vary": "HX-Request"}
     return redirect(url_for(".thanks"), 303)
@@ -152,9 +176,29 @@ def render_form(form: InquiryForm, status: int, problem: str | None = None, head
     return render_template(template, **context), status, headers
 
 
-def record_inquiry(form: InquiryForm, spam: list[str]) -> SponsorshipInquiry:
+def store_once(form: InquiryForm) -> SponsorshipInquiry | None:
+    """Store a valid submission unless this very form (its signed nonce) was already
+    received: the new inquiry, or None for a repeat. Two copies racing on two workers
+    both try to insert; the unique submission key lets one in, and the other finds it.
+    Raises SQLAlchemyError when the database fails."""
+    key = submission_key(form.started.data)
+    if SponsorshipInquiry.received(key):
+        return None
+    try:
+        return record_inquiry(form, spam_reasons(form), key)
+    except IntegrityError:
+        db.session.rollback()
+        if SponsorshipInquiry.received(key):
+            return None
+        raise
+
+
+def record_inquiry(
+    form: InquiryForm, spam: list[str], submission_key: str | None = None
+) -> SponsorshipInquiry:
     """Store the inquiry and, unless it is spam, its emails, in one transaction."""
     inquiry = SponsorshipInquiry(
+        submission_key=submission_key,
         name=form.name.data,
         organisation=form.organisation.data,
         email=form.email.data.lower(),

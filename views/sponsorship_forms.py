@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import time
 
 from flask import current_app, url_for
@@ -31,6 +32,7 @@ from models.sponsorship import (
     INQUIRY_PERIOD_MAX,
     INQUIRY_PHONE_MAX,
     SPONSORSHIP_KINDS,
+    SUBMISSION_KEY_MAX,
 )
 from models.user import EMAIL_MAX
 from views.forms import Form
@@ -224,7 +226,27 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def sign_start_time() -> str:
-    return _serializer().dumps("inquiry")
+    """The form's signed token: when it was shown, and a nonce naming this one rendering.
+
+    The nonce is the inquiry's submission key (models.sponsorship): the same form sent
+    twice is stored once. A timestamp alone would not do: two people shown the form in
+    the same second would get the same token.
+    """
+    return _serializer().dumps({"nonce": secrets.token_urlsafe(24)})
+
+
+def submission_key(token: str | None) -> str | None:
+    """The nonce of a genuine form token; None if missing, forged or of the old kind."""
+    if not token:
+        return None
+    try:
+        payload = _serializer().loads(token)
+    except BadSignature:
+        return None
+    nonce = payload.get("nonce") if isinstance(payload, dict) else None
+    if isinstance(nonce, str) and 0 < len(nonce) <= SUBMISSION_KEY_MAX:
+        return nonce
+    return None
 
 
 def seconds_since_start(token: str | None) -> float | None:
