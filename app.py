@@ -23,6 +23,7 @@ from extensions import babel, csrf, limiter, login_manager, migrate
 from models import User, db
 from services import search
 from views import audit_trail, http_cache, template_helpers
+from views.urls import GazetteFlask
 
 # Pages and partials may load scripts and styles from this origin only; nothing inline.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -51,7 +52,7 @@ SERVER_ERROR_FALLBACK = (
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__)
+    app = GazetteFlask(__name__)  # absolute URLs on the configured site (views/urls.py)
     load_config(app, test_config)
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     register_extensions(app)
@@ -83,6 +84,10 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config.from_mapping(config.app_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+        if "TRUSTED_HOSTS" not in test_config:  # follow a SITE_URL given by the test
+            app.config["TRUSTED_HOSTS"] = config.trusted_hosts(
+                app.config["SITE_URL"], app.config["GAZETTE_TRUSTED_HOSTS"]
+            )
         return
     app.config.update(
         config.instance_config(

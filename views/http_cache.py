@@ -23,8 +23,8 @@ from pathlib import Path
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.sansio.utils import host_is_trusted
 
-from extensions import cache
 from services import page_cache
 from services.page_cache import ALWAYS, ANY_CHANGE, Entry
 from views.htmx import wants_fragment
@@ -267,9 +267,11 @@ class CachedPagesMiddleware:
             return None
         req = self.app.request_class(environ)
         req.trusted_hosts = config["TRUSTED_HOSTS"]
+        if not host_is_trusted(environ.get("HTTP_HOST"), req.trusted_hosts):
+            return None  # Flask refuses it (400)
         # Without a session the language is the site's: see select_locale() in app.py.
         key = page_key(req, locale=config["BABEL_DEFAULT_LOCALE"])
-        entry = page_cache.fresh_entry_in(self.app.extensions["cache"][cache], key)
+        entry = page_cache.fresh_entry_in(self.app, key)
         if entry is None or not entry.headers:
             return None
         response = Response(entry.body, entry.status, headers=list(entry.headers))
