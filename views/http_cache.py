@@ -49,6 +49,10 @@ CACHED_ENDPOINTS: dict[str, tuple[str, ...]] = {
     "feeds.robots": (),
 }
 
+# What views.htmx.wants_fragment reads to answer a fragment or a page on the same URL: a
+# response that varies on one varies on all (and deploy/nginx keys its cache on them).
+FRAGMENT_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
+
 PRIVATE = "private, no-store"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -179,6 +183,8 @@ def store_in_cache(response: Response) -> Entry:
 
 def apply_http_caching(response: Response) -> Response:
     """after_request, the one place that decides Cache-Control for every response."""
+    if "HX-Request" in response.vary:
+        response.vary.update(FRAGMENT_HEADERS)
     if request.endpoint == "static":
         if g.pop("static_fingerprint_ok", False):
             response.headers["Cache-Control"] = IMMUTABLE
