@@ -481,8 +481,7 @@ def engine_options(
 def gunicorn_settings(environment: Environment | None = None) -> dict:
     """The server's settings for deploy/gunicorn.conf.py, named as gunicorn names them.
 
-    Also "redis_url" and "cache_type" (REDIS_URL, GAZETTE_CACHE_TYPE), which decide
-    whether the workers need a shared page cache. Raises ConfigError like app_config().
+    Raises ConfigError like app_config().
     """
     env = environment or Environment()
     access_log = env.read("GAZETTE_ACCESS_LOG")
@@ -494,8 +493,6 @@ def gunicorn_settings(environment: Environment | None = None) -> dict:
         "max_requests": env.read("GAZETTE_MAX_REQUESTS"),
         "accesslog": access_log or None,  # empty: no access log
         "forwarded_allow_ips": env.read("GAZETTE_FORWARDED_ALLOW_IPS"),
-        "redis_url": env.read("REDIS_URL"),
-        "cache_type": env.read("GAZETTE_CACHE_TYPE"),
     }
 
 
