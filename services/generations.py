@@ -31,7 +31,9 @@ from pathlib import Path
 GENERATION_PREFIX = "gen:"
 
 SLOT_BYTES = 8
-SLOTS = 16_384  # 128 KiB: collisions stay rare with tens of thousands of articles
+SLOT_BITS = 14
+SLOTS = 2**SLOT_BITS  # 16,384 counters, 128 KiB: two names rarely share one
+SLOT_SHIFT = 32 - SLOT_BITS
 FILE_BYTES = SLOT_BYTES * SLOTS
 
 
@@ -82,8 +84,11 @@ class FileGenerations:
 
     @staticmethod
     def slot(name: str) -> int:
-        """The byte offset of `name`'s counter (CRC-32: stable across processes)."""
-        return (zlib.crc32(name.encode()) % SLOTS) * SLOT_BYTES
+        """The byte offset of `name`'s counter: CRC-32 (the same in every process, unlike
+        hash()), spread by Fibonacci hashing (Knuth, TAOCP 6.4) so that "article:1",
+        "article:2"… land as far apart as random names would."""
+        spread = (zlib.crc32(name.encode()) * 0x9E3779B1) & 0xFFFFFFFF
+        return (spread >> SLOT_SHIFT) * SLOT_BYTES
 
     def get_many(self, names: list[str]) -> list[str | None]:
         view = self._map
