@@ -104,9 +104,10 @@ def is_public_request() -> bool:
 def page_key(req=None, locale=None) -> str:
     """Language, full or fragment (htmx active search), scheme, host, path and query.
 
-    `req` defaults to the current request, `locale` to the current one. The host is part
-    of the key because pages carry absolute URLs (canonical links): a request with a
-    forged Host header must not poison everyone's copy. Long URLs are hashed.
+    `req` defaults to the current request, `locale` to the current one. Pages build their
+    absolute links from SITE_URL and other hosts are refused (views/urls.py); the host
+    stays in the key all the same, so that no forged Host could ever share a copy with
+    the site's. Long URLs are hashed.
     """
     req = req if req is not None else request
     url = req.host_url + req.full_path.lstrip("/")
