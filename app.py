@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, Request, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy import exc as sqlalchemy_exc
@@ -23,6 +23,7 @@ from extensions import babel, csrf, limiter, login_manager, migrate
 from models import User, db
 from services import search
 from views import audit_trail, http_cache, template_helpers
+from views.urls import GazetteFlask
 
 # Pages and partials may load scripts and styles from this origin only; nothing inline.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -51,9 +52,10 @@ SERVER_ERROR_FALLBACK = (
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__)
+    app = GazetteFlask(__name__)  # absolute URLs on the configured site (views/urls.py)
     load_config(app, test_config)
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
+    refuse_json_bodies(app)  # before the CSRF check, which would build a form from it
     register_extensions(app)
     trust_proxies(app)  # outermost, so everything inside sees the client's address and host
     register_blueprints(app)
@@ -83,6 +85,10 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     app.config.from_mapping(config.app_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+        if "TRUSTED_HOSTS" not in test_config:  # follow a SITE_URL given by the test
+            app.config["TRUSTED_HOSTS"] = config.trusted_hosts(
+                app.config["SITE_URL"], app.config["GAZETTE_TRUSTED_HOSTS"]
+            )
         return
     app.config.update(
         config.instance_config(
@@ -229,6 +235,30 @@ def render_error_page(app: Flask, code: int, error: HTTPException | None):
     return app.make_response(
         (SERVER_ERROR_FALLBACK, code, {"Content-Type": "text/html; charset=utf-8"})
     )
+
+
+# Methods whose body a view may read.
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class FormsOnlyRequest(Request):
+    """Gazette's forms are HTML forms and no route takes JSON, but Flask-WTF reads a body
+    declared as JSON as the form's data: `{` or `1` then raised inside the form (a 500 with
+    a traceback). Here JSON is never read: get_json() is None, so any form built while the
+    400 page renders (the staff bar's logout form) is simply empty."""
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+        return None
+
+
+def refuse_json_bodies(app: Flask) -> None:
+    app.request_class = FormsOnlyRequest
+
+    @app.before_request
+    def no_json_body():
+        """A body declared as JSON gets the 400 page, before the CSRF check or any form."""
+        if request.method in BODY_METHODS and request.is_json:
+            abort(400)
 
 
 def refuse_nul_in_paths(app: Flask) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import secrets
 import sqlite3
 import sys
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import limits
 from environs import Env, EnvError
@@ -35,6 +37,11 @@ SECONDS = "un nombre entier de secondes, par exemple 60"
 COUNT = "un nombre entier positif ou nul, par exemple 5"
 BOOLEAN = "true, yes, on ou 1 pour activer ; false, no, off ou 0 pour désactiver"
 LIMITS = "des limites comme « 5 per hour; 20 per day »"
+SITE_URL = "l’adresse publique du site, comme https://gazette.example (sans chemin)"
+HOSTS = "des noms d’hôte séparés par des virgules, comme www.gazette.example,gazette.example"
+# A site served on the machine itself also answers its other loopback name (a developer
+# types localhost or 127.0.0.1 alike); only someone on the machine can reach it anyway.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 
 class StartupError(SystemExit):
@@ -71,7 +78,9 @@ def _shown(value: str) -> str:
 class Setting:
     """One environment variable: its type, its default and, for errors, the form expected.
 
-    kind is "text", "int", "bool" or "limits" (Flask-Limiter's "5 per hour; 20 per day").
+    kind is "text", "int", "bool", "limits" (Flask-Limiter's "5 per hour; 20 per day"),
+    "site_url" (an http(s) origin, returned without a trailing slash) or "hosts" (host
+    names separated by commas, returned as a tuple).
     An empty value counts as unset (the default applies), unless keep_empty: then the
     empty string is the value. default may be a function, called when it is needed.
     """
@@ -105,6 +114,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("GAZETTE_NEWSROOM_PHONE", default="+33 1 23 45 67 89"),
         Setting("GAZETTE_NEWSROOM_ADDRESS", default="12 rue des Imprimeurs, 75011 Paris"),
         # HTTP in front of the app.
+        Setting("GAZETTE_SITE_URL", "site_url", "http://127.0.0.1:5000", SITE_URL),
+        Setting("GAZETTE_TRUSTED_HOSTS", "hosts", (), HOSTS),
         Setting("GAZETTE_HTTPS", "bool", False, BOOLEAN),
         Setting("GAZETTE_TRUSTED_PROXIES", "int", 0, COUNT, minimum=0),
         # Database connection pool (PostgreSQL only).
@@ -121,6 +132,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("GAZETTE_CACHE_PREFIX", default="gazette:", keep_empty=True),
         Setting("GAZETTE_CACHE_THRESHOLD", "int", 1000, COUNT, minimum=0),
         Setting("GAZETTE_CACHE_DIR", default=None),  # None: instance/page-cache
+        Setting("GAZETTE_SHARED_DIR", default=None),  # None: instance/shared
         # Outgoing mail.
         Setting("MAIL_SERVER"),
         Setting(
@@ -191,6 +203,69 @@ def _bool_parser(value: str) -> bool:
         raise EnvError(str(error)) from None
 
 
+def parse_site_url(value: str) -> str:
+    """ "https://Gazette.example/" -> "https://gazette.example": scheme, host and port only.
+
+    Raises ValueError for anything else (no scheme, another scheme, a path, a query,
+    user information), so that every absolute link can be built by appending a path.
+    """
+    parts = urlsplit(value.strip())
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+        or not HOST_NAME.fullmatch(parts.hostname)
+    ):
+        raise ValueError(f"not a site address: {value!r}")
+    parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return f"{parts.scheme}://{netloc}"
+
+
+# A DNS name or an IPv4 address, as a Host header carries it (Werkzeug's own pattern).
+HOST_NAME = re.compile(r"[a-z0-9.-]+", re.ASCII | re.IGNORECASE)
+
+
+def parse_hosts(value: str) -> tuple[str, ...]:
+    """ "a.example, b.example" -> ("a.example", "b.example"), lower case; ValueError if malformed.
+
+    A name may start with a dot to accept every subdomain (".gazette.example"), as
+    Werkzeug's trusted hosts do.
+    """
+    names = tuple(name.strip().lower() for name in value.split(",") if name.strip())
+    if not all(HOST_NAME.fullmatch(name) for name in names):
+        raise ValueError(f"not host names: {value!r}")
+    return names
+
+
+def trusted_hosts(site_url: str, extra: tuple[str, ...] = ()) -> list[str]:
+    """The Host header values the app answers (Flask's TRUSTED_HOSTS): the site URL's
+    host, the extra names, and, when the site is on a loopback address (`make run`), the
+    other loopback name. Ports are not compared (Werkzeug ignores them)."""
+    host = urlsplit(site_url).hostname or ""
+    names = [host, *extra]
+    if host in LOOPBACK_HOSTS:
+        names += LOOPBACK_HOSTS
+    return list(dict.fromkeys(names))
+
+
+def _site_url_parser(value: str) -> str:
+    try:
+        return parse_site_url(value)
+    except ValueError as error:
+        raise EnvError(str(error)) from None
+
+
+def _hosts_parser(value: str) -> tuple[str, ...]:
+    try:
+        return parse_hosts(value)
+    except ValueError as error:
+        raise EnvError(str(error)) from None
+
+
 def _limits_parser(value: str) -> str:
     try:
         limits.parse_many(value)
@@ -211,6 +286,8 @@ class Environment:
         self._env = Env(expand_vars=False)
         self._env.add_parser("gazette_bool", _bool_parser)
         self._env.add_parser("gazette_limits", _limits_parser)
+        self._env.add_parser("gazette_site_url", _site_url_parser)
+        self._env.add_parser("gazette_hosts", _hosts_parser)
         self.names_read: set[str] = set()
 
     def read(self, name: str) -> Any:
@@ -226,6 +303,10 @@ class Environment:
                 return self._env.gazette_bool(name)
             if setting.kind == "limits":
                 return self._env.gazette_limits(name)
+            if setting.kind == "site_url":
+                return self._env.gazette_site_url(name)
+            if setting.kind == "hosts":
+                return self._env.gazette_hosts(name)
             return self._env.str(name)
         except EnvError:
             raise ConfigError(name, raw, setting.expected) from None
@@ -242,6 +323,12 @@ def app_config(instance_path: str, environment: Environment | None = None) -> di
     instance = Path(instance_path)
     redis_url = env.read("REDIS_URL")
     database_url = env.read("DATABASE_URL")
+    # What every worker of this machine shares without Redis (page-cache generations,
+    # rate-limit counters).
+    shared = Path(env.read("GAZETTE_SHARED_DIR") or instance / "shared")
+    site_url = env.read("GAZETTE_SITE_URL")
+    extra_hosts = env.read("GAZETTE_TRUSTED_HOSTS")
+    https = env.read("GAZETTE_HTTPS")
     config = dict(
         SQLALCHEMY_DATABASE_URI=database_url,
         SECRET_KEY=env.read("SECRET_KEY") or None,
@@ -254,8 +341,15 @@ def app_config(instance_path: str, environment: Environment | None = None) -> di
         NEWSROOM_PHONE=env.read("GAZETTE_NEWSROOM_PHONE"),
         NEWSROOM_ADDRESS=env.read("GAZETTE_NEWSROOM_ADDRESS"),
         ARTICLES_PER_PAGE=10,
-        # In-process limits for one instance; Redis when several share the load.
-        RATELIMIT_STORAGE_URI=redis_url or "memory://",
+        # Every absolute link (e-mails, feeds, sitemaps, canonical, structured data) starts
+        # with this, never with the Host a request claims (views/urls.py).
+        SITE_URL=site_url,
+        GAZETTE_TRUSTED_HOSTS=extra_hosts,
+        # Requests for any other host get a 400 (Werkzeug checks the Host header).
+        TRUSTED_HOSTS=trusted_hosts(site_url, extra_hosts),
+        # Limits every worker shares: in Redis (every instance), else in a SQLite file of
+        # this machine (services/shared_limits.py); never per process (memory://).
+        RATELIMIT_STORAGE_URI=redis_url or rate_limit_file_uri(shared / "rate-limits.sqlite"),
         RATELIMIT_HEADERS_ENABLED=False,
         # A CSRF token lives as long as the login session, so an editor who leaves a form
         # open for hours can still save it (the default would expire it after an hour).
@@ -276,8 +370,8 @@ def app_config(instance_path: str, environment: Environment | None = None) -> di
         ),
         # Behind N reverse proxies, take the client's address and scheme from their headers.
         GAZETTE_TRUSTED_PROXIES=env.read("GAZETTE_TRUSTED_PROXIES"),
-        GAZETTE_HTTPS=env.read("GAZETTE_HTTPS"),
-        **_page_cache_config(env, instance, redis_url),
+        GAZETTE_HTTPS=https,
+        **_page_cache_config(env, instance, shared, redis_url),
         **_mail_config(env),
         **_sponsorship_config(env),
     )
@@ -292,7 +386,15 @@ def app_config(instance_path: str, environment: Environment | None = None) -> di
     return config
 
 
-def _page_cache_config(env: Environment, instance: Path, redis_url: str | None) -> dict:
+def rate_limit_file_uri(path: Path) -> str:
+    """Flask-Limiter's storage URI for counters in a SQLite file (services/shared_limits.py
+    registers the scheme): "gazette+sqlite:///abs/path"."""
+    return "gazette+sqlite://" + quote(str(path.resolve()))
+
+
+def _page_cache_config(
+    env: Environment, instance: Path, shared: Path, redis_url: str | None
+) -> dict:
     """Page and HTTP cache settings (see README, "Caching")."""
     return {
         "GAZETTE_PAGE_CACHE": env.read("GAZETTE_PAGE_CACHE"),
@@ -310,6 +412,9 @@ def _page_cache_config(env: Environment, instance: Path, redis_url: str | None) 
         # In-process stores keep at most this many entries (pages of ~30 KB each).
         "CACHE_THRESHOLD": env.read("GAZETTE_CACHE_THRESHOLD"),
         "CACHE_DIR": env.read("GAZETTE_CACHE_DIR") or str(instance / "page-cache"),
+        # Pages kept in each worker's memory are checked against generations every worker
+        # on the machine sees (services/generations.py).
+        "PAGE_CACHE_GENERATIONS_FILE": str(shared / "page-cache-generations"),
     }
 
 
@@ -376,8 +481,7 @@ def engine_options(
 def gunicorn_settings(environment: Environment | None = None) -> dict:
     """The server's settings for deploy/gunicorn.conf.py, named as gunicorn names them.
 
-    Also "redis_url" and "cache_type" (REDIS_URL, GAZETTE_CACHE_TYPE), which decide
-    whether the workers need a shared page cache. Raises ConfigError like app_config().
+    Raises ConfigError like app_config().
     """
     env = environment or Environment()
     access_log = env.read("GAZETTE_ACCESS_LOG")
@@ -389,8 +493,6 @@ def gunicorn_settings(environment: Environment | None = None) -> dict:
         "max_requests": env.read("GAZETTE_MAX_REQUESTS"),
         "accesslog": access_log or None,  # empty: no access log
         "forwarded_allow_ips": env.read("GAZETTE_FORWARDED_ALLOW_IPS"),
-        "redis_url": env.read("REDIS_URL"),
-        "cache_type": env.read("GAZETTE_CACHE_TYPE"),
     }
 
 

@@ -8,15 +8,17 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
+import services.shared_limits  # noqa: F401 (registers the gazette+sqlite limits store)
+
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 migrate = Migrate()
 
-# Rate limits live in Redis when REDIS_URL is set (shared by every instance), in process
-# otherwise. Limits are declared on the views that need them; there is no default limit.
+# Rate limits live in Redis when REDIS_URL is set (shared by every instance), else in a
+# SQLite file every worker of the machine shares (services/shared_limits.py). Limits are declared on the views that need them; there is no default limit.
 limiter = Limiter(key_func=get_remote_address)
 
-# Rendered readers' pages and their generations (services/page_cache.py): in process by default,
-# in Redis when REDIS_URL is set, so every instance sees the same invalidations.
+# Rendered readers' pages (services/page_cache.py): in process by default, in Redis when
+# REDIS_URL is set; their generations where every process sees them (services/generations.py).
 cache = Cache()

@@ -9,13 +9,15 @@ Several instances (several machines, or several of these on one machine) need:
 - the same DATABASE_URL, PostgreSQL (pool per worker: GAZETTE_DB_POOL_SIZE, see config.py;
   keep workers x (pool_size + max_overflow) x instances under max_connections);
 - the same REDIS_URL: rate limits, and the page cache with its invalidations, are shared
-  there. Without Redis, the page cache lives in each worker's memory and an edit only
-  invalidates the worker that saved it: with more than one worker and no REDIS_URL this
-  file therefore switches the page cache to files in the instance folder, shared by the
-  workers of this machine (GAZETTE_CACHE_TYPE=FileSystemCache).
+  there.
+
+One machine needs no Redis, whatever the number of workers and with or without this file
+(`gunicorn -w 4 'app:create_app()'` is as safe): each worker keeps pages in its own
+memory but checks them against generations in a file every worker maps
+(services/generations.py), and rate limits count in a SQLite file every worker opens
+(services/shared_limits.py), both in GAZETTE_SHARED_DIR.
 """
 
-import os
 import sys
 from pathlib import Path
 
@@ -48,7 +50,3 @@ preload_app = False
 accesslog = settings["accesslog"]  # GAZETTE_ACCESS_LOG empty: no access log
 errorlog = "-"
 forwarded_allow_ips = settings["forwarded_allow_ips"]
-
-if workers > 1 and not settings["redis_url"] and not settings["cache_type"]:
-    # Read by each worker's create_app() (config.py) after the fork.
-    os.environ["GAZETTE_CACHE_TYPE"] = "FileSystemCache"

@@ -1,11 +1,12 @@
 """Rendered-page cache, store and invalidation: works with or without a request.
 
 The page cache (Flask-Caching: in-process by default, Redis when REDIS_URL is set) keeps
-rendered pages as `Entry` objects. Each entry remembers the *generations* of what it
+rendered pages as `Entry` objects. Their generations live where every process serving
+them sees them (services/generations.py): in the store itself when it is shared, in a
+memory-mapped file of the machine when pages are kept per process. Each entry remembers the *generations* of what it
 showed: every article, author and sponsor loaded while it was rendered, the sections, plus
 "lists" for pages whose set of articles depends on what is published and "texts" for pages
-built from any article's words. A generation is a random token in the cache store,
-replaced whenever that thing changes; an entry whose recorded tokens no longer match is a
+built from any article's words. A generation is a token, replaced whenever that thing changes; an entry whose recorded tokens no longer match is a
 miss. Tokens are replaced from SQLAlchemy session events (after_flush collects,
 after_commit bumps), so every ORM save invalidates exactly the pages that showed what it
 changed, without the editing code knowing, and on every instance sharing the Redis store.
@@ -22,7 +23,6 @@ are reported to the hook that views/http_cache.py gives configure_store().
 from __future__ import annotations
 
 import functools
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +35,12 @@ from sqlalchemy.orm import Session
 from extensions import cache
 from models import Article, ArticleSlugRedirect, Block, Section, User, db
 from models.sponsor import Sponsor
+from services.generations import (
+    IN_PROCESS_STORES,
+    CacheGenerations,
+    FileGenerations,
+    file_generations,
+)
 
 # Every page shows the sections (masthead navigation, trails, list labels).
 ALWAYS = ("sections",)
@@ -47,7 +53,6 @@ AUTHOR_COLUMNS = ("display_name", "slug", "bio_html", "active")
 # showed them yet.
 ARTICLES_ADDED = frozenset({"lists", "texts"})
 
-GENERATION_PREFIX = "gen:"
 # Replaced by every bump: a render during which anything changed is not kept (it may
 # have read the old rows and then recorded the new generations).
 ANY_CHANGE = "any"
@@ -69,12 +74,21 @@ def configure_store(app: Flask, on_loaded: Callable[[str], None] | None = None) 
     global _on_loaded
     _on_loaded = on_loaded
     cache.init_app(app)
+    app.extensions["page_cache_generations"] = generation_store(app)
     if not event.contains(Session, "after_flush", _collect_changes):
         event.listen(Session, "after_flush", _collect_changes)
         event.listen(Session, "after_commit", _bump_after_commit)
         event.listen(Session, "after_soft_rollback", _forget_changes)
         for model in (Article, User, Section, Sponsor):
             event.listen(model, "load", _report_loaded)
+
+
+def generation_store(app: Flask) -> CacheGenerations | FileGenerations:
+    """Where `app`'s generations live: the page store if every process shares it, else
+    a file every process on the machine maps (PAGE_CACHE_GENERATIONS_FILE)."""
+    if app.config["CACHE_TYPE"] in IN_PROCESS_STORES:
+        return file_generations(app.config["PAGE_CACHE_GENERATIONS_FILE"])
+    return CacheGenerations(app.extensions["cache"][cache])
 
 
 def now() -> float:
@@ -115,8 +129,7 @@ def bump(names: set[str] | frozenset[str]) -> None:
     logged, never raised.
     """
     if names:
-        names = set(names) | {ANY_CHANGE}
-        cache.set_many({GENERATION_PREFIX + name: secrets.token_hex(8) for name in names}, 0)
+        current_app.extensions["page_cache_generations"].bump(set(names) | {ANY_CHANGE})
 
 
 def generations(names) -> dict[str, str | None]:
@@ -125,7 +138,7 @@ def generations(names) -> dict[str, str | None]:
     Raises whatever the store's client raises when it is down; see current_generations().
     """
     names = list(names)
-    values = cache.get_many(*(GENERATION_PREFIX + name for name in names)) if names else []
+    values = current_app.extensions["page_cache_generations"].get_many(names)
     return dict(zip(names, values, strict=True))
 
 
@@ -247,16 +260,15 @@ def keep(key: str, entry: Entry, timeout: int) -> None:
     cache.set(key, entry, timeout)
 
 
-def fresh_entry_in(store, key: str) -> Entry | None:
-    """The entry under `key` in a bound store backend if it is still valid, else None.
+def fresh_entry_in(app: Flask, key: str) -> Entry | None:
+    """The entry under `key` in `app`'s page cache if it is still valid, else None.
 
-    For callers outside any app context (the WSGI fast path): `store` is the backend
-    Flask-Caching bound for the app (`app.extensions["cache"][cache]`). Raises whatever
-    the store's client raises when it is down.
+    For callers outside any app context (the WSGI fast path). Raises whatever the store's
+    client raises when it is down.
     """
-    entry = store.get(key)
+    entry = app.extensions["cache"][cache].get(key)
     if not isinstance(entry, Entry) or entry.expires_at <= now():
         return None
     names = list(entry.depends_on)
-    current = store.get_many(*(GENERATION_PREFIX + name for name in names)) if names else []
+    current = app.extensions["page_cache_generations"].get_many(names)
     return entry if dict(zip(names, current, strict=True)) == entry.depends_on else None

@@ -38,6 +38,9 @@ def base_config(database_url: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
+        "SITE_URL": "http://localhost",  # the test client's host
+        # Counts start from zero in every app; the shared stores have tests of their own.
+        "RATELIMIT_STORAGE_URI": "memory://",
     }
 
 

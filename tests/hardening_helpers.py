@@ -379,3 +379,69 @@ def reset_world() -> World:
     db.session.remove()
     empty_all_tables()
     return build_world()
+
+
+# --------------------------------------------------------------------------- canaries
+
+# Who may read each kind of stored data, by role (ROLES). A unique string of each kind is
+# planted in the database; a response to a role not listed must not contain it.
+CANARY_READERS = {
+    "inquiry": {"editor", "admin"},  # an inquiry's name, organisation, e-mail, message
+    "note": {"editor", "admin"},  # the newsroom's notes on it
+    "outbox": {"editor", "admin"},  # the e-mail queued about it
+    "sponsor": {"editor", "admin"},  # a sponsor no article carries yet
+    "other_draft": {"editor", "admin"},  # another author's draft
+    "own_draft": {"author_own", "author_other", "editor", "admin"},  # the author's own draft
+    "account_email": {"admin"},  # a staff member's login address
+}
+
+
+def plant_canaries(world: World) -> dict[str, str]:
+    """One unique string per kind of CANARY_READERS, stored where that kind lives.
+
+    Returns {kind: canary}. Adds the other author's draft's ids to world.extra.
+    """
+    from models.sponsor import Sponsor
+    from models.sponsorship import InquiryNote, SponsorshipInquiry
+
+    canaries = {kind: f"CANARI{kind.upper()}{next(_unique)}X" for kind in CANARY_READERS}
+    inquiry = db.session.get(SponsorshipInquiry, world.other["inquiry_id"])
+    inquiry.name = f"Inès {canaries['inquiry']}"
+    inquiry.organisation = f"Mécènes {canaries['inquiry']}"
+    inquiry.message = f"Un projet {canaries['inquiry']} à discuter."
+    db.session.add(InquiryNote(inquiry_id=inquiry.id, body=f"Rappeler {canaries['note']}"))
+    outbox.queue(
+        inquiry=inquiry,
+        purpose="notification",
+        to_address="redaction@gazette.example",
+        reply_to=inquiry.email,
+        subject=f"Demande {canaries['outbox']}",
+        body=f"Corps {canaries['outbox']}",
+    )
+    db.session.add(Sponsor(name=f"Sponsor {canaries['sponsor']}", link="https://x.example"))
+    someone = make_account("Sam Tiers", "author", f"{canaries['account_email'].lower()}@x.example")
+    demo = db.session.get(Article, world.other["article_id"])
+    make_article(
+        f"Brouillon {canaries['other_draft']}",
+        section=demo.section,
+        author=someone,
+        status=ArticleStatus.DRAFT,
+        published_at=None,
+        standfirst=f"Chapô {canaries['other_draft']}",
+        blocks=[("paragraph", {"html": f"Texte {canaries['other_draft']}"})],
+    )
+    own = db.session.get(Article, world.own["article_id"])
+    own.standfirst = f"Chapô {canaries['own_draft']}"
+    db.session.commit()
+    canaries["account_email"] = canaries["account_email"].lower()
+    return canaries
+
+
+def leaked(response, role: str, canaries: dict[str, str]) -> list[str]:
+    """The kinds of canary in the response (body or headers) that `role` may not read."""
+    text = response.get_data().decode(errors="replace") + str(response.headers)
+    return [
+        kind
+        for kind, canary in canaries.items()
+        if role not in CANARY_READERS[kind] and canary in text
+    ]

@@ -14,6 +14,8 @@ A new route fails test_every_route_is_classified until someone adds its row here
 
 from __future__ import annotations
 
+import pytest
+
 from models import Article, db
 from tests.factories import make_user
 from tests.hardening_helpers import (
@@ -24,8 +26,11 @@ from tests.hardening_helpers import (
     call,
     changed_tables,
     database_fingerprint,
+    leaked,
     log_in_as,
     outcome,
+    plant_canaries,
+    post_data,
     reset_world,
     route_key,
     routes,
@@ -229,3 +234,55 @@ def test_a_draft_is_not_found_by_other_authors_or_readers(app, client):
     assert client.get(url).status_code == 404
     log_in_as(client, world, "editor")
     assert client.get(url).status_code == 200
+
+
+# --------------------------------------------------------------------------- error paths
+
+
+def stale_csrf_token(app) -> str:
+    """A token signed with the app's key for a session that is not the requester's."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps("0" * 40)
+
+
+@pytest.mark.parametrize("variant", ["missing-token", "stale-token", "oversized"])
+def test_no_response_shows_data_the_requester_may_not_read(app, client, variant):
+    """Issue 12, item 3: every error path (401, 400, 403, 404, 409, 413, 422…) renders only
+    what the requester may see. Unique strings are planted in inquiries, notes, the
+    outbox, sponsors, another author's draft, the author's own draft and a staff e-mail
+    (hardening_helpers.CANARY_READERS says who may read each); every route is called as
+    every role, as a page and as htmx, with CSRF checked and the token missing or from
+    another session, or with a body over the size limit, and no response may hold a
+    canary its requester may not read. Reads run once, in the first variant."""
+    world = build_world()
+    canaries = plant_canaries(world)
+    app.config.update(WTF_CSRF_ENABLED=True, PROPAGATE_EXCEPTIONS=False)
+    if variant == "oversized":
+        app.config["MAX_CONTENT_LENGTH"] = 4096
+    token = stale_csrf_token(app)
+    before = database_fingerprint()
+    leaks, statuses = {}, set()
+    for method, rule in routes(app):
+        if method == "GET" and variant != "missing-token":
+            continue
+        for role in ROLES:
+            for htmx in ("", "true"):
+                headers = {"HX-Request": htmx}
+                kwargs = {}
+                if method == "POST":
+                    data = post_data(rule.endpoint, world, world.arguments(role))
+                    if variant == "stale-token":
+                        data["csrf_token"] = headers["X-CSRFToken"] = token
+                    elif variant == "oversized":
+                        data["message"] = "x" * 5000
+                    kwargs["data"] = data
+                log_in_as(client, world, role)
+                response = call(client, app, method, rule, world, role, headers=headers, **kwargs)
+                statuses.add(response.status_code)
+                if found := leaked(response, role, canaries):
+                    leaks[(method, rule.endpoint, role, htmx, response.status_code)] = found
+    assert leaks == {}
+    assert changed_tables(before, database_fingerprint()) == []  # every write was refused
+    expected = {"missing-token": {200, 400}, "stale-token": {400}, "oversized": {413}}[variant]
+    assert expected <= statuses

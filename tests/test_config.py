@@ -224,7 +224,10 @@ def test_defaults_are_unchanged(environment, tmp_path):
         "NEWSROOM_PHONE": "+33 1 23 45 67 89",
         "NEWSROOM_ADDRESS": "12 rue des Imprimeurs, 75011 Paris",
         "ARTICLES_PER_PAGE": 10,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "SITE_URL": "http://127.0.0.1:5000",
+        "GAZETTE_TRUSTED_HOSTS": (),
+        "TRUSTED_HOSTS": ["127.0.0.1", "localhost"],
+        "RATELIMIT_STORAGE_URI": f"gazette+sqlite://{instance / 'shared' / 'rate-limits.sqlite'}",
         "RATELIMIT_HEADERS_ENABLED": False,
         "WTF_CSRF_TIME_LIMIT": None,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
@@ -249,6 +252,7 @@ def test_defaults_are_unchanged(environment, tmp_path):
         "CACHE_DEFAULT_TIMEOUT": 0,
         "CACHE_THRESHOLD": 1000,
         "CACHE_DIR": str(instance / "page-cache"),
+        "PAGE_CACHE_GENERATIONS_FILE": str(instance / "shared" / "page-cache-generations"),
         "MAIL_SERVER": "",
         "MAIL_PORT": 25,
         "MAIL_USERNAME": "",
@@ -322,7 +326,7 @@ def test_test_config_is_applied_over_the_environment(environment):
     assert app.config["HTTP_CACHE_S_MAXAGE"] == 5
 
 
-def test_gunicorn_defaults_and_shared_file_cache(environment):
+def test_gunicorn_defaults_leave_the_page_cache_store_alone(environment):
     environment.setenv("GAZETTE_CACHE_TYPE", "")  # restored (unset) after the test
     environment.setenv("GAZETTE_WORKERS", "3")
     settings = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
@@ -330,8 +334,9 @@ def test_gunicorn_defaults_and_shared_file_cache(environment):
     assert (settings["timeout"], settings["graceful_timeout"]) == (30, 30)
     assert settings["max_requests"] == 5000 and settings["accesslog"] == "-"
     assert settings["forwarded_allow_ips"] == "127.0.0.1"
-    # Several workers and no Redis: the workers share a page cache on disk.
-    assert os.environ["GAZETTE_CACHE_TYPE"] == "FileSystemCache"
+    # Several workers and no Redis need nothing more: pages stay in each worker's memory,
+    # checked against generations every worker sees (tests/test_workers.py).
+    assert os.environ["GAZETTE_CACHE_TYPE"] == ""
 
 
 def test_gunicorn_empty_access_log_means_none(environment):

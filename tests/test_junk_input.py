@@ -142,3 +142,48 @@ def test_oversized_bodies_get_413_on_every_post_route(app, client, role):
             statuses[rule.endpoint] = response.status_code
     assert len(statuses) > 20
     assert {endpoint for endpoint, status in statuses.items() if status != 413} == set()
+
+
+# Bodies declared as JSON: malformed, of every JSON type, and a well-formed object whose
+# fields are the form's own. No route takes JSON; Flask-WTF used to read it as form data.
+JSON_BODIES = [b"{", b"", b"1", b"null", b'"x"', b"[1, 2]", b'{"a": {"b": []}}']
+JSON_TYPES = ["application/json", "application/json; charset=utf-8", "application/ld+json"]
+
+
+@pytest.mark.parametrize("role", ["anon", "editor"])
+@pytest.mark.parametrize("csrf", [False, True], ids=["no-csrf-check", "csrf-check"])
+def test_json_bodies_get_a_french_400_on_every_post_route(app, client, caplog, role, csrf):
+    """Issue 12, item 11: `{` to /sponsoring gave a 500 and a traceback in the log."""
+    import json
+    import logging
+
+    from tests.hardening_helpers import changed_tables, database_fingerprint
+
+    world = build_world()
+    app.config.update(WTF_CSRF_ENABLED=csrf, PROPAGATE_EXCEPTIONS=False)
+    before = database_fingerprint()
+    wrong = {}
+    posts = 0
+    with caplog.at_level(logging.WARNING):
+        for method, rule in routes(app):
+            if method != "POST":
+                continue
+            log_in_as(client, world, role)
+            arguments = world.arguments(role)
+            url = real_url(app, rule, arguments)
+            as_form = json.dumps(post_data(rule.endpoint, world, arguments)).encode()
+            sent = [(body, JSON_TYPES[0]) for body in [*JSON_BODIES, as_form]]
+            sent += [(b"{", content_type) for content_type in JSON_TYPES[1:]]
+            for body, content_type in sent:
+                for headers in ({}, {"HX-Request": "true"}):
+                    response = client.post(
+                        url, data=body, content_type=content_type, headers=headers
+                    )
+                    posts += 1
+                    page = response.get_data(as_text=True)
+                    if response.status_code != 400 or "n’a pas pu aboutir" not in page:
+                        wrong[(rule.endpoint, body[:20], content_type)] = response.status_code
+    assert posts > 500
+    assert wrong == {}
+    assert changed_tables(before, database_fingerprint()) == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

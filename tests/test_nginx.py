@@ -7,6 +7,7 @@ Under CI=true a missing nginx fails the test instead of skipping it.
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import shutil
@@ -15,18 +16,24 @@ import subprocess
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from models import db
 from tests.factories import make_article, make_section, make_user
+from tests.sponsorship_factories import form_data
+from views.http_cache import FRAGMENT_HEADERS
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "deploy" / "nginx" / "gazette.conf"
 S_MAXAGE = 2  # short, so the test waits little for an edit to come through
+SITE_HOST = "gazette.example"  # the sample's server_name
+SITE_URL = f"http://{SITE_HOST}"
 PASSWORD = "un-mot-de-passe-solide"
 
 
@@ -53,6 +60,7 @@ def site_config(app_port: int, nginx_port: int, static: Path, cache: Path) -> st
     text = SAMPLE.read_text()
     replacements = [
         (r"server 127\.0\.0\.1:8000;", f"server 127.0.0.1:{app_port};"),
+        (r"listen 80 default_server;", f"listen 127.0.0.1:{nginx_port} default_server;"),
         (r"listen 80;", f"listen 127.0.0.1:{nginx_port};"),
         (r"/srv/gazette/static/", f"{static}/"),
         (r"/var/cache/nginx/gazette", str(cache)),
@@ -93,7 +101,12 @@ def wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
 def proxied(app, tmp_path):
     """The app behind the sample nginx config; yields the base URL."""
     binary = nginx_binary()
-    app.config.update(HTTP_CACHE_S_MAXAGE=S_MAXAGE, HTTP_CACHE_STALE_WHILE_REVALIDATE=S_MAXAGE)
+    app.config.update(
+        HTTP_CACHE_S_MAXAGE=S_MAXAGE,
+        HTTP_CACHE_STALE_WHILE_REVALIDATE=S_MAXAGE,
+        SITE_URL=SITE_URL,
+        TRUSTED_HOSTS=[SITE_HOST],
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     nginx_port = free_port()
@@ -127,9 +140,12 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def get(url: str, headers: dict | None = None, data: bytes | None = None):
-    """(status, headers, body) without following redirects or decompressing."""
+    """(status, headers, body) without following redirects or decompressing.
+
+    Sent with the site's Host (nginx serves no other) unless `headers` gives another.
+    """
     opener = urllib.request.build_opener(NoRedirect)
-    request = urllib.request.Request(url, headers=headers or {}, data=data)
+    request = urllib.request.Request(url, headers={"Host": SITE_HOST, **(headers or {})}, data=data)
     try:
         with opener.open(request, timeout=10) as response:
             return response.status, response.headers, response.read()
@@ -209,3 +225,71 @@ def test_conditional_requests_get_304_through_the_proxy(proxied, article):
     _, headers, _ = get(proxied + "/article/sommet")
     status, _, body = get(proxied + "/article/sommet", {"If-None-Match": headers["ETag"]})
     assert status == 304 and body == b""
+
+
+# --------------------------------------------------------------------------- hosts
+
+
+@pytest.mark.parametrize("host", ["evil.example", "127.0.0.1", "gazette.example.evil.example"])
+def test_requests_for_another_host_get_no_answer(proxied, article, host):
+    """The default server closes the connection (444): nothing reaches the app."""
+    with pytest.raises(
+        (http.client.RemoteDisconnected, ConnectionResetError, urllib.error.URLError)
+    ):
+        get(proxied + "/article/sommet", {"Host": host})
+
+
+def test_an_inquiry_with_a_forged_host_stores_nothing(proxied, app):
+    from models.sponsorship import SponsorshipInquiry
+
+    form = urllib.parse.urlencode(form_data()).encode()
+    with pytest.raises(
+        (http.client.RemoteDisconnected, ConnectionResetError, urllib.error.URLError)
+    ):
+        get(proxied + "/sponsoring", {"Host": "evil.example"}, data=form)
+    assert db.session.scalar(select(func.count(SponsorshipInquiry.id))) == 0
+
+
+# --------------------------------------------------------------------------- cache key
+
+
+def cache_key_headers() -> set[str]:
+    """The request headers in the sample's proxy_cache_key, as HTTP names (lower case)."""
+    key = re.search(r'proxy_cache_key\s+"([^"]+)"', SAMPLE.read_text())[1]
+    return {name.replace("_", "-") for name in re.findall(r"\$http_(\w+)", key)}
+
+
+def test_the_cache_key_holds_every_header_that_chooses_fragment_or_page():
+    assert {name.lower() for name in FRAGMENT_HEADERS} <= cache_key_headers()
+
+
+def test_the_cache_key_holds_every_header_the_app_varies_on(client, article):
+    """Vary of every cached reader page, as htmx and as a browser; Cookie is handled by
+    bypassing the cache for sessions, Accept-Encoding by nginx's own gzip."""
+    varied = set()
+    for url in ("/", "/article/sommet", "/rubrique/politique", "/recherche?q=sommet",
+                "/auteur/alice", "/flux.rss", "/sitemap.xml", "/robots.txt"):  # fmt: skip
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(url, headers=headers)
+            varied |= {name.lower() for name in response.vary}
+    assert "hx-request" in varied
+    assert varied - {"cookie", "accept-encoding"} <= cache_key_headers()
+
+
+def is_full_page(body: bytes) -> bool:
+    return b"<html" in body.lower()
+
+
+@pytest.mark.parametrize("header", [h for h in FRAGMENT_HEADERS if h != "HX-Request"])
+def test_a_page_cached_for_one_htmx_header_is_never_served_as_a_fragment(proxied, article, header):
+    """A history restore (or boosted navigation) gets a page; plain htmx, a fragment;
+    whichever comes first into nginx's cache (issue 12, item 8)."""
+    url = proxied + "/recherche?q=sommet"
+    htmx = {"HX-Request": "true"}
+    for _ in range(2):  # the second round comes from nginx's cache
+        status, _, body = get(url, {**htmx, header: "true"})
+        assert status == 200 and is_full_page(body)
+        status, _, body = get(url, htmx)
+        assert status == 200 and not is_full_page(body)
+        status, _, body = get(url)
+        assert status == 200 and is_full_page(body)

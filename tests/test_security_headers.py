@@ -130,7 +130,7 @@ def test_error_pages_raised_by_views_carry_the_headers(
         assert header_problems(response, https=base_url.startswith("https")) == []
 
 
-def test_404_405_413_and_rate_limit_pages_carry_the_headers(app, client):
+def test_400_404_405_413_and_rate_limit_pages_carry_the_headers(app, client):
     assert client.get("/cette-page-n-existe-pas").status_code == 404
     responses = {
         404: client.get("/cette-page-n-existe-pas"),
@@ -139,12 +139,16 @@ def test_404_405_413_and_rate_limit_pages_carry_the_headers(app, client):
             "/sponsoring", data={"message": "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)}
         ),
     }
+    # A host that is not the site's, and a body declared as JSON: both a 400 page.
+    responses[400] = client.get("/", headers={"Host": "evil.example"})
+    responses["400 json"] = client.post("/sponsoring", data="{", content_type="application/json")
     app.config["SPONSORSHIP_LIMIT_PER_ADDRESS"] = "1 per hour"
     client.post("/sponsoring", data=form_data(email="a@exemple.fr"))
     responses[429] = client.post("/sponsoring", data=form_data(email="b@exemple.fr"))
     for status, response in responses.items():
-        assert response.status_code == status
+        assert response.status_code == int(str(status).split()[0])
         assert header_problems(response) == [], status
+        assert response.headers["Cache-Control"] == "private, no-store", status
 
 
 # --------------------------------------------------------------------------- the session cookie

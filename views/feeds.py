@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from sqlalchemy import func, select
 
 from models import Article, Section, User, db
@@ -19,6 +19,7 @@ from models.listing import live_page
 from models.text import xml_safe
 from models.time import utcnow
 from views.pages import or_404
+from views.urls import absolute_url_for
 
 bp = Blueprint("feeds", __name__)
 
@@ -43,6 +44,8 @@ def _feed(kind: str, title: str, page_url: str, articles: list[Article]) -> Resp
         FEED_TYPES[kind],
         title=title,
         page_url=page_url,
+        # The feed's own address, on the configured site (never the request's Host).
+        self_url=absolute_url_for(request.endpoint, **request.view_args),
         articles=articles,
         updated=max((a.updated_at or a.published_at for a in articles), default=utcnow()),
     )

@@ -23,8 +23,8 @@ from pathlib import Path
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.sansio.utils import host_is_trusted
 
-from extensions import cache
 from services import page_cache
 from services.page_cache import ALWAYS, ANY_CHANGE, Entry
 from views.htmx import wants_fragment
@@ -48,6 +48,10 @@ CACHED_ENDPOINTS: dict[str, tuple[str, ...]] = {
     "feeds.sitemap_news": ("lists",),
     "feeds.robots": (),
 }
+
+# What views.htmx.wants_fragment reads to answer a fragment or a page on the same URL: a
+# response that varies on one varies on all (and deploy/nginx keys its cache on them).
+FRAGMENT_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
 
 PRIVATE = "private, no-store"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -100,9 +104,10 @@ def is_public_request() -> bool:
 def page_key(req=None, locale=None) -> str:
     """Language, full or fragment (htmx active search), scheme, host, path and query.
 
-    `req` defaults to the current request, `locale` to the current one. The host is part
-    of the key because pages carry absolute URLs (canonical links): a request with a
-    forged Host header must not poison everyone's copy. Long URLs are hashed.
+    `req` defaults to the current request, `locale` to the current one. Pages build their
+    absolute links from SITE_URL and other hosts are refused (views/urls.py); the host
+    stays in the key all the same, so that no forged Host could ever share a copy with
+    the site's. Long URLs are hashed.
     """
     req = req if req is not None else request
     url = req.host_url + req.full_path.lstrip("/")
@@ -179,6 +184,8 @@ def store_in_cache(response: Response) -> Entry:
 
 def apply_http_caching(response: Response) -> Response:
     """after_request, the one place that decides Cache-Control for every response."""
+    if "HX-Request" in response.vary:
+        response.vary.update(FRAGMENT_HEADERS)
     if request.endpoint == "static":
         if g.pop("static_fingerprint_ok", False):
             response.headers["Cache-Control"] = IMMUTABLE
@@ -267,9 +274,11 @@ class CachedPagesMiddleware:
             return None
         req = self.app.request_class(environ)
         req.trusted_hosts = config["TRUSTED_HOSTS"]
+        if not host_is_trusted(environ.get("HTTP_HOST"), req.trusted_hosts):
+            return None  # Flask refuses it (400)
         # Without a session the language is the site's: see select_locale() in app.py.
         key = page_key(req, locale=config["BABEL_DEFAULT_LOCALE"])
-        entry = page_cache.fresh_entry_in(self.app.extensions["cache"][cache], key)
+        entry = page_cache.fresh_entry_in(self.app, key)
         if entry is None or not entry.headers:
             return None
         response = Response(entry.body, entry.status, headers=list(entry.headers))

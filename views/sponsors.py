@@ -172,8 +172,14 @@ def render_form(article: Article, form, status: int = 200, **context):
 
 @editing.form_back("save_article_sponsor")
 def resubmit(status: int, article_id: int):
-    """The posted choice, given back to save again (expired session or CSRF token)."""
-    article = db.get_or_404(Article, article_id)
+    """The posted choice, given back to save again (expired session or CSRF token).
+
+    A logged-in requester passes the save's own check first (an author gets a 403, not
+    the list of sponsors); a logged-out one gets only what was posted (typed_only)."""
+    if current_user.is_authenticated:
+        article = sponsor_editable_article(article_id)
+    else:
+        article = db.get_or_404(Article, article_id)
     return render_form(article, ArticleSponsorForm(meta={"csrf": False}), status, reauth=True)
 
 

@@ -44,6 +44,7 @@ from services import outbox
 from services.typography import lazy_number
 from views.htmx import wants_fragment
 from views.sponsorship_forms import InquiryForm, spam_reasons, submission_key
+from views.urls import absolute_url_for
 
 bp = Blueprint("sponsorship", __name__)
 
@@ -222,7 +223,8 @@ def queue_inquiry_emails(inquiry: SponsorshipInquiry) -> None:
     """The newsroom's notification, and the sender's acknowledgement if configured."""
     config = current_app.config
     db.session.flush()  # the inquiry's id goes into the inbox link
-    link = url_for("inbox.detail", inquiry_id=inquiry.id, _external=True)
+    # On the configured site: the Host this anonymous request claims must not choose it.
+    link = absolute_url_for("inbox.detail", inquiry_id=inquiry.id)
     outbox.queue(
         inquiry=inquiry,
         purpose="notification",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote, urlencode, urljoin
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, current_app, url_for
 from flask_babel import gettext as _
 
 from models.content import Article, BlockKind
@@ -30,8 +30,9 @@ def iso(value: datetime | None) -> str | None:
 
 
 def absolute(url: str) -> str:
-    """An image's src may be a path on this site; structured data needs full URLs."""
-    return urljoin(request.url_root, url)
+    """An image's src may be a path on this site; structured data needs full URLs, on the
+    configured site (views/urls.py), never on the request's Host."""
+    return urljoin(current_app.config["SITE_URL"] + "/", url)
 
 
 def article_url(article: Article) -> str:
