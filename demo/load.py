@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models import db
+from models import Revision, db
 from models.content import Article, ArticleStatus, Block, BlockKind, Section
 from models.slugs import slugify
 from models.text import require_text
@@ -112,6 +112,17 @@ def load_demo() -> list[str]:
         )
         article.blocks = [_block(position, part) for position, part in enumerate(seed["blocks"])]
         db.session.add(article)
+        db.session.flush()
+        # The text as published, in the history: the first edit can always be undone.
+        db.session.add(
+            Revision(
+                article_id=article.id,
+                author_id=author.id,
+                summary="Version publiée",
+                snapshot=article.snapshot(),
+                created_at=DEMO_UPDATED_AT,
+            )
+        )
         created.append(f"article « {article.headline} »")
     db.session.commit()
     return created

@@ -62,7 +62,8 @@ def publication_datetime(value: datetime) -> str:
     """ "mercredi 19 juin 2024 à 14 h 05", in the site's timezone and language."""
     # The pattern is a translatable string so each language keeps its own convention.
     pattern = gettext("EEEE d MMMM y 'à' H 'h' mm")
-    return format_datetime(value, pattern)
+    # "14 h 05" is one unit: no-break spaces keep the hour from splitting across lines.
+    return format_datetime(value, pattern).replace(" h ", "\u00a0h\u00a0")
 
 
 def short_date(value: datetime) -> str:

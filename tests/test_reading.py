@@ -65,8 +65,8 @@ def test_demo_article_structure(client, demo):
     ]
     assert "Vladimir Poutine a salué le soutien indéfectible" in html
     assert 'Par <a rel="author" href="/auteur/julien-marchand">Julien Marchand</a>' in html
-    assert "Publié le mercredi 19 juin 2024 à 14 h 05" in html
-    assert "Mis à jour le mercredi 19 juin 2024 à 16 h 40" in html
+    assert "Publié le mercredi 19 juin 2024 à 14\u00a0h\u00a005" in html
+    assert "Mis à jour le mercredi 19 juin 2024 à 16\u00a0h\u00a040" in html
     assert f"Lecture{NNBSP}: 2 min" in html
 
     headings = page.texts("h2")
