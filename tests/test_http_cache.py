@@ -93,6 +93,19 @@ def test_pages_with_a_csrf_form_are_private(client, app, site, url):
     assert response.headers["Cache-Control"] == "private, no-store"
 
 
+@pytest.mark.parametrize("url", READER_PAGES)
+def test_a_reader_who_opened_the_inquiry_form_still_gets_the_public_page(client, app, site, url):
+    """The form's CSRF token lives in a session that names nobody: reading on afterwards
+    gets the page everyone gets, shareable by a CDN, and no cookie set again."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert "Set-Cookie" in client.get("/sponsoring").headers  # the form's token
+    client.get("/")  # Flask-Login marks the session once ("_fresh")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert PUBLIC.match(response.headers["Cache-Control"]), response.headers["Cache-Control"]
+    assert "Set-Cookie" not in response.headers
+
+
 def test_editor_partials_and_inbox_are_private(client, site):
     log_in(client, site.author)
     for url in (

@@ -209,7 +209,14 @@ def _shareable(response: Response) -> bool:
 
 
 def _personal() -> bool:
-    return "csrf_token" in g or session.modified or bool(session) or current_user.is_authenticated
+    # A session that names nobody (a reader who opened the inquiry form keeps its CSRF
+    # token) does not make a reader's page personal: it is the page everyone gets.
+    return (
+        "csrf_token" in g
+        or session.modified
+        or "_user_id" in session
+        or current_user.is_authenticated
+    )
 
 
 def public_cache_control(config, entry: Entry) -> str:
