@@ -14,12 +14,11 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from cli.database import schema_missing
 from cli.params import TEXT
-from models import User, db
+from models import User
 from models.sponsorship import (
     ERASE_FROM_CLI,
     InquiryStatus,
@@ -27,6 +26,7 @@ from models.sponsorship import (
     inbox_query,
     purge_expired,
 )
+from models.user import normalise_email
 from services import inquiry_export
 
 inquiries_cli = AppGroup("inquiries", help="Demandes de sponsoring.")
@@ -119,9 +119,7 @@ def inquiries_erase(email: str, by_email: str | None) -> None:
     try:
         by = None
         if by_email:
-            by = db.session.scalar(
-                select(User).where(func.lower(User.email) == by_email.strip().lower())
-            )
+            by = User.by_email(by_email)
             if by is None:
                 raise click.BadParameter(f"aucun compte pour {by_email}.", param_hint="--by")
         erased = erase_email(
@@ -133,7 +131,7 @@ def inquiries_erase(email: str, by_email: str | None) -> None:
     except (OperationalError, ProgrammingError) as error:
         raise schema_missing(error) from None
     click.echo(
-        f"{email.strip().lower()} : {erased['inquiries']} demande(s), {erased['notes']} note(s), "
+        f"{normalise_email(email)} : {erased['inquiries']} demande(s), {erased['notes']} note(s), "
         f"{erased['emails']} courriel(s) effacés."
     )
 

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, func, select
+from sqlalchemy import JSON, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import db
 from models.listing import Cursor, Keyset
 from models.time import utcnow
-from models.user import User, normalise_email
+from models.user import User
 
 # session.info key: an event was recorded explicitly in this session (unit of work), so the
 # automatic record (views/audit_trail.py) would only repeat it.
@@ -109,10 +109,8 @@ def record(
 
 def record_login_failure(email: str, *, ip: str = "") -> None:
     """A failed login, against the account if there is one (the typed address is not kept)."""
-    account_id = db.session.scalar(
-        select(User.id).where(func.lower(User.email) == normalise_email(email))
-    )
-    record("auth.login_failed", target=f"compte:{account_id}" if account_id else "", ip=ip)
+    account = User.by_email(email)
+    record("auth.login_failed", target=f"compte:{account.id}" if account else "", ip=ip)
 
 
 def page(*, before: Cursor | None, user_id: int | None, action: str | None, per_page: int):

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, delete, func, select, update
+from sqlalchemy import String, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,7 +61,7 @@ def delay_after(failures: int) -> timedelta:
 
 
 def address_key(email: str) -> str:
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
 
 
 def device_key(nonce: str) -> str:
@@ -135,9 +135,8 @@ def attempt_login(
 
 
 def _account_id(email: str) -> int | None:
-    return db.session.scalar(
-        select(User.id).where(func.lower(User.email) == normalise_email(email))
-    )
+    user = User.by_email(email)
+    return user.id if user is not None else None
 
 
 def _alert_once(email: str, now: datetime, alert: Callable[[User], None] | None) -> None:
@@ -160,10 +159,8 @@ def _alert_once(email: str, now: datetime, alert: Callable[[User], None] | None)
         .values(notified_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    owner = db.session.scalar(
-        select(User).where(func.lower(User.email) == normalise_email(email), User.active)
-    )
-    if claimed == 1 and owner is not None and alert is not None:
+    owner = User.by_email(email)
+    if claimed == 1 and owner is not None and owner.active and alert is not None:
         alert(owner)
 
 

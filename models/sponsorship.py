@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models import audit, db
 from models.text import FORBIDDEN, fold
 from models.time import utcnow
-from models.user import EMAIL_MAX, User
+from models.user import EMAIL_MAX, User, normalise_email
 
 
 class InquiryStatus(enum.StrEnum):
@@ -394,7 +394,7 @@ def erase_email(
     dict of non-personal facts, e.g. the system account) and those three counts, and
     nothing of what was erased: no address, no name, no inquiry number to link to.
     """
-    email = email.strip().lower()
+    email = normalise_email(email)
     ids = list(
         db.session.scalars(
             select(SponsorshipInquiry.id).where(func.lower(SponsorshipInquiry.email) == email)

@@ -141,10 +141,16 @@ class User(UserMixin, db.Model):
         return self.active and (self.is_editor or article.author_id == self.id)
 
     @classmethod
+    def by_email(cls, email: str) -> User | None:
+        """The account with this address, whatever its letter case (see normalise_email),
+        or None. The one lookup of an account by address: logins, throttling, the journal,
+        the command line."""
+        return db.session.scalar(select(cls).where(func.lower(cls.email) == normalise_email(email)))
+
+    @classmethod
     def email_taken(cls, email: str) -> bool:
         """Whether an account already uses this address, in any letter case."""
-        email = normalise_email(email)
-        return db.session.scalar(select(cls.id).where(func.lower(cls.email) == email)) is not None
+        return cls.by_email(email) is not None
 
     @classmethod
     def invite(cls, email: str, role: str = Role.AUTHOR, display_name: str | None = None) -> User:
@@ -213,7 +219,7 @@ class User(UserMixin, db.Model):
         An unknown address costs one password check too, so the time taken does not
         tell whether an account exists.
         """
-        user = db.session.scalar(select(cls).where(func.lower(cls.email) == normalise_email(email)))
+        user = cls.by_email(email)
         if user is None or not user.password_hash:
             check_password_hash(_unknown_account_hash(), password)
             return None

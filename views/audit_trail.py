@@ -74,7 +74,7 @@ def _remember_actor() -> None:
 
 
 def _already_recorded(session) -> bool:
-    return bool(session.info.get(RECORDED)) or g.get("audit_recorded", False)
+    return bool(session.info.get(RECORDED))
 
 
 def _note_change(session, _flush_context) -> None:
@@ -88,7 +88,7 @@ def _note_change(session, _flush_context) -> None:
 def _add_event(session, _flush_context) -> None:
     if not has_request_context() or _already_recorded(session) or "audit_target" not in g:
         return
-    g.audit_recorded = True
+    session.info[RECORDED] = True
     session.add(
         AuditEvent(
             action=(request.endpoint or request.path)[:80],

@@ -75,13 +75,9 @@ _BR_THEN_NOT_NEWLINE = re.compile(r"<br\s*/?>(?!\r?\n)", re.IGNORECASE)
 # --------------------------------------------------------------------------- article parts
 
 
-class VersionedForm(FlaskForm):
-    # The version of the part the form was loaded from: a stale save is a conflict.
-    version = HiddenField()
-
-
-class HeadlineForm(VersionedForm):
-    headline = TextAreaField(
+def headline_field() -> TextAreaField:
+    """The headline as the part form and the new-article form both ask for it."""
+    return TextAreaField(
         _l("Titre"),
         validators=[
             Cleaned(
@@ -92,6 +88,15 @@ class HeadlineForm(VersionedForm):
             )
         ],
     )
+
+
+class VersionedForm(FlaskForm):
+    # The version of the part the form was loaded from: a stale save is a conflict.
+    version = HiddenField()
+
+
+class HeadlineForm(VersionedForm):
+    headline = headline_field()
     update_slug = BooleanField(
         _l("Mettre à jour l’adresse de l’article (l’ancienne redirigera vers la nouvelle)")
     )
@@ -135,17 +140,7 @@ class PublicationForm(VersionedForm):
 
 
 class NewArticleForm(FlaskForm):
-    headline = TextAreaField(
-        _l("Titre"),
-        validators=[
-            Cleaned(
-                "plain",
-                required=True,
-                max_length=HEADLINE_MAX,
-                message=_l("Le titre ne peut pas être vide."),
-            )
-        ],
-    )
+    headline = headline_field()
     section = SelectField(
         _l("Rubrique"), coerce=int, validators=[InputRequired(_l("Choisissez une rubrique."))]
     )
