@@ -167,7 +167,7 @@ def _alert_once(email: str, now: datetime, alert: Callable[[User], None] | None)
 def claim_attempt(email: str, now: datetime | None = None) -> int:
     """Count an attempt for this address: 0 if it may go on, else seconds left to wait.
 
-    The attempt is recorded as a failure until forget_failures() says it succeeded.
+    The attempt is recorded as a failure until a successful login forgets it (_forget).
     Commits: the count must hold even if the password check is slow or the process dies.
     """
     return _claim(address_key(email), now or utcnow())
@@ -226,12 +226,8 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds()))
 
 
-def forget_failures(email: str) -> None:
-    """A successful login: the next mistake starts from zero again (commit is the caller's)."""
-    _forget(address_key(email))
-
-
 def _forget(key: str) -> None:
+    """A successful login: the next mistake on this key starts from zero (caller commits)."""
     db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
 
 
