@@ -27,6 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import bleach
 
@@ -217,8 +218,6 @@ def _one_pass(text: str, kind: str, removed: Counter[str]) -> str:
 
 def _walk(text: str, kind: str, removed: Counter[str]) -> str:
     """Parse like a browser, apply the policy, return HTML (or text for "plain")."""
-    parser = html5lib.HTMLParser(tree=html5lib.getTreeBuilder("etree"), namespaceHTMLElements=False)
-    fragment = parser.parseFragment(text)
     allowed = POLICY[kind]
     as_html = kind != "plain"
     separator = "\n" if as_html else " "
@@ -237,31 +236,16 @@ def _walk(text: str, kind: str, removed: Counter[str]) -> str:
         if out and not out[-1][-1:].isspace() and out[-1] != "<br>":
             out.append(separator)
 
-    # An explicit stack, not recursion: hostile input can nest thousands of levels deep.
-    # Items: ("node", element) | ("text", str) | ("close", tags, is_block)
-    stack: list[tuple] = [("text", fragment.text)]
-    stack[:0] = _children(fragment)
-    while stack:
-        item = stack.pop()
-        if item[0] == "text":
-            add_text(item[1])
-            continue
-        if item[0] == "close":
-            for tag in reversed(item[1]):
-                out.append(f"</{tag}>")
-                open_tags[tag] -= 1
-            if item[2]:
-                line_break()
-            continue
+    def end(closing: tuple[list[str], bool]) -> None:
+        kept, is_block = closing
+        for tag in reversed(kept):
+            out.append(f"</{tag}>")
+            open_tags[tag] -= 1
+        if is_block:
+            line_break()
 
-        node = item[1]
-        if not isinstance(node.tag, str):  # comment or processing instruction
-            continue
+    def start(node) -> tuple[list[str], bool] | None:
         name = node.tag
-        if name.startswith("{") or name in DROPPED_WITH_CONTENT:  # "{ns}svg": foreign
-            removed[DROPPED_WITH_CONTENT.get(name, "media")] += 1
-            continue
-
         attrs = dict(node.attrib)
         if name == "br":
             if "br" in allowed:
@@ -269,7 +253,7 @@ def _walk(text: str, kind: str, removed: Counter[str]) -> str:
             else:
                 line_break()
             _count_attributes(attrs, allowed.get("br", frozenset()), removed)
-            continue
+            return None
 
         kept: list[str] = []
         start_tags: list[str] = []
@@ -300,16 +284,53 @@ def _walk(text: str, kind: str, removed: Counter[str]) -> str:
         out.extend(start_tags)
         for tag in kept:
             open_tags[tag] += 1
-        stack.append(("close", kept, is_block))
-        stack.extend(_children(node))
-        stack.append(("text", node.text))
+        return kept, is_block
 
+    _walk_fragment(text, removed, add_text, start, end)
     return "".join(out).strip()
 
 
-def _children(node) -> list[tuple]:
+def _walk_fragment(
+    source: str,
+    removed: Counter[str],
+    on_text: Callable[[str | None], None],
+    on_start: Callable[[Any], Any],
+    on_end: Callable[[Any], None],
+) -> None:
+    """Parse `source` like a browser and walk its elements and text in document order.
+
+    Comments are skipped; DROPPED_WITH_CONTENT elements, and any element outside the
+    HTML namespace ("{ns}svg"), are skipped with their content and counted in `removed`.
+    For every other element, on_start(node) runs first; if it returns None the element's
+    content is skipped, otherwise what it returned is given to on_end after the content.
+    """
+    parser = html5lib.HTMLParser(tree=html5lib.getTreeBuilder("etree"), namespaceHTMLElements=False)
+    root = parser.parseFragment(source)
+    # An explicit stack, not recursion: hostile input can nest thousands of levels deep.
+    # Items: ("node", element) | ("text", str | None) | ("end", what on_start returned)
+    stack: list[tuple[str, Any]] = [("text", root.text)]
+    stack[:0] = _children(root)
+    while stack:
+        what, value = stack.pop()
+        if what == "text":
+            on_text(value)
+        elif what == "end":
+            on_end(value)
+        elif isinstance(value.tag, str):  # not a comment or processing instruction
+            name = value.tag
+            if name.startswith("{") or name in DROPPED_WITH_CONTENT:
+                removed[DROPPED_WITH_CONTENT.get(name, "media")] += 1
+                continue
+            closing = on_start(value)
+            if closing is not None:
+                stack.append(("end", closing))
+                stack.extend(_children(value))
+                stack.append(("text", value.text))
+
+
+def _children(node) -> list[tuple[str, Any]]:
     """Stack items for node's children, reversed so they pop in document order."""
-    items: list[tuple] = []
+    items: list[tuple[str, Any]] = []
     for child in reversed(list(node)):
         items.append(("text", child.tail))
         items.append(("node", child))
@@ -709,8 +730,6 @@ def _pasted_lines(source: str, kind: str, removed: Counter[str]) -> list[tuple[s
     paragraph they keep a bullet or their number as text, pasted into a list they lose
     it, and a <br> inside one stays inside the item.
     """
-    parser = html5lib.HTMLParser(tree=html5lib.getTreeBuilder("etree"), namespaceHTMLElements=False)
-    root = parser.parseFragment(source)
     as_list = kind == "list"
     lines: list[tuple[str, int]] = []
     current: list[str] = []
@@ -770,50 +789,40 @@ def _pasted_lines(source: str, kind: str, removed: Counter[str]) -> list[tuple[s
             return
         pending = max(pending, min(level, 1) if in_item else level)
 
-    stack: list[tuple] = [("text", root.text)]
-    stack[:0] = _children(root)
-    while stack:
-        item = stack.pop()
-        if item[0] == "text":
-            add_text(item[1])
-            continue
-        if item[0] == "close":
-            _, name, inline, level, is_item = item
-            if inline:
-                open_inline.pop()
-                current.append(f"</{name}>")
-            in_cell -= name in ("td", "th")
-            if level:
-                boundary(level)
-            in_item -= is_item
-            continue
-        node = item[1]
-        if not isinstance(node.tag, str):  # comments: Word's conditional ones included
-            continue
+    def end(closing: tuple[str, bool, int, int]) -> None:
+        nonlocal in_cell, in_item
+        name, inline, level, is_item = closing
+        if inline:
+            open_inline.pop()
+            current.append(f"</{name}>")
+        in_cell -= name in ("td", "th")
+        if level:
+            boundary(level)
+        in_item -= is_item
+
+    def start(node) -> tuple[str, bool, int, int] | None:
+        nonlocal in_cell, in_item
         name = node.tag.lower()
         attrs = dict(node.attrib)
-        if name.startswith("{") or name in DROPPED_WITH_CONTENT:
-            removed[DROPPED_WITH_CONTENT.get(name, "media")] += 1
-            continue
         if _MSO_IGNORE.search(attrs.get("style", "")):  # Word's own bullet or number
             if not as_list:
                 add_marker(_word_marker(node))
-            continue
+            return None
         if name == "br":
             if as_list and in_item:
                 current.append("<br>")
             else:
                 boundary(1)
-            continue
+            return None
         if name == "table":
             removed["tableau"] += 1
         elif name == "tr":
             cells = [c for c in node if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")]
             later_cells.update(id(cell) for cell in cells[1:])
         elif name == "ol":
-            start = int(attrs["start"]) if attrs.get("start", "").isdigit() else 1
+            first = int(attrs["start"]) if attrs.get("start", "").isdigit() else 1
             items = [c for c in node if isinstance(c.tag, str) and c.tag.lower() == "li"]
-            numbers.update((id(li), f"{start + i}. ") for i, li in enumerate(items))
+            numbers.update((id(li), f"{first + i}. ") for i, li in enumerate(items))
         is_item = name == "li" or (name == "p" and _is_word_list_paragraph(node))
         level = 1 if is_item or name in _LINE_BLOCKS else 2 if name in _PARAGRAPH_BLOCKS else 0
         if level:
@@ -832,9 +841,9 @@ def _pasted_lines(source: str, kind: str, removed: Counter[str]) -> list[tuple[s
             start_tag = f"<{name}{_serialise_attributes(_paste_attributes(attrs))}>"
             open_inline.append((name, start_tag))
             current.append(start_tag)
-        stack.append(("close", name, inline, level, int(is_item)))
-        stack.extend(_children(node))
-        stack.append(("text", node.text))
+        return name, inline, level, int(is_item)
+
+    _walk_fragment(source, removed, add_text, start, end)
     if has_text():
         finish()
     return lines
