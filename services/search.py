@@ -244,23 +244,27 @@ def read_documents(connection, article_ids) -> list[Document]:
     if not ids:
         return []
     articles = Article.__table__
-    blocks = Block.__table__
-    bodies: dict[int, list[str]] = {i: [] for i in ids}
-    for row in connection.execute(
-        select(blocks.c.article_id, blocks.c.kind, blocks.c.data)
-        .where(blocks.c.article_id.in_(ids))
-        .order_by(blocks.c.article_id, blocks.c.position)
-    ):
-        bodies[row.article_id].append(block_text(row.kind, row.data or {}))
+    bodies = read_bodies(connection, ids)
     rows = connection.execute(
         select(articles.c.id, articles.c.headline, articles.c.standfirst).where(
             articles.c.id.in_(ids)
         )
     )
-    return [
-        Document(row.id, row.headline, row.standfirst or "", "\n".join(bodies[row.id]))
-        for row in rows
-    ]
+    return [Document(row.id, row.headline, row.standfirst or "", bodies[row.id]) for row in rows]
+
+
+def read_bodies(connection, article_ids: list[int]) -> dict[int, str]:
+    """Article id -> its blocks' text, one block a line (every id given has an entry)."""
+    blocks = Block.__table__
+    bodies: dict[int, list[str]] = {i: [] for i in article_ids}
+    if article_ids:
+        for row in connection.execute(
+            select(blocks.c.article_id, blocks.c.kind, blocks.c.data)
+            .where(blocks.c.article_id.in_(article_ids))
+            .order_by(blocks.c.article_id, blocks.c.position)
+        ):
+            bodies[row.article_id].append(block_text(row.kind, row.data or {}))
+    return {i: "\n".join(texts) for i, texts in bodies.items()}
 
 
 def index_article(article_id: int) -> None:
@@ -388,7 +392,8 @@ def search(raw_query: str, page: int = 1, per_page: int = PER_PAGE) -> ResultPag
         return ResultPage(query, page, [], False)
     ids = _matching_ids(query, offset=(page - 1) * per_page, limit=per_page + 1)
     articles = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_(ids)))}
-    bodies = _body_texts(ids[:per_page])
+    # Only the bodies: the articles' own columns were just loaded above.
+    bodies = read_bodies(db.session.connection(), ids[:per_page])
     results = [
         Result(
             article=articles[i],
@@ -430,11 +435,6 @@ def _matching_ids(query: Query, offset: int, limit: int) -> list[int]:
         .order_by(Article.published_at.desc(), Article.id.desc())
     )
     return list(db.session.scalars(statement.offset(offset).limit(limit)))
-
-
-def _body_texts(article_ids: list[int]) -> dict[int, str]:
-    documents = read_documents(db.session.connection(), article_ids)
-    return {d.article_id: d.body for d in documents}
 
 
 def highlight(text: str, query: Query) -> Markup:
