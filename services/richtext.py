@@ -439,7 +439,9 @@ def removal_message(
     """
     ngettext = ngettext or _french_ngettext
     gettext = gettext or str
-    counts = [(cat, n) for cat, n in result.removed if cat in CATEGORY_LABELS and n > 0]
+    # In CATEGORY_LABELS' order, whoever merged the counts (views.forms.notice_for sums
+    # several results).
+    counts = list(_in_label_order(Counter(dict(result.removed))))
     if not counts:
         return None
     parts = [CATEGORY_LABELS[cat](ngettext, n) % {"num": n} for cat, n in counts]
@@ -686,7 +688,7 @@ def clean_paste(html_source: str | None, text: str | None, kind: str) -> PasteRe
         if len(html_source) > PASTE_MAX_CHARS or len(_START_TAG.findall(html_source)) > (
             PASTE_MAX_START_TAGS
         ):
-            raise TooLongError(f"trop long ({MAX_INPUT_CHARS} caractères au maximum)")
+            raise TooLongError(f"trop long ({PASTE_MAX_CHARS} caractères au maximum)")
         lines = _pasted_lines(html_source, kind, removed)
     else:
         lines = [(html.escape(line, quote=False), 1) for line in (text or "").splitlines()]
