@@ -7,19 +7,19 @@ OWASP WSTG-INPV-17). So every absolute link, in e-mails, feeds, sitemaps, canoni
 links, structured data and Open Graph, starts with `SITE_URL` (GAZETTE_SITE_URL), and
 requests for other hosts are refused before routing (TRUSTED_HOSTS, see config.py).
 
-`GazetteFlask.url_for` does this for every `url_for(..., _external=True)`, in views and
-templates alike, so existing calls need no change; `absolute_url_for()` says it by name.
+`GazetteFlask` binds every URL adapter to the site, so each `url_for(..., _external=True)`,
+in views and templates alike, needs no change; `absolute_url_for()` says it by name.
 Relative links (the default inside a request) still follow the request: they carry no
 host.
 """
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, url_for
 from flask.globals import _cv_request
-from werkzeug.routing import BuildError, MapAdapter
+from werkzeug.routing import MapAdapter
 
 
 def absolute_url_for(endpoint: str, **values) -> str:
@@ -57,55 +57,23 @@ def site_adapter(app: Flask, script_name: str = "/") -> MapAdapter:
 class GazetteFlask(Flask):
     """Flask, with absolute URLs built on SITE_URL (see the module's docstring).
 
-    Flask made url_for an app method so that it can be overridden (Flask 2.2).
+    Every URL adapter is bound to the site's scheme, host and port, so Flask's own
+    url_for builds external URLs on the site; a request's adapter still routes on the
+    request's path, method, query and SCRIPT_NAME.
     """
 
     def create_url_adapter(self, request):
-        """Outside a request (CLI, the outbox), URLs are built on the site URL."""
-        if request is None:
+        if request is None:  # the CLI, the outbox
             return site_adapter(self)
-        return super().create_url_adapter(request)
+        adapter = super().create_url_adapter(request)  # refuses a Host not trusted
+        site = urlsplit(self.config["SITE_URL"])
+        adapter.server_name, adapter.url_scheme = site.netloc, site.scheme
+        return adapter
 
-    def url_for(
-        self,
-        endpoint: str,
-        *,
-        _anchor: str | None = None,
-        _method: str | None = None,
-        _scheme: str | None = None,
-        _external: bool | None = None,
-        **values,
-    ) -> str:
+    def url_for(self, endpoint: str, **values) -> str:
         req_ctx = _cv_request.get(None)
-        # A refused Host leaves the request without a URL adapter: its error page still
-        # needs its links (relative ones, on the site's map).
-        on_site = req_ctx is not None and (
-            _external or _scheme is not None or req_ctx.url_adapter is None
-        )
-        if not on_site:
-            return super().url_for(
-                endpoint,
-                _anchor=_anchor,
-                _method=_method,
-                _scheme=_scheme,
-                _external=_external,
-                **values,
-            )
-        external = bool(_external or _scheme is not None)
-        if endpoint[:1] == ".":
-            blueprint = req_ctx.request.blueprint
-            endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
-        self.inject_url_defaults(endpoint, values)
-        # Mounted under a prefix (SCRIPT_NAME), the site's paths carry it too.
-        adapter = site_adapter(self, script_name=req_ctx.request.script_root or "/")
-        try:
-            url = adapter.build(endpoint, values, method=_method, force_external=external)
-        except BuildError as error:
-            values.update(_anchor=_anchor, _method=_method, _scheme=_scheme, _external=external)
-            return self.handle_url_build_error(error, endpoint, values)
-        if _anchor is not None:
-            url = f"{url}#{quote(_anchor, safe=ANCHOR_SAFE)}"
-        return url
-
-
-ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"  # as Flask quotes an _anchor
+        if req_ctx is not None and req_ctx.url_adapter is None:
+            # A refused Host leaves the request without a URL adapter: its error page
+            # still needs its links (relative ones, on the site's map).
+            req_ctx.url_adapter = site_adapter(self, req_ctx.request.script_root or "/")
+        return super().url_for(endpoint, **values)
