@@ -29,9 +29,9 @@ from views.htmx import (
     InPlaceEditing,
     article_url,
     fragment,
+    saved,
     typed_only,
     wants_fragment,
-    with_page_updates,
 )
 from views.pages import or_404
 
@@ -189,7 +189,7 @@ def article_sponsor(article_id: int):
     article = sponsor_editable_article(article_id)
     if not wants_fragment():
         return redirect(article_url(article))
-    return with_page_updates(fragment(PART, article=article, focus_edit_button=True), article)
+    return fragment(PART, article=article, focus_edit_button=True)
 
 
 @bp.get("/articles/<int:article_id>/sponsor/modifier")
@@ -209,10 +209,7 @@ def save_article_sponsor(article_id: int):
     if not form.validate_on_submit():
         return render_form(article, form, 422)
     article.sponsor = db.session.get(Sponsor, form.sponsor.data) if form.sponsor.data else None
-    article.record_revision(
-        current_user, _("Sponsor modifié") if article.sponsor else _("Sponsor retiré")
-    )
-    db.session.commit()
+    saved(article, _("Sponsor modifié") if article.sponsor else _("Sponsor retiré"))
     if not wants_fragment():
         return redirect(article_url(article))
-    return with_page_updates(fragment(PART, article=article, focus_edit_button=True), article)
+    return fragment(PART, article=article, focus_edit_button=True)

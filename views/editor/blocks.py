@@ -21,7 +21,6 @@ from views.htmx import (
     fragment,
     typed_only,
     wants_fragment,
-    with_page_updates,
 )
 
 
@@ -64,10 +63,10 @@ def render_block(block: Block, notice: str | None = None, focus: str = "edit"):
 
 
 def render_saved_blocks(blocks: list[Block], notice: str | None = None):
-    """The blocks a save made (several when a paragraph was split), then the page updates."""
-    article = blocks[0].article
-    result = fragment("editor/_saved_blocks.html", blocks=blocks, article=article, notice=notice)
-    return with_page_updates(result, article)
+    """The blocks a save made (several when a paragraph was split)."""
+    return fragment(
+        "editor/_saved_blocks.html", blocks=blocks, article=blocks[0].article, notice=notice
+    )
 
 
 def split_notice(count: int, removal: str | None) -> str | None:
@@ -161,16 +160,13 @@ def move_block(block_id: int, direction: str):
     views.editor.saved(article, _("Bloc déplacé"))
     if not wants_fragment():
         return redirect(article_url(article, f"block-{block.id}"))
-    return with_page_updates(
-        fragment(
-            "editor/_moved_block.html",
-            block=block,
-            article=article,
-            neighbour=neighbour,
-            where="beforebegin" if direction == "monter" else "afterend",
-            focus_control=direction,
-        ),
-        article,
+    return fragment(
+        "editor/_moved_block.html",
+        block=block,
+        article=article,
+        neighbour=neighbour,
+        where="beforebegin" if direction == "monter" else "afterend",
+        focus_control=direction,
     )
 
 
@@ -194,9 +190,7 @@ def delete_block(block_id: int):
     views.editor.saved(article, _("Suppression : %(block)s", block=name))
     if not wants_fragment():
         return redirect(article_url(article))
-    return with_page_updates(
-        fragment("editor/_block_deleted.html", article=article, name=name), article
-    )
+    return fragment("editor/_block_deleted.html", article=article, name=name)
 
 
 def block_after(article: Article, raw_id: str | None) -> Block | None:

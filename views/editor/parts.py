@@ -29,7 +29,6 @@ from views.htmx import (
     fragment,
     typed_only,
     wants_fragment,
-    with_page_updates,
 )
 
 
@@ -305,9 +304,7 @@ def save_part(article_id: int, part: str):
     views.editor.saved(article, str(spec.summary))
     if not wants_fragment():
         return redirect(article_url(article))
-    response = make_response(
-        with_page_updates(render_part(article, part, notice_for(clean_results(form))), article)
-    )
+    response = make_response(render_part(article, part, notice_for(clean_results(form))))
     if article.slug != old_slug:
         response.headers["HX-Replace-Url"] = article_url(article)
     return response
