@@ -23,11 +23,12 @@ from wtforms.validators import Length, ValidationError
 from models import Article, Sponsor, SponsorshipInquiry, db
 from models.sponsor import SPONSOR_LINK_MAX, SPONSOR_NAME_MAX, is_web_link
 from models.sponsorship import InquiryStatus
-from views.access import editor_required, register_staff_link, require_can_edit
+from views.access import editor_required, register_staff_link
 from views.forms import Cleaned, EmptyForm, Form, cleaned, keep_posted_choice
 from views.htmx import (
     InPlaceEditing,
     article_url,
+    editable_article,
     fragment,
     saved,
     typed_only,
@@ -158,8 +159,7 @@ def cleaned_name(organisation: str) -> str:
 
 def sponsor_editable_article(article_id: int) -> Article:
     """The article, if the current user may edit it and is an editor: else 404 or 403."""
-    article = db.get_or_404(Article, article_id)
-    require_can_edit(article)
+    article = editable_article(article_id)
     if not current_user.is_editor:
         abort(403)
     return article
