@@ -25,8 +25,8 @@ from views.htmx import (
     article_url,
     editable_article,
     fragment,
+    saved,
     wants_fragment,
-    with_page_updates,
 )
 
 bp = Blueprint("corrections", __name__)
@@ -101,14 +101,10 @@ def create(article_id: int):
     article.corrections.append(
         Correction(text=cleaned(form.text), author_id=current_user.id, created_at=utcnow())
     )
-    # Sets updated_at (after created_at): dateModified.
-    article.record_revision(current_user, _("Correction publiée"))
-    db.session.commit()
+    saved(article, _("Correction publiée"))  # sets updated_at (after created_at): dateModified
     if not wants_fragment():
         return redirect(article_url(article, "corrections"))
-    return with_page_updates(
-        render_section(article, notice=_("Correction publiée."), focus_edit_button=True), article
-    )
+    return render_section(article, notice=_("Correction publiée."), focus_edit_button=True)
 
 
 def _before() -> Cursor | None:

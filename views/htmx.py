@@ -12,6 +12,9 @@ does it calls `InPlaceEditing(bp)`, which gives it:
 - `Vary: HX-Request` on every response but the blueprint's public pages: the same URL
   answers a partial to htmx and a redirect or a page to a browser.
 
+Every save ends with `saved(article, summary)` (a revision, a commit); the fragment that
+answers it then carries, out of band, what else on the page the save changed.
+
 A "form back" (registered with `@editing.form_back("view_name")`) is called as
 `form_back(status, **view_args)`. When the requester is not logged in (`typed_only()`),
 it renders only what was posted: no stored text, no version, no list read from the
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -47,11 +50,12 @@ def fragment(template: str, status: int = 200, **context):
     """The partial for htmx; the same partial inside a plain page for a browser without JS.
 
     `editing` defaults to True: the reader's partials then carry their edit buttons.
+    After a save (`saved`), htmx also gets the page updates (`page_updates`).
     Returns (html, status).
     """
     context.setdefault("editing", True)
     if wants_fragment():
-        return render_template(template, **context), status
+        return render_template(template, **context) + page_updates(), status
     return render_template("editor/standalone.html", partial=template, **context), status
 
 
@@ -86,6 +90,7 @@ class InPlaceEditing:
         self.name = bp.name
         self.public = frozenset(f"{bp.name}.{view}" for view in public)
         self.forms_back: dict[str, FormBack] = {}
+        bp.before_request(self.forget_saves)
         bp.before_request(self.require_login)
         bp.register_error_handler(CSRFError, self.csrf_failed)
         bp.after_request(self.vary_on_htmx)
@@ -103,6 +108,11 @@ class InPlaceEditing:
         if request.method == "POST" and wants_fragment():
             return self.forms_back.get(request.endpoint)
         return None
+
+    @staticmethod
+    def forget_saves():
+        """Nothing saved yet: a test's app context (and its `g`) outlives one request."""
+        g.pop("saved_article", None)
 
     def require_login(self):
         """Logged in, or: the form back as typed (htmx save, 401), a bare 401, the login page."""
@@ -132,15 +142,24 @@ class InPlaceEditing:
         return response
 
 
-def with_page_updates(result: tuple[str, int], article: Article) -> tuple[str, int]:
-    """A save's fragment, plus what else on the page the save changed, swapped out of band.
+def saved(article: Article, summary: str) -> None:
+    """Every in-place save ends here: a revision by the current user (the model's rule), commit.
 
-    `result` is views.htmx.fragment()'s (html, status). For htmx, appended: the byline
-    (its "Mis à jour le …" and reading time change with every save) and the page's
-    <title> (the headline), in editor/_page_updates.html; the fragment itself, and its
-    contract, are unchanged. Not for a browser without JavaScript: its saves redirect.
+    The fragment that answers the save then carries the page updates (`page_updates`).
     """
-    html, status = result
-    if wants_fragment():
-        html += render_template("editor/_page_updates.html", article=article)
-    return html, status
+    article.record_revision(current_user, summary)
+    db.session.commit()
+    g.saved_article = article
+
+
+def page_updates() -> str:
+    """What else on the page this request's save changed, to swap out of band; else "".
+
+    The byline (its "Mis à jour le …" and reading time change with every save) and the
+    page's <title> (the headline), in editor/_page_updates.html. Only after a save: a
+    cancel or a form changes nothing on the page.
+    """
+    article = g.get("saved_article")
+    if article is None:
+        return ""
+    return render_template("editor/_page_updates.html", article=article)

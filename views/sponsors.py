@@ -23,15 +23,16 @@ from wtforms.validators import Length, ValidationError
 from models import Article, Sponsor, SponsorshipInquiry, db
 from models.sponsor import SPONSOR_LINK_MAX, SPONSOR_NAME_MAX, is_web_link
 from models.sponsorship import InquiryStatus
-from views.access import editor_required, register_staff_link, require_can_edit
+from views.access import editor_required, register_staff_link
 from views.forms import Cleaned, EmptyForm, Form, cleaned, keep_posted_choice
 from views.htmx import (
     InPlaceEditing,
     article_url,
+    editable_article,
     fragment,
+    saved,
     typed_only,
     wants_fragment,
-    with_page_updates,
 )
 from views.pages import or_404
 
@@ -158,8 +159,7 @@ def cleaned_name(organisation: str) -> str:
 
 def sponsor_editable_article(article_id: int) -> Article:
     """The article, if the current user may edit it and is an editor: else 404 or 403."""
-    article = db.get_or_404(Article, article_id)
-    require_can_edit(article)
+    article = editable_article(article_id)
     if not current_user.is_editor:
         abort(403)
     return article
@@ -189,7 +189,7 @@ def article_sponsor(article_id: int):
     article = sponsor_editable_article(article_id)
     if not wants_fragment():
         return redirect(article_url(article))
-    return with_page_updates(fragment(PART, article=article, focus_edit_button=True), article)
+    return fragment(PART, article=article, focus_edit_button=True)
 
 
 @bp.get("/articles/<int:article_id>/sponsor/modifier")
@@ -209,10 +209,7 @@ def save_article_sponsor(article_id: int):
     if not form.validate_on_submit():
         return render_form(article, form, 422)
     article.sponsor = db.session.get(Sponsor, form.sponsor.data) if form.sponsor.data else None
-    article.record_revision(
-        current_user, _("Sponsor modifié") if article.sponsor else _("Sponsor retiré")
-    )
-    db.session.commit()
+    saved(article, _("Sponsor modifié") if article.sponsor else _("Sponsor retiré"))
     if not wants_fragment():
         return redirect(article_url(article))
-    return with_page_updates(fragment(PART, article=article, focus_edit_button=True), article)
+    return fragment(PART, article=article, focus_edit_button=True)

@@ -11,7 +11,9 @@ The blueprint is split by concern; each module registers its routes on `bp`:
 - paste.py: what the editor pastes, cleaned by the server before it lands in a form;
 - dashboard.py: the dashboard and the new-article form;
 - forms.py: the WTForms, and BLOCK_EDITORS (how each block kind is edited).
-The login check, the CSRF handler and Vary come from views.htmx.InPlaceEditing.
+The login check, the CSRF handler and Vary come from views.htmx.InPlaceEditing. Every save
+ends with views.htmx.saved, which the submodules call as `views.editor.saved`, so that a
+test can make saves fail here; its fragment then carries the page updates (the byline).
 
 Versions, so that no save silently overwrites another:
 - a body block's form carries Block.version: editing paragraph A never conflicts with
@@ -27,13 +29,11 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from models import Article, db
 from views.access import register_staff_link
 from views.editor.forms import BLOCK_EDITORS
-from views.htmx import InPlaceEditing
+from views.htmx import InPlaceEditing, saved
 
 bp = Blueprint("editor", __name__, url_prefix="/redaction")
 editing = InPlaceEditing(bp)
@@ -43,15 +43,6 @@ register_staff_link("editor.dashboard", _l("Tableau de bord"))
 def editor_templates():
     """`block_editors` for every template: the reader's block partials show edit controls."""
     return {"block_editors": BLOCK_EDITORS}
-
-
-def saved(article: Article, summary: str) -> None:
-    """Every editor save ends here: a revision by the current user (the model's rule), commit.
-
-    The submodules call it as `views.editor.saved`, so a test can make saves fail here.
-    """
-    article.record_revision(current_user, summary)
-    db.session.commit()
 
 
 @bp.get("/jeton")

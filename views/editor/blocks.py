@@ -21,7 +21,6 @@ from views.htmx import (
     fragment,
     typed_only,
     wants_fragment,
-    with_page_updates,
 )
 
 
@@ -32,24 +31,19 @@ def editable_block(block_id: int) -> Block:
     return block
 
 
-def block_editor(block: Block):
-    """How this block's kind is edited; 404 for a kind the editor does not know."""
-    return BLOCK_EDITORS.get(block.kind) or abort(404)
-
-
-def new_block_editor(kind: str):
-    """How a new block of `kind` is edited; 404 for a kind the editor does not know."""
+def block_editor(kind: str):
+    """How a block of `kind` is edited; 404 for a kind the editor does not know."""
     return BLOCK_EDITORS.get(kind) or abort(404)
 
 
 def block_form_for(block: Block, **kwargs):
     """The block's form; the prefix keeps field ids unique when several forms are open."""
-    return block_editor(block).form(prefix=f"bloc{block.id}", **kwargs)
+    return block_editor(block.kind).form(prefix=f"bloc{block.id}", **kwargs)
 
 
 def new_block_form_for(kind: str, after: str, **kwargs):
     """A new block's form, prefixed after the block it follows (several may be open)."""
-    return new_block_editor(kind).form(prefix=f"nouveau{after if after.isdigit() else 0}", **kwargs)
+    return block_editor(kind).form(prefix=f"nouveau{after if after.isdigit() else 0}", **kwargs)
 
 
 def render_block(block: Block, notice: str | None = None, focus: str = "edit"):
@@ -64,10 +58,10 @@ def render_block(block: Block, notice: str | None = None, focus: str = "edit"):
 
 
 def render_saved_blocks(blocks: list[Block], notice: str | None = None):
-    """The blocks a save made (several when a paragraph was split), then the page updates."""
-    article = blocks[0].article
-    result = fragment("editor/_saved_blocks.html", blocks=blocks, article=article, notice=notice)
-    return with_page_updates(result, article)
+    """The blocks a save made (several when a paragraph was split)."""
+    return fragment(
+        "editor/_saved_blocks.html", blocks=blocks, article=blocks[0].article, notice=notice
+    )
 
 
 def split_notice(count: int, removal: str | None) -> str | None:
@@ -87,7 +81,7 @@ def split_notice(count: int, removal: str | None) -> str | None:
 
 def render_block_form(block: Block, form, status: int = 200, conflict: bool = False):
     """A block's form: as loaded, refused (422/413), in conflict (409) or given back (400/401)."""
-    editor = block_editor(block)
+    editor = block_editor(block.kind)
     if (conflict or status in (400, 401)) and not typed_only():
         form.version.data = str(block.version)  # "Garder ma version" saves over theirs
     return fragment(
@@ -124,7 +118,7 @@ def block_form(block_id: int):
     block = editable_block(block_id)
     if not wants_fragment():
         return redirect(article_url(block.article, f"block-{block.id}"))
-    form = block_form_for(block, data=block_editor(block).form.load(block.data))
+    form = block_form_for(block, data=block_editor(block.kind).form.load(block.data))
     form.version.data = str(block.version)
     return render_block_form(block, form)
 
@@ -144,7 +138,9 @@ def save_block(block_id: int):
     blocks = [block]
     for data in more:  # a paragraph typed with blank lines: one block per paragraph
         blocks.append(block.article.insert_block(block.kind, data, after=blocks[-1]))
-    views.editor.saved(block.article, _("Modification : %(block)s", block=block_editor(block).name))
+    views.editor.saved(
+        block.article, _("Modification : %(block)s", block=block_editor(block.kind).name)
+    )
     if not wants_fragment():
         return redirect(article_url(block.article, f"block-{block.id}"))
     return render_saved_blocks(blocks, split_notice(len(blocks), notice_for(clean_results(form))))
@@ -161,16 +157,13 @@ def move_block(block_id: int, direction: str):
     views.editor.saved(article, _("Bloc déplacé"))
     if not wants_fragment():
         return redirect(article_url(article, f"block-{block.id}"))
-    return with_page_updates(
-        fragment(
-            "editor/_moved_block.html",
-            block=block,
-            article=article,
-            neighbour=neighbour,
-            where="beforebegin" if direction == "monter" else "afterend",
-            focus_control=direction,
-        ),
-        article,
+    return fragment(
+        "editor/_moved_block.html",
+        block=block,
+        article=article,
+        neighbour=neighbour,
+        where="beforebegin" if direction == "monter" else "afterend",
+        focus_control=direction,
     )
 
 
@@ -189,14 +182,12 @@ def delete_confirmation(block_id: int):
 def delete_block(block_id: int):
     """Delete a block; the history keeps it, so a restore brings it back."""
     block = editable_block(block_id)
-    article, name = block.article, block_editor(block).name
+    article, name = block.article, block_editor(block.kind).name
     article.remove_block(block)
     views.editor.saved(article, _("Suppression : %(block)s", block=name))
     if not wants_fragment():
         return redirect(article_url(article))
-    return with_page_updates(
-        fragment("editor/_block_deleted.html", article=article, name=name), article
-    )
+    return fragment("editor/_block_deleted.html", article=article, name=name)
 
 
 def block_after(article: Article, raw_id: str | None) -> Block | None:
@@ -223,7 +214,7 @@ def render_new_block_form(article: Article, kind: str, form, after: str, status:
         "editor/_new_block_form.html",
         status,
         article=article,
-        editor=new_block_editor(kind),
+        editor=block_editor(kind),
         form=form,
         after=after,
         reauth=status in (400, 401),
@@ -246,7 +237,7 @@ def new_block_form(article_id: int, kind: str):
     if not wants_fragment():
         return redirect(article_url(article))
     after = request.args.get("apres", "")
-    form = new_block_form_for(kind, after, data=new_block_editor(kind).form.load({}))
+    form = new_block_form_for(kind, after, data=block_editor(kind).form.load({}))
     return render_new_block_form(article, kind, form, after)
 
 
@@ -263,7 +254,7 @@ def create_block(article_id: int, kind: str):
     for data in form.blocks_data():  # several when a paragraph was typed with blank lines
         blocks.append(article.insert_block(kind, data, after=previous))
         previous = blocks[-1]
-    views.editor.saved(article, _("Ajout : %(block)s", block=new_block_editor(kind).name))
+    views.editor.saved(article, _("Ajout : %(block)s", block=block_editor(kind).name))
     if not wants_fragment():
         return redirect(article_url(article, f"block-{blocks[0].id}"))
     return render_saved_blocks(blocks, split_notice(len(blocks), notice_for(clean_results(form))))

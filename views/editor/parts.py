@@ -29,7 +29,6 @@ from views.htmx import (
     fragment,
     typed_only,
     wants_fragment,
-    with_page_updates,
 )
 
 
@@ -55,6 +54,10 @@ class ArticlePart:
     def prepare(self, form) -> None:
         """Fill choices and the like before the form is validated or rendered."""
 
+    def check(self, form) -> bool:
+        """What the form's validators cannot say alone; False puts errors on the form."""
+        return True
+
     def load(self, article: Article) -> dict: ...
 
     def save(self, article: Article, form) -> None: ...
@@ -65,6 +68,10 @@ class ArticlePart:
 
     def version(self, article: Article) -> str:
         return str(article.version)
+
+    def bump_version(self, article: Article) -> None:
+        """After a save: forms loaded before it are behind (Article.version, parts only)."""
+        article.version += 1
 
     def is_stale(self, article: Article, loaded: str | None) -> bool:
         if loaded == self.version(article):
@@ -157,6 +164,9 @@ class Publication(ArticlePart):
         else:
             article.publish(at=to_utc(form.publish_at.data))
 
+    def check(self, form):
+        return publication_time_ok(form)
+
     def theirs(self, article):
         return {
             "draft": _("Brouillon — non publié"),
@@ -184,6 +194,9 @@ class Bio(ArticlePart):
 
     def is_stale(self, article, loaded):
         return loaded != self.version(article)
+
+    def bump_version(self, article):
+        """Nothing to bump: the version is a fingerprint of the bio itself."""
 
 
 # URL name -> part. The URL names are French, like every other address on the site.
@@ -292,22 +305,17 @@ def save_part(article_id: int, part: str):
     """Save a part; answer with its display partial, or the form (422) or a conflict (409)."""
     article = editable_article(article_id)
     spec, form = PARTS[part], part_form_for(part)
-    if not form.validate_on_submit():
-        return render_part_form(article, part, form, 422)
-    if part == "publication" and not publication_time_ok(form):
+    if not (form.validate_on_submit() and spec.check(form)):
         return render_part_form(article, part, form, 422)
     if spec.is_stale(article, form.version.data):
         return render_part_form(article, part, form, 409, conflict=True)
     old_slug = article.slug
     spec.save(article, form)
-    if part != "biographie":
-        article.version += 1
+    spec.bump_version(article)
     views.editor.saved(article, str(spec.summary))
     if not wants_fragment():
         return redirect(article_url(article))
-    response = make_response(
-        with_page_updates(render_part(article, part, notice_for(clean_results(form))), article)
-    )
+    response = make_response(render_part(article, part, notice_for(clean_results(form))))
     if article.slug != old_slug:
         response.headers["HX-Replace-Url"] = article_url(article)
     return response
