@@ -214,4 +214,5 @@ def logout():
 
 
 def staff_navigation():
-    return {"logout_form": EmptyForm, "staff_links": staff_links}
+    """The staff bar's links (auth/_account_bar.html), on every page."""
+    return {"staff_links": staff_links}
