@@ -172,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
     from views.feeds import bp as feeds
     from views.inbox import bp as inbox
     from views.media import bp as media
+    from views.preview import bp as preview
     from views.reading import bp as reading
     from views.search import bp as search_pages
     from views.sponsors import bp as sponsors
@@ -193,6 +194,7 @@ def register_blueprints(app: Flask) -> None:
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
     app.register_blueprint(audit_journal)
     app.register_blueprint(media)
+    app.register_blueprint(preview)
 
 
 # Errors that mean "the database cannot be reached right now", as opposed to a bug.

@@ -23,6 +23,7 @@ from models.content import Article, Block, Section  # noqa: E402
 from models.correction import Correction  # noqa: E402
 from models.login_throttle import LoginThrottle  # noqa: E402
 from models.media import Media  # noqa: E402
+from models.preview import PreviewLink  # noqa: E402
 from models.revision import ArticleSlugRedirect, Revision  # noqa: E402
 from models.sponsor import Sponsor  # noqa: E402
 from models.sponsorship import InquiryNote, OutboxMessage, SponsorshipInquiry  # noqa: E402
@@ -40,6 +41,7 @@ __all__ = [
     "InquiryNote",
     "OutboxMessage",
     "Media",
+    "PreviewLink",
     "Correction",
     "Sponsor",
     "AuditEvent",

@@ -26,6 +26,8 @@ ACTION_LABELS = {
     "editor.move_block": _l("Bloc déplacé"),
     "editor.delete_block": _l("Bloc supprimé"),
     "editor.restore_revision": _l("Version restaurée"),
+    "editor.create_preview_link": _l("Lien d’aperçu créé"),
+    "editor.revoke_preview_link": _l("Lien d’aperçu révoqué"),
     "corrections.create": _l("Correction publiée"),
     "sponsors.index": _l("Sponsor ajouté"),
     "sponsors.edit": _l("Sponsor modifié"),

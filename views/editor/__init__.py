@@ -52,7 +52,7 @@ def fresh_csrf_token():
 
 
 # The routes, registered on `bp` as each module is imported.
-from views.editor import blocks, dashboard, history, parts, paste  # noqa: E402
+from views.editor import blocks, dashboard, history, parts, paste, previews  # noqa: E402
 from views.editor.parts import PARTS  # noqa: E402
 
 __all__ = [
@@ -66,4 +66,5 @@ __all__ = [
     "history",
     "parts",
     "paste",
+    "previews",
 ]
