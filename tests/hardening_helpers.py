@@ -142,8 +142,8 @@ def build_world() -> World:
     shared.update(stored_image(author.id))
     shared.update(a_sponsor())
     return World(
-        own={**article_arguments(own), **shared},
-        other={**article_arguments(demo), **shared},
+        own={**article_arguments(own), **shared, **a_preview_link(own, author)},
+        other={**article_arguments(demo), **shared, **a_preview_link(demo, editor)},
         users={
             "anon": None,
             "author_own": author,
@@ -184,6 +184,18 @@ def a_sponsor() -> dict:
     return {"sponsor_id": sponsor.id}
 
 
+def a_preview_link(article: Article, by: User) -> dict:
+    """A preview link to the article (the demo's is published: it redirects), when the app
+    has previews: its id, and its token (the invitation's is `token`)."""
+    try:
+        from models.preview import PreviewLink
+    except ImportError:
+        return {}
+    link, token = PreviewLink.issue(article, by, "24h")
+    db.session.commit()
+    return {"link_id": link.id, "preview_token": token}
+
+
 # --------------------------------------------------------------------------- routes
 
 
@@ -216,6 +228,8 @@ def url_values(app: Flask, rule, arguments: dict) -> dict:
         "field_name": "email",
         "filename": "css/gazette.css",
     }
+    if rule.endpoint == "preview.show":
+        values["token"] = arguments["preview_token"]
     if "fingerprint" in rule.arguments:
         values["fingerprint"] = app.extensions["static_fingerprints"]["css/gazette.css"]
     return {name: values[name] for name in rule.arguments}
@@ -232,6 +246,8 @@ def build_url(app: Flask, rule, arguments: dict) -> str:
 FRAGMENT_ENDPOINTS = {
     "editor.block_display",
     "editor.clean_pasted",  # editor.js sends HX-Request too: a bare 401 when logged out
+    "editor.create_preview_link",
+    "editor.revoke_preview_link",
     "editor.block_form",
     "editor.create_block",
     "editor.delete_block",
@@ -287,6 +303,7 @@ def post_data(endpoint: str, world: World, arguments: dict) -> dict:
         },
         "auth.login": {"email": ACCOUNT_EMAILS["editor"], "password": PASSWORD},
         "editor.create_block": {"nouveau0-html": "Un nouveau paragraphe.", "after": ""},
+        "editor.create_preview_link": {"duration": "24h"},
         "editor.clean_pasted": {"html": "<p>Collé <b>ici</b></p>", "text": "Collé ici"},
         "editor.new_article": {
             "headline": f"Un nouvel article {n}",

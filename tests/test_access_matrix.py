@@ -19,6 +19,7 @@ PUBLIC_ENDPOINTS = {
     "auth.login",
     "admin.set_password",
     "corrections.index",
+    "preview.show",  # a preview link: its token is the credential
 }
 
 

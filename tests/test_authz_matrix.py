@@ -64,6 +64,8 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "GET media.serve": OK5,  # uploaded images, as public as the articles they illustrate
     "GET favicon": OK5,
     "GET corrections.index": OK5,  # every published correction
+    # A preview link: its token is the credential (the demo's article is live: a redirect).
+    "GET preview.show": OK5,
     # Sponsorship: anyone may send an inquiry.
     "GET sponsorship.inquiry": OK5,
     "POST sponsorship.inquiry": OK5,
@@ -99,6 +101,8 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "GET editor.revision_diff": EDIT,
     "POST editor.restore_revision": EDIT,
     "POST editor.clean_pasted": EDIT,  # cleans a paste for that article's form
+    "POST editor.create_preview_link": EDIT,  # a published article gets a 422
+    "POST editor.revoke_preview_link": EDIT,
     "GET corrections.section": EDIT,
     "GET corrections.new": EDIT,
     "POST corrections.create": EDIT,  # a draft gets a 422 ("only a published article…")
