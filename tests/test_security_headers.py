@@ -45,7 +45,8 @@ def header_problems(response, https: bool = False) -> list[str]:
             problems.append(f"CSP allows {forbidden}")
     if headers.get("X-Content-Type-Options") != "nosniff":
         problems.append("no nosniff")
-    if headers.get("Referrer-Policy") != "strict-origin-when-cross-origin":
+    # no-referrer is stricter still: previews (views/preview.py) keep their secret address.
+    if headers.get("Referrer-Policy") not in ("strict-origin-when-cross-origin", "no-referrer"):
         problems.append(f"Referrer-Policy {headers.get('Referrer-Policy')!r}")
     permissions = headers.get("Permissions-Policy", "")
     if not all(

@@ -123,9 +123,7 @@ def test_an_editor_sends_a_preview_and_revokes_it(
 
     # Revoked: the same address now says so, with nothing of the article.
     part.get_by_role("button", name="Révoquer").click()
-    expect(part.get_by_role("status").first).to_have_text(
-        "Lien révoqué : il n’ouvre plus l’aperçu."
-    )
+    expect(part.get_by_role("status").first).to_contain_text("Lien révoqué")
     expect(part.get_by_text("Aucun lien d’aperçu actif.")).to_be_visible()
     response = reader.goto(url)
     assert response.status == 410
@@ -171,3 +169,23 @@ def test_without_javascript_an_editor_creates_and_revokes(newsroom, browser, liv
     expect(page.get_by_text("Aucun lien d’aperçu actif.")).to_be_visible()
     assert page.goto(url).status == 410
     context.close()
+
+
+def test_publishing_in_place_updates_the_preview_part(newsroom, watched_page, live_server):
+    """The part comes along, out of band, with the publication part's swap: once the
+    article is published, no new link can be made, and the part is not duplicated."""
+    page = watched_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, live_server, "/article/piscine")
+    page.evaluate("window.__noReload = 'still here'")
+    part = page.get_by_role("region", name="Liens d’aperçu")
+    expect(part.get_by_role("button", name="Créer un lien d’aperçu")).to_be_visible()
+    page.get_by_role("button", name="Modifier la publication").click()
+    page.get_by_label("Publier maintenant").check()
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(part).to_contain_text("L’article est publié")
+    expect(part.get_by_role("button", name="Créer un lien d’aperçu")).to_have_count(0)
+    expect(page.locator("#preview-links")).to_have_count(1)
+    assert page.evaluate("window.__noReload") == "still here"
+    assert axe_violations(page) == []
+    page.watch.assert_clean()
