@@ -138,6 +138,14 @@ def test_opening_follows_the_article(app, newsroom):
     assert PreviewLink.opening("x" * 43).state == "unknown"
 
 
+def test_an_article_in_the_trash_opens_nothing(app, newsroom):
+    """Article.trashed_at comes with the articles desk (issue 13): set on the instance here,
+    it is a plain attribute before that merge and the column after it."""
+    token = issue(newsroom.draft, newsroom.editor)
+    newsroom.draft.trashed_at = utcnow()
+    assert PreviewLink.opening(token).state == "trashed"
+
+
 def test_at_most_max_active_links_per_article(app, newsroom):
     now = utcnow()
     for _ in range(MAX_ACTIVE_LINKS):
@@ -280,6 +288,15 @@ def test_closed_links_say_so_in_french_without_content(client, newsroom, close, 
     assert response.headers["Cache-Control"] == "private, no-store"
     assert response.headers["X-Robots-Tag"] == "noindex"
     assert "Set-Cookie" not in response.headers
+
+
+def test_a_link_to_an_article_in_the_trash_is_gone(client, newsroom, monkeypatch):
+    token = issue(newsroom.draft, newsroom.editor)
+    monkeypatch.setattr("models.preview.in_trash", lambda article: True)
+    response = client.get(f"/apercu/{token}")
+    assert response.status_code == 410
+    assert "Cet article a été supprimé" in response.text
+    assert SECRET_PARAGRAPH not in response.text and "ministre" not in response.text.lower()
 
 
 def test_closed_link_stays_closed_after_publication(client, newsroom):
