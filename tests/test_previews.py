@@ -208,6 +208,8 @@ def test_a_scheduled_preview_gives_the_planned_date(client, newsroom):
 def test_a_logged_in_editor_sees_it_as_readers_do(client, newsroom):
     token = issue(newsroom.draft, newsroom.editor)
     anonymous = client.get(f"/apercu/{token}").text
+    newsroom.editor.locale = "en"  # their editing screens in English; the preview in French
+    db.session.commit()
     log_in(client, newsroom.editor)
     response = client.get(f"/apercu/{token}")
     assert response.status_code == 200
