@@ -111,7 +111,11 @@ class Embed:
     provider: Provider
     url: str  # canonical address: the fallback link readers get
     embed_url: str  # the iframe's src, rebuilt from validated identifiers
-    host: str  # the host of `url`, shown for providers on any host (Mastodon, PDF)
+
+    @property
+    def host(self) -> str:
+        """The host of `url`: who serves it, shown for providers on any host (Mastodon, PDF)."""
+        return urlsplit(self.url).hostname or ""
 
     @property
     def frame_origin(self) -> str:
@@ -285,12 +289,12 @@ def parse_dailymotion(parts: SplitResult) -> tuple[str, str] | None:
 def parse_twitter(parts: SplitResult) -> tuple[str, str] | None:
     """x.com or twitter.com /USER/status/ID (also /statuses/, /i/status/, /i/web/status/)."""
     segments = _segments(parts)
-    if len(segments) == 3 and segments[1] in ("status", "statuses"):
+    if segments[:1] == ["i"] and segments[1:-1] in (["status"], ["web", "status"]):
+        user, tweet = "i", segments[-1]  # an address that names no account
+    elif len(segments) == 3 and segments[1] in ("status", "statuses"):
         user, tweet = segments[0], segments[2]
-        if user == "i" or not _matches(TWITTER_USER, user):
+        if not _matches(TWITTER_USER, user):
             return None
-    elif segments[:1] == ["i"] and segments[1:-1] in (["status"], ["web", "status"]):
-        user, tweet = "i", segments[-1]
     else:
         return None
     if not _matches(TWEET_ID, tweet):
@@ -364,13 +368,11 @@ def parse_tiktok(parts: SplitResult) -> tuple[str, str] | None:
 def parse_soundcloud(parts: SplitResult) -> tuple[str, str] | None:
     """soundcloud.com/USER/TRACK or soundcloud.com/USER/sets/PLAYLIST."""
     segments = _segments(parts)
+    if segments[:1] and segments[0] in SOUNDCLOUD_SITE:
+        return None
     if len(segments) == 3 and segments[1] == "sets":
         names = [segments[0], segments[2]]
-    elif (
-        len(segments) == 2
-        and segments[1] not in SOUNDCLOUD_PAGES
-        and segments[0] not in SOUNDCLOUD_SITE
-    ):
+    elif len(segments) == 2 and segments[1] not in SOUNDCLOUD_PAGES:
         names = segments
     else:
         return None
@@ -509,7 +511,7 @@ def recognise(raw: str) -> Embed:
                     forms=provider.hint,
                 )
             )
-        return Embed(provider, *found, host=host)
+        return Embed(provider, *found)
     if not _matches(ORIGIN, f"https://{host}") or re.fullmatch(r"[0-9.]+", host):
         raise refusal(_("Le nom du site est mal formé."))
     if any(f".{domain}." in f".{host}." for domain in _NAMED_DOMAINS):
@@ -517,7 +519,7 @@ def recognise(raw: str) -> Embed:
     for provider in OPEN_HOST_PROVIDERS:
         found = provider.parse(parts)
         if found is not None:
-            return Embed(provider, *found, host=host)
+            return Embed(provider, *found)
     raise refusal(_("Adresse non reconnue."))
 
 
