@@ -129,10 +129,14 @@ class Embed:
         return self.provider.name if self.provider.hosts else self.host
 
     @property
+    def kind_label(self) -> str:
+        """ "Vidéo YouTube", "Publication Mastodon", "Document PDF": what it is."""
+        return f"{self.provider.kind} {self.provider.name}"
+
+    @property
     def label(self) -> str:
         """ "Vidéo YouTube", "Publication Mastodon (mastodon.social)": the default title."""
-        label = f"{self.provider.kind} {self.provider.name}"
-        return label if self.provider.hosts else f"{label} ({self.host})"
+        return self.kind_label if self.provider.hosts else f"{self.kind_label} ({self.host})"
 
     def block_data(self, title: str = "", caption: str = "") -> dict:
         """The block's data: {provider, url, embed_url, frame_origin, title, caption}.

@@ -17,7 +17,7 @@
     var buttons = (root || document).querySelectorAll(".embed-facade [data-embed-load]");
     Array.prototype.forEach.call(buttons, function (button) {
       button.hidden = false;
-      var notice = document.getElementById(button.getAttribute("aria-describedby"));
+      var notice = button.closest(".embed-facade").querySelector(".embed-notice");
       if (notice) notice.hidden = false;
     });
   }
