@@ -608,3 +608,16 @@ def test_feeds_and_search_show_the_title_never_a_frame(client, newsroom):
     article = db.session.get(Article, newsroom.article.id)
     # headline (4) + paragraph (2) + title (4) + caption (3)
     assert article.word_count == 13
+
+
+def test_the_history_shows_a_changed_address():
+    from views.editor.history import plain_text
+
+    def snapshot(url, title):
+        data = recognise(url).block_data(title, "Légende")
+        return {"headline": "Titre", "blocks": [{"kind": "embed", "data": data}]}
+
+    before = plain_text(snapshot("https://vimeo.com/1", "Avant"))
+    after = plain_text(snapshot("https://vimeo.com/2", "Après"))
+    assert before == "Titre\n[Contenu externe : https://vimeo.com/1] — Avant — Légende"
+    assert after != before and "https://vimeo.com/2" in after
