@@ -186,10 +186,9 @@ SOUNDCLOUD_SITE = frozenset(
     {"discover", "search", "stream", "you", "charts", "upload", "settings", "messages",
      "notifications", "pages", "people", "tags", "terms-of-use", "mobile", "jobs", "pro"}
 )  # fmt: skip
-# A path of a PDF's address: RFC 3986 path characters, percent-escapes well formed.
-PDF_PATH = re.compile(
-    r"(?:/(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})*)+\.pdf", re.IGNORECASE
-)
+# A path of a PDF's address: RFC 3986 path characters but the apostrophe (encoded first),
+# percent-escapes well formed.
+PDF_PATH = re.compile(r"(?:/(?:[A-Za-z0-9._~!$&()*+,;=:@-]|%[0-9A-Fa-f]{2})*)+\.pdf", re.IGNORECASE)
 
 
 def _segments(parts: SplitResult) -> list[str]:
@@ -388,7 +387,8 @@ def parse_soundcloud(parts: SplitResult) -> tuple[str, str] | None:
 
 def parse_pdf(parts: SplitResult) -> tuple[str, str] | None:
     """Any host: an https address whose path ends in .pdf, with no query or fragment."""
-    path = quote(parts.path, safe="/%:@!$&'()*+,;=~")  # letters such as é, percent-encoded
+    # Letters such as "é" and the apostrophe of "l'étude.pdf", percent-encoded.
+    path = quote(parts.path, safe="/%:@!$&()*+,;=~")
     if parts.query or parts.fragment or not PDF_PATH.fullmatch(path):
         return None
     if any(segment in (".", "..") for segment in path.split("/")):
@@ -467,7 +467,7 @@ def refusal(reason: str) -> EmbedRefused:
 
 # Characters that never belong in an address pasted from a browser: spaces, controls,
 # backslashes (browsers read "\" as "/", a classic way round host checks), quotes, <>.
-_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f\\\"'<>`{}|^]")
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f\\\"<>`{}|^]")
 
 
 def recognise(raw: str) -> Embed:

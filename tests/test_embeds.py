@@ -62,6 +62,7 @@ ACCEPTED = [
     ("https://soundcloud.com/forss/flickermood", "soundcloud", "https://soundcloud.com/forss/flickermood", "https://w.soundcloud.com/player/?url=https%3A%2F%2Fsoundcloud.com%2Fforss%2Fflickermood"),
     ("https://soundcloud.com/forss/sets/soulhack", "soundcloud", "https://soundcloud.com/forss/sets/soulhack", "https://w.soundcloud.com/player/?url=https%3A%2F%2Fsoundcloud.com%2Fforss%2Fsets%2Fsoulhack"),
     ("https://www.assemblee-nationale.fr/dyn/docs/rapport.pdf", "pdf", "https://www.assemblee-nationale.fr/dyn/docs/rapport.pdf", "https://www.assemblee-nationale.fr/dyn/docs/rapport.pdf"),
+    ("https://example.org/l'étude.pdf", "pdf", "https://example.org/l%27%C3%A9tude.pdf", "https://example.org/l%27%C3%A9tude.pdf"),
     ("https://www.ademe.fr/rapport-été.PDF", "pdf", "https://www.ademe.fr/rapport-%C3%A9t%C3%A9.PDF", "https://www.ademe.fr/rapport-%C3%A9t%C3%A9.PDF"),
 ]  # fmt: skip
 
