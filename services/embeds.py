@@ -46,6 +46,9 @@ Iframe addresses, as the providers document or serve them (checked in November 2
   (crbug.com/413851; whatwg/html#3958), so a PDF frame has no sandbox attribute: it is
   still cross-origin, and the page's CSP still limits frames to that one origin.
 
+No frame can be this site itself, even for an open-host provider given the site's own
+address: every response of the site says `frame-ancestors 'none'` (app.py).
+
 This module works without a request; its messages are translated with flask_babel.
 """
 
