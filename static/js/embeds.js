@@ -33,6 +33,7 @@
     }
     var allow = facade.getAttribute("data-embed-allow");
     if (allow) frame.setAttribute("allow", allow);
+    if (/fullscreen/.test(allow || "")) frame.setAttribute("allowfullscreen", ""); // older Safari
     frame.setAttribute("loading", "lazy");
     frame.setAttribute("referrerpolicy", facade.getAttribute("data-embed-referrer") || "no-referrer");
     frame.setAttribute("data-blocked-message", facade.getAttribute("data-embed-blocked-message") || "");
