@@ -48,7 +48,7 @@ def content_security_policy(frame_origins: Iterable[str] = ()) -> str:
     """The Content-Security-Policy of a response: the one place it is built.
 
     `frame_origins` are the origins of the embeds the page shows ("https://player.vimeo.com"),
-    gathered while it rendered (views.reading.embed_for_page, in `g.frame_origins`). None:
+    gathered while it rendered (views.reading.embed_for_page, in `g.frame_origins`). None given:
     the site's policy, whose frames follow default-src 'self'. Some: the same policy plus
     `frame-src` listing exactly those origins, sorted, so that the iframe a reader asks
     for may load and nothing else may (not even this site in a frame). An origin that is

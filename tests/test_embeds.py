@@ -6,8 +6,10 @@ The service tests need no database; the HTTP tests run on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -622,3 +624,33 @@ def test_the_history_shows_a_changed_address():
     after = plain_text(snapshot("https://vimeo.com/2", "Après"))
     assert before == "Titre\n[Contenu externe : https://vimeo.com/1] — Avant — Légende"
     assert after != before and "https://vimeo.com/2" in after
+
+
+XSS_PAYLOADS = json.loads((Path(__file__).parent / "data" / "xss-payloads.json").read_text())
+XSS_SAMPLE = XSS_PAYLOADS[:: max(1, len(XSS_PAYLOADS) // 40)]  # every n-th: each kind of trick
+
+
+def test_hostile_titles_captions_and_addresses_never_run(client, app, newsroom):
+    """A sample of the XSS corpus as the address, the title and the caption of embeds: refused or
+    cleaned, never a 500, and the reader's page holds no handler, script or javascript:."""
+    editor = app.test_client()
+    log_in(editor, newsroom.editor)
+    article = newsroom.article
+    for n, payload in enumerate(XSS_SAMPLE):
+        response = add_embed(editor, article, payload)  # as the address: refused
+        assert response.status_code == 422, payload
+        response = add_embed(
+            editor, article, f"https://vimeo.com/{n + 1}", title=payload[:300], caption=payload
+        )
+        assert response.status_code in (200, 422), payload
+    assert len(fresh_blocks(article.id)) > len(XSS_SAMPLE) // 2
+    html = body(client.get("/article/sommet"))
+    parser = Attributes()
+    parser.feed(html)
+    assert [a for a in parser.found if a[1].startswith("on")] == []
+    assert [a for a in parser.found if "javascript:" in a[2].lower()] == []
+    scripts = re.findall(r"<script\b[^>]*>", html, re.I)
+    assert all(
+        re.fullmatch(r'<script (src="/static/[^"]+" defer|type="application/ld\+json")>', s)
+        for s in scripts
+    ), scripts
