@@ -7,9 +7,10 @@ blueprints, error pages, security headers, command line.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 
-from flask import Flask, Request, abort, render_template, request
+from flask import Flask, Request, abort, g, render_template, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy import exc as sqlalchemy_exc
@@ -21,25 +22,45 @@ from werkzeug.routing import IntegerConverter
 import config
 from extensions import babel, csrf, limiter, login_manager, migrate
 from models import User, db
-from services import search
+from services import embeds, search
 from views import audit_trail, http_cache, template_helpers
 from views.urls import GazetteFlask
 
 # Pages and partials may load scripts and styles from this origin only; nothing inline.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self'",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-    ]
+# Frames follow default-src ('self'), except on pages that show embeds: see
+# content_security_policy().
+CSP_DIRECTIVES = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
 )
+CONTENT_SECURITY_POLICY = "; ".join(CSP_DIRECTIVES)
+
+
+def content_security_policy(frame_origins: Iterable[str] = ()) -> str:
+    """The Content-Security-Policy of a response: the one place it is built.
+
+    `frame_origins` are the origins of the embeds the page shows ("https://player.vimeo.com"),
+    gathered while it rendered (views.reading.embed_for_page, in `g.frame_origins`). None given:
+    the site's policy, whose frames follow default-src 'self'. Some: the same policy plus
+    `frame-src` listing exactly those origins, sorted, so that the iframe a reader asks
+    for may load and nothing else may (not even this site in a frame). An origin that is
+    not https and a plain host name (services.embeds.ORIGIN) is left out: a header value
+    is never built from anything else.
+    """
+    allowed = embeds.frame_origins_allowed(frame_origins)
+    if not allowed:
+        return CONTENT_SECURITY_POLICY
+    return "; ".join([*CSP_DIRECTIVES, "frame-src " + " ".join(allowed)])
+
+
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 )
@@ -275,7 +296,9 @@ def register_security_headers(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        # A page replayed from the cache keeps the policy it was stored with.
+        frame_origins = g.pop("frame_origins", ())
+        headers.setdefault("Content-Security-Policy", content_security_policy(frame_origins))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)

@@ -353,6 +353,7 @@ class BlockKind(enum.StrEnum):
     QUOTE = "quote"  # data: {"text": plain text, "attribution": plain text}
     LIST = "list"  # data: {"items": [sanitised inline HTML, ...], "ordered": bool}
     IMAGE = "image"  # data: {"src": ..., "alt": ..., "caption": ..., "credit": ...}
+    EMBED = "embed"  # data: {"provider", "url", "embed_url", "frame_origin", "title", "caption"}
 
 
 class Block(db.Model):
@@ -374,6 +375,8 @@ class Block(db.Model):
         data = self.data or {}
         if self.kind == BlockKind.LIST:
             return " ".join(data.get("items", []))
+        if self.kind == BlockKind.EMBED:  # plain text, like captions: never the address
+            return " ".join(str(data.get(key, "")) for key in ("title", "caption"))
         return " ".join(
             str(data.get(key, "")) for key in ("html", "text", "attribution", "caption")
         )

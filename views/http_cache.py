@@ -127,7 +127,11 @@ def serve_from_cache():
     entry = page_cache.cached_entry(page_key())
     if entry is not None and page_cache.is_fresh(entry):
         g.page_cache_entry = entry
-        response = Response(entry.body, entry.status, content_type=entry.content_type)
+        # The page's own headers, as the fast path replays them: its CSP above all, which
+        # lets frames load from the providers of the embeds it shows (app.py).
+        response = Response(entry.body, entry.status, headers=list(entry.headers))
+        if not entry.headers:  # an entry stored before headers were kept
+            response.content_type = entry.content_type
         response.vary.update(entry.vary)
         response.headers["X-Page-Cache"] = "hit"
         return response

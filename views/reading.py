@@ -1,6 +1,6 @@
 """What readers see: front page, section pages, author pages, article pages."""
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from models import Article, ArticleSlugRedirect, Section, User, db
 from models.correction import Correction
 from models.listing import ArticlePage, Cursor, live_page
+from services import embeds
 from views.pages import or_404
 
 bp = Blueprint("reading", __name__)
@@ -92,3 +93,17 @@ def redirect_from_old_slug(slug: str):
 def navigation():
     """The sections in the masthead's navigation, on every page."""
     return {"nav_sections": Section.top_level}
+
+
+def embed_for_page(data: dict | None) -> embeds.Embed | None:
+    """The embed a block shows (templates/reading/blocks/_embed.html), its frame allowed.
+
+    Recognised again from the stored address (services.embeds.from_block_data); its frame
+    origin joins `g.frame_origins`, from which app.py builds this response's CSP, so a
+    page lets frames load from exactly the providers it shows, whichever view rendered
+    it. None for an address no longer accepted: the template then shows the link alone.
+    """
+    embed = embeds.from_block_data(data)
+    if embed is not None:
+        g.setdefault("frame_origins", set()).add(embed.frame_origin)
+    return embed

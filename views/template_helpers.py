@@ -10,6 +10,7 @@ from flask import Flask
 from flask_babel import format_decimal, get_locale
 
 from models.text import to_plain_text
+from services.embeds import accepted_providers
 from services.typography import (
     iso_datetime,
     publication_datetime,
@@ -20,7 +21,7 @@ from services.typography import (
 from views.auth import staff_navigation
 from views.editor import editor_templates
 from views.feeds import rfc822
-from views.reading import navigation
+from views.reading import embed_for_page, navigation
 from views.sponsors import sponsor_for_inquiry
 from views.structured_data import article_social_tags, article_structured_data, share_links
 
@@ -40,6 +41,8 @@ GLOBALS = {
     "article_social_tags": article_social_tags,
     "share_links": share_links,
     "sponsor_for_inquiry": sponsor_for_inquiry,
+    "embed_for_page": embed_for_page,  # an embed block's facade; its origin joins the CSP
+    "embed_providers": accepted_providers,
 }
 # Each returns a dict merged into every template's context.
 CONTEXT_PROCESSORS = (navigation, staff_navigation, editor_templates)

@@ -33,10 +33,11 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from models.content import HEADLINE_MAX, STANDFIRST_MAX, BlockKind
 from models.media import Media
 from models.user import BIO_MAX
+from services import embeds
 from services.images import ImageRejected
 from services.media import store_upload
 from services.richtext import newlines_as_breaks, split_list_item, split_paragraphs
-from views.forms import Cleaned, cleaned
+from views.forms import Cleaned, Form, cleaned
 from views.media import block_image_data
 
 # Block data is JSON: these limits are the forms' alone.
@@ -351,6 +352,40 @@ class ImageForm(BlockForm):
         }
 
 
+# --------------------------------------------------------------------------- embeds (issue 13)
+
+EMBED_TITLE_MAX = 300
+
+
+class EmbedForm(BlockForm, Form):
+    """A video, post, sound or PDF from another site: its address, a title and a caption.
+
+    The address is recognised by services.embeds (the provider, the iframe address, the
+    frame origin); anything else is refused with the providers Gazette accepts, and the
+    address stays in the field as typed. Form (views.forms) puts the address through the
+    text boundary; the title and caption go through the sanitiser like every caption.
+    """
+
+    url = StringField(_l("Adresse du contenu"))
+    title = StringField(
+        _l("Titre (facultatif)"), validators=[Cleaned("plain", max_length=EMBED_TITLE_MAX)]
+    )
+    caption = TextAreaField(_l("Légende"), validators=[Cleaned("plain", max_length=PLAIN_MAX)])
+
+    @classmethod
+    def load(cls, data):
+        return {key: data.get(key, "") for key in ("url", "title", "caption")}
+
+    def validate_url(self, field):
+        try:
+            self.embed = embeds.recognise(field.data)
+        except embeds.EmbedRefused as refused:
+            raise ValidationError(str(refused)) from None
+
+    def block_data(self):
+        return self.embed.block_data(title=cleaned(self.title), caption=cleaned(self.caption))
+
+
 @dataclass(frozen=True)
 class BlockEditor:
     """How one block kind is edited. Add an entry to BLOCK_EDITORS to make a kind editable."""
@@ -370,6 +405,7 @@ BLOCK_EDITORS: dict[str, BlockEditor] = {
         BlockEditor(BlockKind.QUOTE, QuoteForm, "editor/blocks/_quote_fields.html", _l("Citation"), _l("cette citation")),
         BlockEditor(BlockKind.LIST, ListForm, "editor/blocks/_list_fields.html", _l("Liste"), _l("cette liste")),
         BlockEditor(BlockKind.IMAGE, ImageForm, "editor/blocks/_image_fields.html", _l("Image"), _l("cette image")),
+        BlockEditor(BlockKind.EMBED, EmbedForm, "editor/blocks/_embed_fields.html", _l("Contenu externe"), _l("ce contenu externe")),
     )
 }  # fmt: skip
 

@@ -39,7 +39,8 @@ def plain_text(snapshot: dict) -> str:
     """An article snapshot as plain text, one paragraph a line: what the diff compares.
 
     An image block reads "[Image : <file>] alt — caption — credit", so that a replaced
-    photo or a changed credit shows in the diff too.
+    photo or a changed credit shows in the diff too; an embed "[Contenu externe : <address>]
+    title — caption".
     """
     lines = [snapshot["headline"], snapshot.get("standfirst", "")]
     for block in snapshot["blocks"]:
@@ -53,6 +54,10 @@ def plain_text(snapshot: dict) -> str:
             parts.insert(
                 0, "[" + _("Image : %(file)s", file=basename(str(data.get("src", "")))) + "]"
             )
+        if block["kind"] == "embed":  # a changed address or title shows in the diff too
+            shown = [str(data.get("title") or "")] if data.get("title") else []
+            label = _("Contenu externe : %(url)s", url=str(data.get("url", "")))
+            parts = ["[" + label + "]", *shown, *parts]
         lines.append(" — ".join(parts))
     return "\n".join(line for line in lines if line)
 
