@@ -26,6 +26,10 @@ ACTION_LABELS = {
     "editor.move_block": _l("Bloc déplacé"),
     "editor.delete_block": _l("Bloc supprimé"),
     "editor.restore_revision": _l("Version restaurée"),
+    "editor.trash_article": _l("Article mis à la corbeille"),
+    "editor.restore_article": _l("Article restauré depuis la corbeille"),
+    # Not an endpoint: `flask articles purge` records it (services/trash.purge).
+    "articles.purge": _l("Article supprimé définitivement (corbeille vidée)"),
     "corrections.create": _l("Correction publiée"),
     "sponsors.index": _l("Sponsor ajouté"),
     "sponsors.edit": _l("Sponsor modifié"),
