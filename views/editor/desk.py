@@ -105,9 +105,14 @@ def render_desk(filters: desk.DeskFilters, before: Cursor | None = None, notice=
         "trash_days": current_app.config["GAZETTE_TRASH_DAYS"],
         "now": utcnow(),
     }
-    if wants_fragment():
-        return render_template("editor/_desk_results.html", oob_counts=True, **context)
-    return render_template("editor/desk.html", **context)
+    if not wants_fragment():
+        return render_template("editor/desk.html", **context)
+    html = render_template("editor/_desk_results.html", oob_counts=True, **context)
+    if request.method == "GET":
+        # The address htmx pushes: the list's own, without the form's empty fields.
+        args = filter_args(filters, avant=str(before) if before else None)
+        return html, {"HX-Push-Url": url_for("editor.desk", **args)}
+    return html
 
 
 @bp.get("/articles", endpoint="desk")
