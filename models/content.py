@@ -128,8 +128,7 @@ class Article(db.Model):
 
     __table_args__ = (
         # `id` last: lists are keyset-paginated on (published_at, id), read from the index.
-        # trashed_at last: is_live reads it from the index too (no table lookup per row).
-        Index("ix_article_live", "status", "published_at", "id", "trashed_at"),
+        Index("ix_article_live", "status", "published_at", "id"),
         Index("ix_article_section_published", "section_id", "published_at", "id"),
         Index("ix_article_author_published", "author_id", "published_at", "id"),
         # The articles desk reads newest first by (created_at, id) (services/desk.py).
