@@ -124,6 +124,14 @@ def test_filter_search_trash_and_restore(watched_page, live_server, newsroom, wi
     state(page, "Corbeille").check()
     expect(headlines).to_have_count(1)
     assert axe_violations(page) == []
+    # Its editor opens it: the page as it was, under a banner, with nothing to edit.
+    page.locator(".desk-headline a").click()
+    expect(page.get_by_text("Dans la corbeille")).to_be_visible()
+    assert page.get_by_role("button", name="Modifier le titre").count() == 0
+    assert axe_violations(page) == []
+    assert no_sideways_scroll(page)
+    page.go_back()
+    expect(headlines).to_have_count(1)
     page.get_by_role("button", name="Restaurer").click()
     expect(page.get_by_role("status").filter(has_text="sorti de la corbeille")).to_be_visible()
     expect(page.locator("#desk-count-trash")).to_have_text("0")
