@@ -143,11 +143,14 @@ class Article(db.Model):
         The one rule for "live", usable in Python (`article.is_live`) and in SQL
         (`select(Article).where(Article.is_live)`); every list, feed and cache uses it.
         """
+        return self._published_and_due and self.trashed_at is None
+
+    @property
+    def _published_and_due(self) -> bool:
         return (
             self.status == ArticleStatus.PUBLISHED
             and self.published_at is not None
             and self.published_at <= utcnow()
-            and self.trashed_at is None
         )
 
     @is_live.inplace.expression
@@ -191,12 +194,7 @@ class Article(db.Model):
     def was_live(self) -> bool:
         """In the trash, and live once restored: its address answers 410 Gone, not 404
         (a trashed draft was never public, so it stays a plain 404)."""
-        return (
-            self.is_trashed
-            and self.status == ArticleStatus.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= utcnow()
-        )
+        return self.is_trashed and self._published_and_due
 
     @classmethod
     def in_state(cls, state: str):
@@ -242,7 +240,10 @@ class Article(db.Model):
 
     @property
     def state(self) -> str:
-        """ "draft", "scheduled" or "published": what the editor's banner says."""
+        """ "draft", "scheduled" or "published": what the editor's banner says.
+
+        A trashed article is neither live nor scheduled, hence "draft": ask is_trashed first.
+        """
         if self.is_live:
             return "published"
         return "scheduled" if self.is_scheduled else "draft"
