@@ -168,6 +168,14 @@ SETTINGS: dict[str, Setting] = {
             "un nombre entier de jours, par exemple 1095",
             minimum=0,
         ),
+        # The articles' trash.
+        Setting(
+            "GAZETTE_TRASH_DAYS",
+            "int",
+            30,
+            "un nombre entier de jours, par exemple 30",
+            minimum=0,
+        ),
         # gunicorn (deploy/gunicorn.conf.py).
         Setting("GAZETTE_BIND", default="127.0.0.1:8000"),
         Setting(
@@ -371,6 +379,8 @@ def app_config(instance_path: str, environment: Environment | None = None) -> di
         # Behind N reverse proxies, take the client's address and scheme from their headers.
         GAZETTE_TRUSTED_PROXIES=env.read("GAZETTE_TRUSTED_PROXIES"),
         GAZETTE_HTTPS=https,
+        # What `flask articles purge` deletes: articles in the trash for more days than this.
+        GAZETTE_TRASH_DAYS=env.read("GAZETTE_TRASH_DAYS"),
         **_page_cache_config(env, instance, shared, redis_url),
         **_mail_config(env),
         **_sponsorship_config(env),

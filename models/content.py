@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, and_, select
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, and_, or_, select
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -107,13 +107,18 @@ class Article(db.Model):
     sponsor_id: Mapped[int | None] = mapped_column(
         ForeignKey("sponsor.id", ondelete="SET NULL"), index=True
     )
+    # In the trash (services/trash.py): out of every reader page until restored or purged.
+    # Trashing touches nothing else, so restoring puts the article back exactly as it was.
+    trashed_at: Mapped[datetime | None]
+    trashed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     section: Mapped[Section] = relationship(lazy="joined")
-    author: Mapped[User] = relationship(lazy="joined")
+    author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_id])
     blocks: Mapped[list[Block]] = relationship(
         back_populates="article", order_by="Block.position", cascade="all, delete-orphan"
     )
     sponsor: Mapped[Sponsor | None] = relationship(lazy="joined")
+    trashed_by: Mapped[User | None] = relationship(foreign_keys=[trashed_by_id])
     # Oldest first, as they read at the foot of the article (models/correction.py).
     corrections: Mapped[list[Correction]] = relationship(
         back_populates="article",
@@ -126,15 +131,22 @@ class Article(db.Model):
         Index("ix_article_live", "status", "published_at", "id"),
         Index("ix_article_section_published", "section_id", "published_at", "id"),
         Index("ix_article_author_published", "author_id", "published_at", "id"),
+        # The articles desk reads newest first by (created_at, id) (services/desk.py).
+        Index("ix_article_created", "created_at", "id"),
     )
 
     @hybrid_property
     def is_live(self) -> bool:
-        """Published and due (published_at is naive UTC): what readers may see now.
+        """Published, due (published_at is naive UTC) and not in the trash: what readers
+        may see now.
 
         The one rule for "live", usable in Python (`article.is_live`) and in SQL
         (`select(Article).where(Article.is_live)`); every list, feed and cache uses it.
         """
+        return self._published_and_due and self.trashed_at is None
+
+    @property
+    def _published_and_due(self) -> bool:
         return (
             self.status == ArticleStatus.PUBLISHED
             and self.published_at is not None
@@ -144,21 +156,62 @@ class Article(db.Model):
     @is_live.inplace.expression
     @classmethod
     def _is_live_sql(cls):
-        return and_(cls.status == ArticleStatus.PUBLISHED, cls.published_at <= utcnow())
+        return and_(
+            cls.status == ArticleStatus.PUBLISHED,
+            cls.published_at <= utcnow(),
+            cls.trashed_at.is_(None),
+        )
 
     @hybrid_property
     def is_scheduled(self) -> bool:
-        """Published with a future published_at: it goes live by itself, with no job to run."""
+        """Published with a future published_at, not in the trash: it goes live by itself."""
         return (
             self.status == ArticleStatus.PUBLISHED
             and self.published_at is not None
             and self.published_at > utcnow()
+            and self.trashed_at is None
         )
 
     @is_scheduled.inplace.expression
     @classmethod
     def _is_scheduled_sql(cls):
-        return and_(cls.status == ArticleStatus.PUBLISHED, cls.published_at > utcnow())
+        return and_(
+            cls.status == ArticleStatus.PUBLISHED,
+            cls.published_at > utcnow(),
+            cls.trashed_at.is_(None),
+        )
+
+    @hybrid_property
+    def is_trashed(self) -> bool:
+        return self.trashed_at is not None
+
+    @is_trashed.inplace.expression
+    @classmethod
+    def _is_trashed_sql(cls):
+        return cls.trashed_at.is_not(None)
+
+    @property
+    def was_live(self) -> bool:
+        """In the trash, and live once restored: its address answers 410 Gone, not 404
+        (a trashed draft was never public, so it stays a plain 404)."""
+        return self.is_trashed and self._published_and_due
+
+    @classmethod
+    def in_state(cls, state: str):
+        """SQL for `state` as the desk files articles: "draft", "scheduled", "published"
+        (as Article.state says, trash excluded), "trash", or "" (everything but the trash).
+        Raises KeyError for any other state."""
+        not_trashed = cls.trashed_at.is_(None)
+        return {
+            "": not_trashed,
+            "draft": and_(
+                not_trashed,
+                or_(cls.status != ArticleStatus.PUBLISHED, cls.published_at.is_(None)),
+            ),
+            "scheduled": cls.is_scheduled,
+            "published": cls.is_live,
+            "trash": cls.is_trashed,
+        }[state]
 
     @classmethod
     def live(cls):
@@ -187,7 +240,10 @@ class Article(db.Model):
 
     @property
     def state(self) -> str:
-        """ "draft", "scheduled" or "published": what the editor's banner says."""
+        """ "draft", "scheduled" or "published": what the editor's banner says.
+
+        A trashed article is neither live nor scheduled, hence "draft": ask is_trashed first.
+        """
         if self.is_live:
             return "published"
         return "scheduled" if self.is_scheduled else "draft"
@@ -315,14 +371,34 @@ class Article(db.Model):
         """Back to a draft: readers no longer see it, and it has no publication date."""
         self.status, self.published_at = ArticleStatus.DRAFT, None
 
-    def record_revision(self, author: User | None, summary: str) -> Revision:
+    def trash(self, by: User | None) -> None:
+        """Into the trash (now, by `by`): out of every reader page at once (is_live).
+
+        Nothing else changes (status, published_at, slug, blocks), so that restoring puts
+        the article back exactly as it was. Raises ValueError if it is already there.
+        """
+        if self.is_trashed:
+            raise ValueError("already in the trash")
+        self.trashed_at, self.trashed_by_id = utcnow(), by.id if by is not None else None
+
+    def restore_from_trash(self) -> None:
+        """Out of the trash, as it was before. Raises ValueError if it is not in the trash."""
+        if not self.is_trashed:
+            raise ValueError("not in the trash")
+        self.trashed_at = self.trashed_by_id = None
+
+    def record_revision(
+        self, author: User | None, summary: str, *, mark_edited: bool = True
+    ) -> Revision:
         """End of every save: "Mis à jour le …" if live, and a Revision of the whole article.
 
         `summary` is the editor's words ("Titre modifié"), cut to 200 characters. The
         revision is added to the session, not committed: the caller commits, so the save
         and its revision land (or fail) together. The article must have an id (flush first).
+        `mark_edited=False` for what changes no text readers see (trash, restore).
         """
-        self.mark_edited()
+        if mark_edited:
+            self.mark_edited()
         revision = Revision(
             article_id=self.id,
             author_id=author.id if author is not None else None,

@@ -196,19 +196,9 @@ class PreviewLink(db.Model):
         if state != "active":
             return Opening(state, link, link.article)
         article = link.article
-        if in_trash(article):
+        if article.is_trashed:
             return Opening("trashed", link, article)
         return Opening("published" if article.is_live else "preview", link, article)
-
-
-def in_trash(article: Article) -> bool:
-    """Whether the article is in the trash: its preview shows nothing, like its address.
-
-    Issue 13's articles desk adds Article.trashed_at in parallel with previews; getattr
-    keeps this module working on either side of that merge. Once both are merged, read
-    `article.trashed_at is not None` directly (and drop this note).
-    """
-    return getattr(article, "trashed_at", None) is not None
 
 
 __all__ = [

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask_babel import gettext
 from flask_login import UserMixin
-from sqlalchemy import String, Text, func, select
+from sqlalchemy import String, Text, false, func, select, true
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -137,8 +137,23 @@ class User(UserMixin, db.Model):
         return self.role in (Role.ADMIN, Role.EDITOR)
 
     def can_edit(self, article) -> bool:
-        """The one rule for article access: authors edit their own articles only."""
+        """The one rule for article access: authors edit their own articles only.
+
+        editable_articles() is the same rule in SQL: change both together.
+        """
         return self.active and (self.is_editor or article.author_id == self.id)
+
+    def editable_articles(self):
+        """can_edit's rule as a SQL condition on Article: `select(Article).where(...)`."""
+        from models.content import Article  # models/content imports this module
+
+        if not self.active:
+            return false()
+        return true() if self.is_editor else Article.author_id == self.id
+
+    def can_trash(self, article) -> bool:
+        """Move to the trash, or restore: editors and admins; an author, their own drafts."""
+        return self.can_edit(article) and (self.is_editor or article.status == "draft")
 
     @classmethod
     def by_email(cls, email: str) -> User | None:

@@ -45,7 +45,7 @@ from services.generations import (
 # Every page shows the sections (masthead navigation, trails, list labels).
 ALWAYS = ("sections",)
 # Article columns that decide which lists an article appears in.
-LISTING_COLUMNS = ("status", "published_at", "section_id", "author_id", "slug")
+LISTING_COLUMNS = ("status", "published_at", "section_id", "author_id", "slug", "trashed_at")
 # User columns readers see (bylines, author pages); logins and passwords are not among them.
 AUTHOR_COLUMNS = ("display_name", "slug", "bio_html", "active")
 # What a bulk write of new published articles changes: which articles are live, and the

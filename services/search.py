@@ -437,6 +437,28 @@ def _matching_ids(query: Query, offset: int, limit: int) -> list[int]:
     return list(db.session.scalars(statement.offset(offset).limit(limit)))
 
 
+def headline_matches(raw_query: str):
+    """A select() of the ids of the articles, in any state (drafts and trash included),
+    whose headline or standfirst matches the query (the index's own columns, so folded
+    and stemmed like every search; the last word as a prefix while it is being typed).
+
+    For the articles desk, which lists matches by date, not by relevance. None when the
+    query holds no word to search for (empty, punctuation, stop words only).
+    """
+    query = Query.parse(raw_query)
+    if not query.words:
+        return None
+    if db.session.get_bind().dialect.name == "postgresql":
+        # :AB keeps the headline's (A) and the standfirst's (B) words, not the body's (D).
+        terms = [f"{s}:AB" for s in query.stems]
+        if query.prefix:
+            terms[-1] = f"{query.stems[-1]}:*AB"
+        tsquery = func.to_tsquery(literal_column("'simple'"), " & ".join(terms))
+        return select(_PG_DOCUMENTS.c.article_id).where(_PG_DOCUMENTS.c.document.op("@@")(tsquery))
+    match = "{headline standfirst} : (" + query.fts5_match() + ")"
+    return select(_FTS.c.rowid).where(literal_column("article_search").op("MATCH")(match))
+
+
 def highlight(text: str, query: Query) -> Markup:
     """The text escaped, with the searched words wrapped in <mark>."""
     parts, position = [], 0

@@ -42,6 +42,7 @@ EDIT = ("401", "ok", "403", "ok", "ok")  # an article's editing fragments: can_e
 INBOX = ("login", "403", "403", "ok", "ok")  # editors and admins
 ADMIN = ("login", "403", "403", "403", "ok")
 SPONSOR_PART = ("401", "403", "403", "ok", "ok")  # an article's sponsor: editors only
+TRASH = ("login", "ok", "403", "ok", "ok")  # User.can_trash: the author's own draft is theirs
 
 #       method endpoint                 anon     own      other    editor   admin
 EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
@@ -84,6 +85,10 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "GET editor.new_article": STAFF,
     "POST editor.new_article": STAFF,
     "GET editor.fresh_csrf_token": STAFF,
+    "GET editor.desk": STAFF,  # every article the account may edit (User.editable_articles)
+    # The trash: editors and admins; an author, their own drafts (someone else's: 403).
+    "POST editor.trash_article": TRASH,
+    "POST editor.restore_article": TRASH,  # not in the trash: nothing to do, back to the list
     # …but edits an existing one only if it may edit that article (User.can_edit).
     "GET editor.part_display": EDIT,
     "GET editor.part_form": EDIT,

@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
+from werkzeug.exceptions import Gone
 
 
 def editor_required(view):
@@ -35,9 +36,18 @@ def admin_required(view):
 
 
 def require_can_edit(article) -> None:
-    """Abort with 403 unless the current user may edit this article."""
+    """Abort with 403 unless the current user may edit this article; with 410 if it is in
+    the trash (nothing in it may change until it is restored: errors/error.html says so)."""
     if not (current_user.is_authenticated and current_user.can_edit(article)):
         abort(403)
+    if article.is_trashed:
+        raise InTrash()
+
+
+class InTrash(Gone):
+    """410 for a change to an article in the trash: the error page tells its editor why."""
+
+    in_trash = True
 
 
 # Links in the staff account bar, registered by each blueprint that has a staff page:

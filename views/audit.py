@@ -28,6 +28,10 @@ ACTION_LABELS = {
     "editor.restore_revision": _l("Version restaurée"),
     "editor.create_preview_link": _l("Lien d’aperçu créé"),
     "editor.revoke_preview_link": _l("Lien d’aperçu révoqué"),
+    "editor.trash_article": _l("Article mis à la corbeille"),
+    "editor.restore_article": _l("Article restauré depuis la corbeille"),
+    # Not an endpoint: `flask articles purge` records it (services/trash.purge).
+    "articles.purge": _l("Article supprimé définitivement (corbeille vidée)"),
     "corrections.create": _l("Correction publiée"),
     "sponsors.index": _l("Sponsor ajouté"),
     "sponsors.edit": _l("Sponsor modifié"),

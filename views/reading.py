@@ -75,7 +75,11 @@ def article(slug: str):
         return redirect_from_old_slug(slug)
     editing = current_user.is_authenticated and current_user.can_edit(article)
     if not (article.is_live or editing):
-        return or_404(None)
+        return not_shown(article)
+    if article.is_trashed:
+        # Its editors see it as it was, under a "Dans la corbeille" banner, with nothing
+        # to edit until it is restored (views.access.require_can_edit refuses with a 410).
+        return render_template("reading/article.html", article=article, editing=False)
     return render_template("reading/article.html", article=article, editing=editing)
 
 
@@ -83,11 +87,20 @@ def redirect_from_old_slug(slug: str):
     """An address the article used to have moves permanently (301) to its current one."""
     moved = db.session.scalar(select(ArticleSlugRedirect).filter_by(old_slug=slug))
     article = db.session.get(Article, moved.article_id) if moved else None
-    if article is None or not (
-        article.is_live or (current_user.is_authenticated and current_user.can_edit(article))
-    ):
+    if article is None:
         return or_404(None)
+    if not (article.is_live or (current_user.is_authenticated and current_user.can_edit(article))):
+        return not_shown(article)
     return redirect(url_for("reading.article", slug=article.slug), 301)
+
+
+def not_shown(article: Article):
+    """What a reader gets for an article they may not see: 410 Gone if it was public and
+    went to the trash (search engines drop it at once, and nothing suggests it moved),
+    404 otherwise (a draft, even trashed, was never there for readers)."""
+    if article.was_live:
+        abort(410)
+    return or_404(None)
 
 
 def navigation():

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008c"
-down_revision = "0007b"
+down_revision = "0008b"
 branch_labels = None
 depends_on = None
 

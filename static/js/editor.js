@@ -613,6 +613,7 @@
     401: "Votre session a expiré. Reconnectez-vous dans un nouvel onglet, puis réessayez : rien n’a été perdu ici.",
     403: "Vous n’avez pas le droit de modifier cet article.",
     404: "Cette partie de l’article n’existe plus (supprimée entre-temps ?). Copiez votre texte avant de recharger la page.",
+    410: "Cet article a été mis à la corbeille : rien n’y est modifiable tant qu’il n’est pas restauré. Copiez votre texte avant de recharger la page.",
     413: "Trop volumineux pour être enregistré (10 Mo au plus pour une image) : rien n’a été perdu ici.",
     429: "Trop de demandes d’un coup : réessayez dans un instant."
   };

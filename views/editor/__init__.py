@@ -10,6 +10,7 @@ The blueprint is split by concern; each module registers its routes on `bp`:
 - history.py: revisions, what changed, restoring one;
 - paste.py: what the editor pastes, cleaned by the server before it lands in a form;
 - dashboard.py: the dashboard and the new-article form;
+- desk.py: the articles desk (every article, filtered and searched) and the trash;
 - forms.py: the WTForms, and BLOCK_EDITORS (how each block kind is edited).
 The login check, the CSRF handler and Vary come from views.htmx.InPlaceEditing. Every save
 ends with views.htmx.saved, which the submodules call as `views.editor.saved`, so that a
@@ -52,7 +53,7 @@ def fresh_csrf_token():
 
 
 # The routes, registered on `bp` as each module is imported.
-from views.editor import blocks, dashboard, history, parts, paste, previews  # noqa: E402
+from views.editor import blocks, dashboard, desk, history, parts, paste, previews  # noqa: E402
 from views.editor.parts import PARTS  # noqa: E402
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "BLOCK_EDITORS",
     "blocks",
     "dashboard",
+    "desk",
     "history",
     "parts",
     "paste",

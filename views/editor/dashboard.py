@@ -54,13 +54,9 @@ def new_article():
 @bp.get("")
 def dashboard():
     """Drafts, scheduled and recently published articles, with links into their pages."""
-    mine = select(Article)
-    if not current_user.is_editor:
-        mine = mine.where(Article.author_id == current_user.id)
+    mine = select(Article).where(current_user.editable_articles())
     lists = {
-        "drafts": mine.where(Article.status == ArticleStatus.DRAFT).order_by(
-            Article.created_at.desc()
-        ),
+        "drafts": mine.where(Article.in_state("draft")).order_by(Article.created_at.desc()),
         "scheduled": mine.where(Article.is_scheduled).order_by(Article.published_at),
         "published": mine.where(Article.is_live).order_by(Article.published_at.desc()).limit(20),
     }

@@ -1,0 +1,48 @@
+"""`flask --app app articles …`: the articles' trash.
+
+flask --app app articles purge [--days N] [--dry-run]
+"""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from cli.database import schema_missing
+from services import trash
+
+articles_cli = AppGroup("articles", help="Articles de la rédaction.")
+
+
+@articles_cli.command("purge")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Âge minimal dans la corbeille, en jours (par défaut : GAZETTE_TRASH_DAYS).",
+)
+@click.option("--dry-run", is_flag=True, help="Dire ce qui serait supprimé, sans rien supprimer.")
+def articles_purge(days: int | None, dry_run: bool) -> None:
+    """Supprime pour de bon les articles mis à la corbeille depuis plus de N jours.
+
+    Leurs blocs, versions, corrections et anciennes adresses partent avec eux.
+    """
+    days = current_app.config["GAZETTE_TRASH_DAYS"] if days is None else days
+    try:
+        purged = trash.purge(days, dry_run=dry_run)
+    except (OperationalError, ProgrammingError) as error:
+        raise schema_missing(error) from None
+    count = len(purged.article_ids)
+    for article_id in purged.article_ids:
+        click.echo(f"  n° {article_id} : {purged.headlines[article_id]}")
+    if dry_run:
+        click.echo(
+            f"Simulation : {count} article(s) dans la corbeille depuis plus de {days} jours "
+            "seraient supprimés ; rien n’a été supprimé."
+        )
+    else:
+        click.echo(f"Supprimés : {count} article(s) dans la corbeille depuis plus de {days} jours.")
+    if purged.media_tokens:
+        click.echo(f"Images utilisées par ces articles : {len(purged.media_tokens)}.")
