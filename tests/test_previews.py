@@ -292,9 +292,10 @@ def test_closed_links_say_so_in_french_without_content(client, newsroom, close, 
     assert "Set-Cookie" not in response.headers
 
 
-def test_a_link_to_an_article_in_the_trash_is_gone(client, newsroom, monkeypatch):
+def test_a_link_to_an_article_in_the_trash_is_gone(client, newsroom):
     token = issue(newsroom.draft, newsroom.editor)
-    monkeypatch.setattr("models.preview.in_trash", lambda article: True)
+    newsroom.draft.trash(by=newsroom.editor)
+    db.session.commit()
     response = client.get(f"/apercu/{token}")
     assert response.status_code == 410
     assert "Cet article a été supprimé" in response.text
