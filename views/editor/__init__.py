@@ -52,7 +52,7 @@ def fresh_csrf_token():
 
 
 # The routes, registered on `bp` as each module is imported.
-from views.editor import blocks, dashboard, history, parts, paste  # noqa: E402
+from views.editor import blocks, dashboard, history, media_library, parts, paste  # noqa: E402
 from views.editor.parts import PARTS  # noqa: E402
 
 __all__ = [
@@ -64,6 +64,7 @@ __all__ = [
     "blocks",
     "dashboard",
     "history",
+    "media_library",
     "parts",
     "paste",
 ]
