@@ -26,6 +26,11 @@ ACTION_LABELS = {
     "editor.move_block": _l("Bloc déplacé"),
     "editor.delete_block": _l("Bloc supprimé"),
     "editor.restore_revision": _l("Version restaurée"),
+    # The media library (issue 13).
+    "editor.upload_media": _l("Image ajoutée à la médiathèque"),
+    "editor.save_media_words": _l("Textes d’une image modifiés"),
+    "editor.save_focal_point": _l("Point focal d’une image modifié"),
+    "editor.delete_media_view": _l("Image supprimée de la médiathèque"),
     "corrections.create": _l("Correction publiée"),
     "sponsors.index": _l("Sponsor ajouté"),
     "sponsors.edit": _l("Sponsor modifié"),

@@ -14,6 +14,7 @@ from flask import Blueprint, abort, current_app, send_from_directory, url_for
 
 from models.media import CONTENT_TYPES, CROP_RATIOS, Media
 from services.images import FALLBACK_WIDTH
+from views.urls import absolute_url_for
 
 # <32 hex digits>-<width>.<extension>: the only names ever stored, so nothing else is served.
 STORED_NAME = re.compile(r"(?P<token>[0-9a-f]{32})-(?P<width>[1-9][0-9]{0,4})\.(?P<ext>[a-z]+)")
@@ -80,6 +81,24 @@ def crop_files(media: Media) -> list[tuple[str, int, int]]:
     ]
     widest = media.variants[-1]
     return files or [(media.filename(widest), widest, media.height_at(widest))]
+
+
+@bp.app_template_global()
+def enclosure(media: Media | None) -> dict | None:
+    """A feed's enclosure for a lead image: its 16:9 crop's full URL, size in bytes, type.
+
+    None without an image, or when the file is missing from MEDIA_ROOT (a feed must
+    not announce a length it cannot vouch for).
+    """
+    if media is None:
+        return None
+    name = crop_files(media)[0][0]
+    try:
+        length = (media_root() / name).stat().st_size
+    except OSError:
+        return None
+    url = absolute_url_for("media.serve", name=name)
+    return {"url": url, "length": length, "type": media.content_type}
 
 
 @bp.get("/medias/<name>")

@@ -173,7 +173,7 @@ def upload_media():
 @bp.get("/medias/choix")
 def media_picker():
     """The picker's results for ?q=, as radio buttons named ?champ= (a form's field)."""
-    field_name = request.args.get("champ", "")
+    field_name = request.args.get("champ", "choice")
     if FIELD_NAME.fullmatch(field_name) is None:
         abort(404)
     q = search_words()
