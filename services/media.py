@@ -134,6 +134,16 @@ def delete_media(media: Media, folder: Path) -> None:
     remove_files(folder, names)
 
 
+def media_ids_of(article_ids) -> set[int]:
+    """The images these articles use: what the purge of the trash passes to discard_unused()
+    once the articles are deleted (their MediaUse rows go with them)."""
+    ids = list(article_ids)
+    if not ids:
+        return set()
+    statement = select(MediaUse.media_id).where(MediaUse.article_id.in_(ids))
+    return set(db.session.scalars(statement))
+
+
 def discard_unused(media_ids, folder: Path | None = None) -> int:
     """Delete the rows and files of those of `media_ids` that no article uses; commits.
 

@@ -16,6 +16,7 @@ from services.media import (
     MediaInUse,
     delete_media,
     discard_unused,
+    media_ids_of,
     set_focal_point,
     store_upload,
     stored_names,
@@ -196,9 +197,11 @@ def test_discard_unused_deletes_only_what_no_article_uses(app, desk, media_root)
     assert not spare_files & files(media_root)
     assert db.session.get(Media, desk.photo.id) is not None
     # Once the article is gone (the trash's purge), its images go too.
+    used = media_ids_of([desk.article.id])
+    assert used == {desk.photo.id}
     db.session.delete(db.session.get(Article, desk.article.id))
     db.session.commit()
-    assert discard_unused([desk.photo.id], media_root) == 1
+    assert discard_unused(used, media_root) == 1
     assert discard_unused([], media_root) == 0
 
 
@@ -343,3 +346,33 @@ def test_the_picker_searches_and_names_its_radio_buttons(client, desk, media_roo
     assert 'name="image-choice"' in found.text and "blé" in found.text
     assert "Saint-Étienne" not in found.text
     assert client.get("/redaction/medias/choix?champ=%3Cscript%3E", headers=HX).status_code == 404
+
+
+def test_an_image_block_reuses_a_library_image_with_its_words(client, desk, media_root):
+    log_in(client, desk.author)
+    after = str(desk.article.blocks[0].id)
+    prefix = f"nouveau{after}-"
+    response = client.post(
+        f"/redaction/articles/{desk.article.id}/blocs/nouveau/image",
+        data={"after": after, prefix + "choice": desk.photo.token, prefix + "alt": ""},
+        headers=HX,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200, response.text
+    db.session.expire_all()
+    [block] = [b for b in db.session.get(Article, desk.article.id).blocks if b.kind == "image"]
+    assert block.data["media"] == desk.photo.token
+    assert block.data["alt"] == "Façade de l’Église Saint-Étienne"
+    assert block.data["credit"] == "Marie Dupont / AFP"
+    assert MediaUse.article_ids(desk.photo.id) == [desk.article.id]
+    assert len(files(media_root)) == len(stored_names(desk.photo))  # nothing uploaded again
+    # A library image without alt text still needs one from the editor.
+    bare = store_upload(plain_jpeg(colour="olive"), media_root, None)
+    refused = client.post(
+        f"/redaction/articles/{desk.article.id}/blocs/nouveau/image",
+        data={"after": after, prefix + "choice": bare.token, prefix + "caption": "Gardée"},
+        headers=HX,
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    assert "le texte alternatif est obligatoire" in refused.text and "Gardée" in refused.text
