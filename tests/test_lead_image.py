@@ -270,3 +270,27 @@ def test_a_new_focal_point_renews_the_pages_using_the_image(client, illustrated,
     new = db.session.get(Media, illustrated.photo.id).crops
     assert new["4x3"]["token"] in client.get("/").text
     assert new["16x9"]["token"] in client.get("/article/exposition").text
+
+
+def test_new_library_words_renew_the_pages_using_the_image(client, illustrated):
+    """The article keeps its own words, yet its pages are rendered again: a use may show
+    the library's, and nothing stale may stay cached."""
+    cached(client, "/article/exposition")
+    editor = make_user("Élise Éditrice", role="editor")
+    log_in(client, editor)
+    saved = client.post(
+        f"/redaction/medias/{illustrated.photo.id}", data={"alt": "Nouveau", "credit": "AFP"}
+    )
+    assert saved.status_code == 302
+    client.delete_cookie("session")
+    assert client.get("/article/exposition").headers.get("X-Page-Cache") == "miss"
+
+
+def test_junk_searches_never_fail(client, illustrated):
+    log_in(client, illustrated.author)
+    for q in ("x" * 10_000, "%_\\", "\x00", "' OR 1=1 --", "é" * 300):
+        assert client.get("/redaction/medias", query_string={"q": q}).status_code == 200
+        assert (
+            client.get("/redaction/medias/choix", query_string={"q": q}, headers=HX).status_code
+            == 200
+        )
