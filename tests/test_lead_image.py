@@ -294,3 +294,15 @@ def test_junk_searches_never_fail(client, illustrated):
             client.get("/redaction/medias/choix", query_string={"q": q}, headers=HX).status_code
             == 200
         )
+
+
+def test_without_javascript_the_search_button_brings_the_form_back_with_results(client, desk):
+    log_in(client, desk.author)
+    data = {"image-q": "verriere", "image-search": "Rechercher", "image-alt": "Mon texte"}
+    data["image-version"] = str(desk.article.version)
+    response = client.post(URL.format(id=desk.article.id), data=data)  # a plain browser post
+    assert response.status_code == 422
+    assert f'value="{desk.photo.token}"' in response.text  # found by its caption
+    assert f'value="{desk.bare.token}"' not in response.text
+    assert "Mon texte" in response.text and "résultats de la recherche" in response.text
+    assert fresh(desk.article).lead_media_id is None

@@ -24,6 +24,7 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.fields import DateTimeLocalField
@@ -300,10 +301,19 @@ class ImageChoice:
     image = FileField(_l("Photo (JPEG, PNG ou WebP, 10 Mo au maximum)"))
     choice = HiddenField()  # rendered as radio buttons by the picker
     media = HiddenField()
+    # The picker's search: htmx asks editor.media_picker as the editor types; without
+    # JavaScript, the "Rechercher" button posts the form, which comes back as typed with
+    # the images found (validate_image refuses to save a search).
+    q = StringField(_l("Rechercher une image de la médiathèque"))
+    search = SubmitField(_l("Rechercher"))
     # Whether choosing nothing at all is allowed (the lead image may be removed).
     image_required = True
 
     def validate_image(self, field):
+        if self.search.data:
+            raise ValidationError(
+                gettext("Choisissez une image parmi les résultats de la recherche, ci-dessous.")
+            )
         if field.data is not None:
             self.media.data = self.upload(field.data).token
         elif self.choice.data:

@@ -21,7 +21,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
-from sqlalchemy import select
 from wtforms import StringField, TextAreaField
 from wtforms.validators import ValidationError
 
@@ -106,13 +105,18 @@ def may_change(media: Media) -> bool:
 
 
 @bp.app_template_global()
-def picker_choices() -> list[Media]:
-    """The latest images, offered first by the picker (and alone without JavaScript)."""
-    return list(db.session.scalars(select(Media).order_by(Media.id.desc()).limit(PICKER_SIZE)))
+def picker_choices(words: str = "") -> list[Media]:
+    """The latest images matching `words` (all for ""), as the picker offers them."""
+    statement = Media.search(words[:200]).order_by(Media.id.desc()).limit(PICKER_SIZE)
+    return list(db.session.scalars(statement))
 
 
 def search_words() -> str:
-    return request.args.get("q", "")[:200]
+    """?q=, or the picker's own field (?image-q=, ?bloc12-q=): at most 200 characters."""
+    words = request.args.get("q")
+    if words is None:
+        words = next((v for k, v in request.args.items() if k.endswith("-q")), "")
+    return words[:200]
 
 
 def library_page() -> tuple[list[Media], Cursor | None]:
@@ -177,10 +181,9 @@ def media_picker():
     if FIELD_NAME.fullmatch(field_name) is None:
         abort(404)
     q = search_words()
-    statement = Media.search(q).order_by(Media.id.desc()).limit(PICKER_SIZE)
     return render_template(
         "editor/medias/_picker_results.html",
-        choices=list(db.session.scalars(statement)),
+        choices=picker_choices(q),
         field_name=field_name,
         q=q,
     )
