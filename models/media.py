@@ -96,7 +96,8 @@ class Media(db.Model):
         """A select() of the images whose alt, caption or credit hold every word of `words`,
         accents and case aside (models/text.fold); every image for blank `words`."""
         statement = select(cls)
-        for word in fold(words).split()[:10]:
+        # PostgreSQL refuses NUL in a string; no stored text holds one (models/text).
+        for word in fold(words.replace("\x00", " ")).split()[:10]:
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             statement = statement.where(cls.search_text.like(f"%{escaped}%", escape="\\"))
         return statement
