@@ -44,5 +44,8 @@ def articles_purge(days: int | None, dry_run: bool) -> None:
         )
     else:
         click.echo(f"Supprimés : {count} article(s) dans la corbeille depuis plus de {days} jours.")
-    if purged.media_tokens:
-        click.echo(f"Images utilisées par ces articles : {len(purged.media_tokens)}.")
+    if purged.media_ids and not dry_run:
+        click.echo(
+            f"Images supprimées avec eux : {purged.media_deleted} "
+            f"(sur {len(purged.media_ids)} ; les autres servent encore ailleurs)."
+        )

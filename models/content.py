@@ -11,6 +11,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import db
+from models.media import ALT_MAX, CREDIT_MAX
 from models.revision import ArticleSlugRedirect, Revision
 from models.text import to_plain_text
 from models.time import utcnow
@@ -18,6 +19,7 @@ from models.user import User
 
 if TYPE_CHECKING:
     from models.correction import Correction
+    from models.media import Media
     from models.sponsor import Sponsor
 
 WORDS_READ_PER_MINUTE = 230
@@ -112,8 +114,17 @@ class Article(db.Model):
     trashed_at: Mapped[datetime | None]
     trashed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
+    # The lead image (models/media.py), with this article's own words for it: alt text
+    # (required when there is an image), caption and credit; readers see these, not the
+    # library's defaults they start from. Deleting a used image is refused (MediaUse).
+    lead_media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id", ondelete="SET NULL"))
+    lead_alt: Mapped[str] = mapped_column(String(ALT_MAX), default="")
+    lead_caption: Mapped[str] = mapped_column(Text, default="")
+    lead_credit: Mapped[str] = mapped_column(String(CREDIT_MAX), default="")
+
     section: Mapped[Section] = relationship(lazy="joined")
     author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_id])
+    lead_media: Mapped[Media | None] = relationship(lazy="joined")
     blocks: Mapped[list[Block]] = relationship(
         back_populates="article", order_by="Block.position", cascade="all, delete-orphan"
     )
@@ -254,8 +265,9 @@ class Article(db.Model):
         Keys: version, headline, standfirst, section_id, status, published_at (ISO, naive
         UTC, or None), slug, sponsor_id and sponsor_name (None when not sponsored; the
         name is kept for the history should the sponsor be deleted), author_id and
-        author_bio (the author's bio_html, which the editor edits from the article), and
-        blocks [{kind, data}]. Revisions saved before slug, sponsor and bio were added
+        author_bio (the author's bio_html, which the editor edits from the article),
+        blocks [{kind, data}], lead_media (a token or None), lead_alt, lead_caption and
+        lead_credit. Revisions saved before slug, sponsor and bio were added
         lack those keys: readers of a snapshot must treat a missing key as "not recorded".
         """
         return {
@@ -271,6 +283,17 @@ class Article(db.Model):
             "author_id": self.author_id,
             "author_bio": self.author.bio_html if self.author is not None else "",
             "blocks": [{"kind": b.kind, "data": b.data} for b in self.blocks],
+            **self._lead_snapshot(),
+        }
+
+    def _lead_snapshot(self) -> dict:
+        """lead_media (the image's token, or None), lead_alt, lead_caption, lead_credit."""
+        media = self.lead_media
+        return {
+            "lead_media": media.token if media is not None else None,
+            "lead_alt": self.lead_alt,
+            "lead_caption": self.lead_caption,
+            "lead_credit": self.lead_credit,
         }
 
     def mark_edited(self) -> None:
@@ -289,7 +312,8 @@ class Article(db.Model):
         """Put the article's text back as a snapshot had it; more only when asked.
 
         Always restored: headline, standfirst, section (unless it no longer exists) and
-        the blocks (rebuilt: new ids, new versions), image fields included. Restored only
+        the blocks (rebuilt: new ids, new versions), image fields included, and the lead
+        image with its words (none if the image was deleted since). Restored only
         when the caller asks, because they show outside the article's text and a restore
         must never change them behind the editor's back (issue 11):
         - `publication`: status and published_at (a live article stays live otherwise);
@@ -318,6 +342,16 @@ class Article(db.Model):
             Block(position=i, kind=b["kind"], data=b["data"])
             for i, b in enumerate(snapshot["blocks"])
         ]
+        if "lead_media" in snapshot:  # the lead image, unless it was deleted since
+            from models.media import Media  # models/media imports nothing from here
+
+            media = Media.by_token(snapshot["lead_media"])
+            self.lead_media = media
+            self.lead_alt, self.lead_caption, self.lead_credit = (
+                (snapshot["lead_alt"], snapshot["lead_caption"], snapshot["lead_credit"])
+                if media is not None
+                else ("", "", "")
+            )
         self.version += 1
 
     def insert_block(self, kind: str, data: dict, after: Block | None = None) -> Block:
@@ -397,8 +431,11 @@ class Article(db.Model):
         and its revision land (or fail) together. The article must have an id (flush first).
         `mark_edited=False` for what changes no text readers see (trash, restore).
         """
+        from models.media import record_media_uses  # models/media imports nothing from here
+
         if mark_edited:
             self.mark_edited()
+        record_media_uses(self)  # "where used": rebuilt at every save
         revision = Revision(
             article_id=self.id,
             author_id=author.id if author is not None else None,

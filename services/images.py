@@ -256,3 +256,76 @@ def write_atomically(path: Path, write) -> None:
     with open(temporary, "wb") as out:
         write(out)
     os.replace(temporary, path)
+
+
+# --------------------------------------------------------------------------- crops around a focal point
+
+# Crops are made this wide at most (Google asks for images at least 1200 px wide; Open
+# Graph's recommended 1200 × 630 is close to 16:9), never wider than the source allows.
+CROP_WIDTH = 1200
+
+
+def crop_box(
+    width: int, height: int, ratio: tuple[int, int], focal: tuple[float, float]
+) -> tuple[int, int, int, int]:
+    """The largest `ratio` (w, h) box inside a width × height image, centred on the focal
+    point as far as the edges allow: (left, top, right, bottom) in pixels.
+
+    `focal` is (x, y) as fractions of the width and height (0..1; values outside are
+    brought back in). The box keeps the whole of the image's shorter side for its ratio,
+    and slides along the other so that the focal point sits as near its middle as it can.
+    """
+    fx = min(1.0, max(0.0, focal[0]))
+    fy = min(1.0, max(0.0, focal[1]))
+    rw, rh = ratio
+    if width * rh >= height * rw:  # wider than the ratio: keep the height, slide sideways
+        box_w, box_h = max(1, round(height * rw / rh)), height
+    else:  # taller: keep the width, slide up or down
+        box_w, box_h = width, max(1, round(width * rh / rw))
+    box_w, box_h = min(box_w, width), min(box_h, height)
+    left = min(max(0, round(fx * width - box_w / 2)), width - box_w)
+    top = min(max(0, round(fy * height - box_h / 2)), height - box_h)
+    return left, top, left + box_w, top + box_h
+
+
+@dataclass(frozen=True)
+class StoredCrop:
+    token: str
+    width: int  # the widest file's
+    height: int
+    widths: list[int]  # every stored width, smallest first (variant_widths)
+
+
+def store_crops(
+    source: Path, folder: Path, ratios: dict[str, tuple[int, int]], focal: tuple[float, float]
+) -> dict[str, StoredCrop]:
+    """One crop per ratio around `focal`, written as folder/<new token>-<width>.webp files.
+
+    `source` is a stored variant (already upright, sRGB, untagged: store()), ideally the
+    widest. Each crop is the largest box of its ratio (crop_box), stored at the srcset
+    widths up to CROP_WIDTH (variant_widths). Returns {name: StoredCrop}; raises OSError
+    if a file cannot be read or written.
+    """
+    with Image.open(source) as opened:
+        image = opened.convert("RGBA" if opened.mode in ("RGBA", "LA") else "RGB")
+    crops = {}
+    for name, ratio in ratios.items():
+        piece = image.crop(crop_box(image.width, image.height, ratio, focal))
+        token = secrets.token_hex(16)
+        widths = [w for w in variant_widths(piece.width) if w <= CROP_WIDTH] or [CROP_WIDTH]
+        for width in widths:
+            height = max(1, round(piece.height * width / piece.width))
+            resized = (
+                piece if width == piece.width else piece.resize((width, height), Image.LANCZOS)
+            )
+            write_atomically(
+                folder / f"{token}-{width}.{OUTPUT_EXTENSION}",
+                lambda out, img=resized: img.save(
+                    out, OUTPUT_FORMAT, quality=WEBP_QUALITY, method=4
+                ),
+            )
+        top = widths[-1]
+        crops[name] = StoredCrop(
+            token, top, max(1, round(piece.height * top / piece.width)), widths
+        )
+    return crops

@@ -20,12 +20,11 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from models import Article, audit, db
-from models.content import BlockKind
 from models.time import utcnow
 from models.user import User
+from services.media import discard_unused, media_ids_of
 
 PURGE_ACTION = "articles.purge"  # the journal's name for a purge (views/audit.ACTION_LABELS)
 
@@ -53,13 +52,16 @@ class Purged:
     """What a purge removed (or, dry run, would remove).
 
     `article_ids`: the purged articles' ids, oldest trashed first; `headlines`: id ->
-    headline, for the summary; `media_tokens`: the Media tokens their image blocks used
-    (sorted, each once), whether or not another article uses them too.
+    headline, for the summary; `media_ids`: the images they used (lead image or image
+    blocks, from MediaUse), whether or not another article uses them too;
+    `media_deleted`: how many of those were deleted with them, because no other article
+    uses them (0 on a dry run).
     """
 
     article_ids: list[int] = field(default_factory=list)
     headlines: dict[int, str] = field(default_factory=dict)
-    media_tokens: list[str] = field(default_factory=list)
+    media_ids: set[int] = field(default_factory=set)
+    media_deleted: int = 0
 
 
 def purgeable(days: int, now: datetime | None = None):
@@ -80,21 +82,15 @@ def purge(days: int, *, now: datetime | None = None, dry_run: bool = False) -> P
     per article ("articles.purge", target "article:<id>", its headline's length only:
     never text). `dry_run`: nothing is deleted, the answer says what would be.
 
-    The media are not deleted here: `Purged.media_tokens` lists those the purged articles
-    used, for the media library to delete the ones no other article uses.
+    Their images go too, files included, unless another article (trashed or not) still
+    uses them: services.media.discard_unused, after the articles' commit. Needs an app
+    context (MEDIA_ROOT).
     """
-    articles = db.session.scalars(purgeable(days, now).options(selectinload(Article.blocks))).all()
+    articles = db.session.scalars(purgeable(days, now)).all()
     purged = Purged(
         article_ids=[a.id for a in articles],
         headlines={a.id: a.headline for a in articles},
-        media_tokens=sorted(
-            {
-                block.data["media"]
-                for article in articles
-                for block in article.blocks
-                if block.kind == BlockKind.IMAGE and (block.data or {}).get("media")
-            }
-        ),
+        media_ids=media_ids_of(a.id for a in articles),
     )
     if dry_run or not articles:
         return purged
@@ -102,6 +98,5 @@ def purge(days: int, *, now: datetime | None = None, dry_run: bool = False) -> P
         audit.record(PURGE_ACTION, target=f"article:{article.id}", detail={"jours": str(days)})
         db.session.delete(article)
     db.session.commit()
-    # Media: purged.media_tokens is where the media library's helper deletes those that
-    # no other article uses (the lead wires it here, after the commit).
+    purged.media_deleted = discard_unused(purged.media_ids)
     return purged

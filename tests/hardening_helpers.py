@@ -161,7 +161,7 @@ def stored_image(uploaded_by_id: int) -> dict:
     try:
         from services.media import store_upload
     except ImportError:  # uploads not there yet
-        return {"name": "0" * 32 + "-640.jpg"}
+        return {"name": "0" * 32 + "-640.jpg", "media_id": 1}
     from PIL import Image
 
     folder = Path(tempfile.mkdtemp(prefix="gazette-media-"))
@@ -169,7 +169,11 @@ def stored_image(uploaded_by_id: int) -> dict:
     picture = io.BytesIO()
     Image.new("RGB", (320, 240), (200, 120, 40)).save(picture, "JPEG")
     media = store_upload(picture.getvalue(), folder, uploaded_by_id)
-    return {"name": media.filename(media.variants[0]), "media_token": media.token}
+    return {
+        "name": media.filename(media.variants[0]),
+        "media_token": media.token,
+        "media_id": media.id,
+    }
 
 
 def a_sponsor() -> dict:
@@ -254,6 +258,7 @@ FRAGMENT_ENDPOINTS = {
     "editor.delete_confirmation",
     "editor.history",
     "editor.insert_chooser",
+    "editor.media_picker",
     "editor.move_block",
     "editor.new_block_form",
     "editor.part_display",
@@ -304,6 +309,8 @@ def post_data(endpoint: str, world: World, arguments: dict) -> dict:
         "auth.login": {"email": ACCOUNT_EMAILS["editor"], "password": PASSWORD},
         "editor.create_block": {"nouveau0-html": "Un nouveau paragraphe.", "after": ""},
         "editor.create_preview_link": {"duration": "24h"},
+        "editor.save_media_words": {"alt": "Une photo", "caption": "", "credit": "AFP"},
+        "editor.save_focal_point": {"x": "30", "y": "60"},
         "editor.clean_pasted": {"html": "<p>Collé <b>ici</b></p>", "text": "Collé ici"},
         "editor.new_article": {
             "headline": f"Un nouvel article {n}",

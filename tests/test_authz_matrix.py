@@ -43,6 +43,9 @@ INBOX = ("login", "403", "403", "ok", "ok")  # editors and admins
 ADMIN = ("login", "403", "403", "403", "ok")
 SPONSOR_PART = ("401", "403", "403", "ok", "ok")  # an article's sponsor: editors only
 TRASH = ("login", "ok", "403", "ok", "ok")  # User.can_trash: the author's own draft is theirs
+# An image of the library: editors, admins and its uploader (the world's image is the
+# author's upload; tests/test_media_library.py checks that another author gets a 403).
+MEDIA_OWNER = ("login", "ok", "ok", "ok", "ok")
 
 #       method endpoint                 anon     own      other    editor   admin
 EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
@@ -108,6 +111,15 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "POST editor.clean_pasted": EDIT,  # cleans a paste for that article's form
     "POST editor.create_preview_link": EDIT,  # a published article gets a 422
     "POST editor.revoke_preview_link": EDIT,
+    # The media library: every account sees it, uploads and picks from it…
+    "GET editor.media_library": STAFF,
+    "POST editor.upload_media": STAFF,
+    "GET editor.media_picker": ("401", "ok", "ok", "ok", "ok"),  # htmx: the picker's list
+    "GET editor.media_detail": STAFF,
+    # …and changes or deletes an image if an editor, or its uploader.
+    "POST editor.save_media_words": MEDIA_OWNER,
+    "POST editor.save_focal_point": MEDIA_OWNER,
+    "POST editor.delete_media_view": MEDIA_OWNER,
     "GET corrections.section": EDIT,
     "GET corrections.new": EDIT,
     "POST corrections.create": EDIT,  # a draft gets a 422 ("only a published article…")

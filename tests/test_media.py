@@ -108,7 +108,10 @@ def test_an_upload_is_stored_in_responsive_widths(client, newsroom, media_root, 
         with Image.open(media_root / media.filename(width)) as stored:
             assert stored.format == "WEBP"
             assert stored.size == (width, round(1500 * width / 2000))
-    assert stored_files(media_root) == sorted(media.filename(w) for w in media.variants)
+    # Its widths, and the three crops made around the focal point (issue 13).
+    crops = [media.crop_filename(n, w) for n, c in media.crops.items() for w in c["widths"]]
+    assert sorted(media.crops) == ["16x9", "1x1", "4x3"]
+    assert stored_files(media_root) == sorted([media.filename(w) for w in media.variants] + crops)
 
     assert block.data["alt"] == "Une place au petit matin"
     assert block.data["caption"] == "La place de la Concorde"
@@ -131,7 +134,7 @@ def test_a_small_image_is_never_enlarged(client, newsroom, media_root):
     [block] = image_blocks(newsroom.article)
     assert Media.by_token(block.data["media"]).variants == [300]
     assert block.data["srcset"].endswith("-300.webp 300w")
-    with Image.open(media_root / stored_files(media_root)[0]) as stored:
+    with Image.open(media_root / f"{block.data['media']}-300.webp") as stored:
         assert stored.size == (300, 200)
 
 
@@ -177,9 +180,11 @@ def test_metadata_is_stripped_and_the_photo_turned_upright(client, newsroom, med
     log_in(client, newsroom.editor)
     assert add_image(client, newsroom.article, buffer.getvalue()).status_code == 200
 
-    [name] = stored_files(media_root)
-    raw = (media_root / name).read_bytes()
-    assert b"SECRET-MARKER" not in raw and b"Exif" not in raw
+    for crop_or_width in stored_files(media_root):  # crops are made from the clean pixels
+        raw = (media_root / crop_or_width).read_bytes()
+        assert b"SECRET-MARKER" not in raw and b"Exif" not in raw
+    [block] = image_blocks(newsroom.article)
+    name = f"{block.data['media']}-200.webp"
     with Image.open(media_root / name) as stored:
         assert stored.size == (200, 400)  # upright: the camera was turned
         assert not stored.getexif()
@@ -480,8 +485,10 @@ def test_store_upload_writes_the_files_and_commits_the_row(newsroom, media_root)
     media = store_upload(image_bytes(size=(640, 480)), media_root, newsroom.editor.id)
     db.session.rollback()  # committed at once: a form coming back with an error keeps it
     assert Media.by_token(media.token).variants == [480, 640]
-    assert stored_files(media_root) == [f"{media.token}-480.webp", f"{media.token}-640.webp"]
+    widths = [f"{media.token}-480.webp", f"{media.token}-640.webp"]
+    assert set(widths) <= set(stored_files(media_root))
+    stored = len(stored_files(media_root))  # and the crops (tests/test_media_library.py)
 
     with pytest.raises(ImageRejected):
         store_upload(b"<svg/>", media_root, newsroom.editor.id)
-    assert Media.query.count() == 1 and len(stored_files(media_root)) == 2
+    assert Media.query.count() == 1 and len(stored_files(media_root)) == stored

@@ -32,6 +32,11 @@ ACTION_LABELS = {
     "editor.restore_article": _l("Article restauré depuis la corbeille"),
     # Not an endpoint: `flask articles purge` records it (services/trash.purge).
     "articles.purge": _l("Article supprimé définitivement (corbeille vidée)"),
+    # The media library (issue 13).
+    "editor.upload_media": _l("Image ajoutée à la médiathèque"),
+    "editor.save_media_words": _l("Textes d’une image modifiés"),
+    "editor.save_focal_point": _l("Point focal d’une image modifié"),
+    "editor.delete_media_view": _l("Image supprimée de la médiathèque"),
     "corrections.create": _l("Correction publiée"),
     "sponsors.index": _l("Sponsor ajouté"),
     "sponsors.edit": _l("Sponsor modifié"),

@@ -53,7 +53,16 @@ def fresh_csrf_token():
 
 
 # The routes, registered on `bp` as each module is imported.
-from views.editor import blocks, dashboard, desk, history, parts, paste, previews  # noqa: E402
+from views.editor import (  # noqa: E402
+    blocks,
+    dashboard,
+    desk,
+    history,
+    media_library,
+    parts,
+    paste,
+    previews,
+)
 from views.editor.parts import PARTS  # noqa: E402
 
 __all__ = [
@@ -66,6 +75,7 @@ __all__ = [
     "dashboard",
     "desk",
     "history",
+    "media_library",
     "parts",
     "paste",
     "previews",

@@ -24,6 +24,7 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.fields import DateTimeLocalField
@@ -31,7 +32,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from models.content import HEADLINE_MAX, STANDFIRST_MAX, BlockKind
-from models.media import Media
+from models.media import ALT_MAX, Media
 from models.user import BIO_MAX
 from services import embeds
 from services.images import ImageRejected
@@ -45,7 +46,6 @@ PARAGRAPH_MAX = 20_000
 HEADING_MAX = 300
 PLAIN_MAX = 2_000  # quotes, captions
 LIST_ITEM_MAX = 5_000
-ALT_MAX = 400
 SHORT_MAX = 200  # attributions, credits
 
 
@@ -287,14 +287,78 @@ class ListForm(BlockForm):
         return {"items": items, "ordered": bool(self.ordered.data)}
 
 
-class ImageForm(BlockForm):
-    """A photo, its alt text, caption and credit. The file is checked and stored on arrival."""
+class ImageChoice:
+    """An image chosen for one use: a new upload, or an image of the library (by token).
+
+    `image` is the file (checked and stored on arrival, services/media.store_upload),
+    `choice` the token of a library image picked in editor/medias/_picker.html, `media` the
+    image already chosen (kept when the form comes back with an error: nothing is sent
+    twice). A library image brings its words: the use's alt text, caption and credit left
+    blank take the library's (they are validated after, so a blank alt is still refused
+    when the library has none). Declared before the words' fields: WTForms validates
+    fields in the order they were declared.
+    """
+
+    image = FileField(_l("Photo (JPEG, PNG ou WebP, 10 Mo au maximum)"))
+    choice = HiddenField()  # rendered as radio buttons by the picker
+    media = HiddenField()
+    # The picker's search: htmx asks editor.media_picker as the editor types; without
+    # JavaScript, the "Rechercher" button posts the form, which comes back as typed with
+    # the images found (validate_image refuses to save a search).
+    q = StringField(_l("Rechercher une image de la médiathèque"))
+    search = SubmitField(_l("Rechercher"))
+    # Whether choosing nothing at all is allowed (the lead image may be removed).
+    image_required = True
+
+    def validate_image(self, field):
+        if self.search.data:
+            raise ValidationError(
+                gettext("Choisissez une image parmi les résultats de la recherche, ci-dessous.")
+            )
+        if field.data is not None:
+            self.media.data = self.upload(field.data).token
+        elif self.choice.data:
+            chosen = Media.by_token(self.choice.data)
+            if chosen is None:
+                raise ValidationError(gettext("Cette image n’est plus dans la médiathèque."))
+            self.media.data = chosen.token
+            for words in ("alt", "caption", "credit"):
+                typed = getattr(self, words)
+                if not (typed.data or "").strip():
+                    typed.data = getattr(chosen, words)
+        elif self.current_media() is None and self.image_required:
+            raise ValidationError(gettext("Choisissez une image."))
+
+    def upload(self, file) -> Media:
+        limit = current_app.config["MEDIA_MAX_UPLOAD_BYTES"]
+        data = file.read(limit + 1)
+        if len(data) > limit:
+            self.error_status = 413
+            raise ValidationError(
+                gettext(
+                    "Ce fichier est trop lourd : %(max)d Mo au maximum. "
+                    "Réduisez l’image, puis choisissez-la à nouveau.",
+                    max=limit // (1024 * 1024),
+                )
+            )
+        try:
+            return store_upload(data, Path(current_app.config["MEDIA_ROOT"]), current_user.id)
+        except ImageRejected as refusal:
+            raise ValidationError(str(refusal)) from None
+
+    def current_media(self) -> Media | None:
+        return Media.by_token(self.media.data)
+
+    def current_image(self) -> dict | None:
+        """The chosen image's src, srcset and size, for the preview in the form."""
+        media = self.current_media()
+        return block_image_data(media) if media else None
+
+
+class ImageForm(ImageChoice, BlockForm):
+    """A photo, its alt text, caption and credit: uploaded here, or chosen in the library."""
 
     has_file_upload = True
-    image = FileField(_l("Photo (JPEG, PNG ou WebP, 10 Mo au maximum)"))
-    # The image already stored for this block (or uploaded with a form that came back with
-    # an error): kept when no new file is chosen.
-    media = HiddenField()
     alt = TextAreaField(
         _l("Texte alternatif"),
         validators=[
@@ -312,36 +376,6 @@ class ImageForm(BlockForm):
     @classmethod
     def load(cls, data):
         return {key: data.get(key, "") for key in ("media", "alt", "caption", "credit")}
-
-    def validate_image(self, field):
-        if field.data is None:  # no new file: keep the current image, if there is one
-            if self.current_media() is None:
-                raise ValidationError(gettext("Choisissez une image."))
-            return
-        limit = current_app.config["MEDIA_MAX_UPLOAD_BYTES"]
-        data = field.data.read(limit + 1)
-        if len(data) > limit:
-            self.error_status = 413
-            raise ValidationError(
-                gettext(
-                    "Ce fichier est trop lourd : %(max)d Mo au maximum. "
-                    "Réduisez l’image, puis choisissez-la à nouveau.",
-                    max=limit // (1024 * 1024),
-                )
-            )
-        try:
-            media = store_upload(data, Path(current_app.config["MEDIA_ROOT"]), current_user.id)
-        except ImageRejected as refusal:
-            raise ValidationError(str(refusal)) from None
-        self.media.data = media.token
-
-    def current_media(self) -> Media | None:
-        return Media.by_token(self.media.data)
-
-    def current_image(self) -> dict | None:
-        """The chosen image's src, srcset and size, for the preview in the form."""
-        media = self.current_media()
-        return block_image_data(media) if media else None
 
     def block_data(self):
         return {
@@ -384,6 +418,22 @@ class EmbedForm(BlockForm, Form):
 
     def block_data(self):
         return self.embed.block_data(title=cleaned(self.title), caption=cleaned(self.caption))
+
+
+class LeadImageForm(ImageChoice, VersionedForm):
+    """The article's lead image and this use's words; "remove" takes the image off.
+
+    The alt text is required when there is an image (checked by the part, parts.LeadImage,
+    which knows whether one is chosen): left blank, it takes the library's.
+    """
+
+    has_file_upload = True
+    error_status = 422
+    image_required = False
+    remove = BooleanField(_l("Retirer l’image principale"))
+    alt = TextAreaField(_l("Texte alternatif"), validators=[Cleaned("plain", max_length=ALT_MAX)])
+    caption = TextAreaField(_l("Légende"), validators=[Cleaned("plain", max_length=PLAIN_MAX)])
+    credit = StringField(_l("Crédit"), validators=[Cleaned("plain", max_length=SHORT_MAX)])
 
 
 @dataclass(frozen=True)

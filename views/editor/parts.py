@@ -21,7 +21,14 @@ from models.slugs import slugify, unique_slug
 from models.time import utcnow
 from services.richtext import to_plain_text
 from views.editor import bp, editing
-from views.editor.forms import BioForm, HeadlineForm, PublicationForm, SectionForm, StandfirstForm
+from views.editor.forms import (
+    BioForm,
+    HeadlineForm,
+    LeadImageForm,
+    PublicationForm,
+    SectionForm,
+    StandfirstForm,
+)
 from views.forms import clean_results, cleaned, keep_posted_choice, notice_for
 from views.htmx import (
     article_url,
@@ -199,6 +206,57 @@ class Bio(ArticlePart):
         """Nothing to bump: the version is a fingerprint of the bio itself."""
 
 
+# --------------------------------------------------------------------------- lead image (issue 13)
+
+
+class LeadImage(ArticlePart):
+    """The lead image: chosen in the library or uploaded here, with this use's words.
+
+    The alt text is required whenever there is an image (blank, it takes the library's);
+    "remove" takes the image off (the image stays in the library). The image's own words
+    in the library get this use's when they were blank (an image uploaded here).
+    """
+
+    form, summary = LeadImageForm, _l("Image principale modifiée")
+    draft_label = _l("Un brouillon non enregistré de l’image principale existe")
+    display_template = "reading/_lead_image.html"
+    form_template = "editor/parts/_lead_image_fields.html"
+    snapshot_keys = ("lead_media", "lead_alt", "lead_caption", "lead_credit")
+    has_file_upload = True
+
+    def load(self, article):
+        media = article.lead_media
+        return {
+            "media": media.token if media is not None else "",
+            "alt": article.lead_alt,
+            "caption": article.lead_caption,
+            "credit": article.lead_credit,
+        }
+
+    def check(self, form):
+        if form.remove.data or form.current_media() is None:
+            return True
+        if not cleaned(form.alt).strip():
+            form.alt.errors = [_("Décrivez l’image : le texte alternatif est obligatoire.")]
+            return False
+        return True
+
+    def save(self, article, form):
+        media = None if form.remove.data else form.current_media()
+        article.lead_media = media
+        if media is None:
+            article.lead_alt = article.lead_caption = article.lead_credit = ""
+            return
+        article.lead_alt = cleaned(form.alt)
+        article.lead_caption = cleaned(form.caption)
+        article.lead_credit = cleaned(form.credit)
+        if not (media.alt or media.caption or media.credit):  # uploaded here: the library learns
+            media.describe(article.lead_alt, article.lead_caption, article.lead_credit)
+
+    def theirs(self, article):
+        return article.lead_alt if article.lead_media is not None else _("Aucune image")
+
+
 # URL name -> part. The URL names are French, like every other address on the site.
 PARTS: dict[str, ArticlePart] = {
     "titre": Headline(),
@@ -206,6 +264,7 @@ PARTS: dict[str, ArticlePart] = {
     "rubrique": SectionPart(),
     "publication": Publication(),
     "biographie": Bio(),
+    "image": LeadImage(),
 }
 PART_NAMES = ",".join(PARTS)
 
@@ -306,7 +365,7 @@ def save_part(article_id: int, part: str):
     article = editable_article(article_id)
     spec, form = PARTS[part], part_form_for(part)
     if not (form.validate_on_submit() and spec.check(form)):
-        return render_part_form(article, part, form, 422)
+        return render_part_form(article, part, form, getattr(form, "error_status", 422))
     if spec.is_stale(article, form.version.data):
         return render_part_form(article, part, form, 409, conflict=True)
     old_slug = article.slug
