@@ -118,6 +118,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("GAZETTE_TRUSTED_HOSTS", "hosts", (), HOSTS),
         Setting("GAZETTE_HTTPS", "bool", False, BOOLEAN),
         Setting("GAZETTE_TRUSTED_PROXIES", "int", 0, COUNT, minimum=0),
+        # Accounts: how long the first-run link (to create the first administrator) works.
+        Setting("GAZETTE_SETUP_LINK_SECONDS", "int", 3600, SECONDS, minimum=60),
         # Database connection pool (PostgreSQL only).
         Setting("GAZETTE_DB_POOL_SIZE", "int", 5, COUNT, minimum=0),
         Setting("GAZETTE_DB_MAX_OVERFLOW", "int", 5, COUNT, minimum=0),
@@ -371,6 +373,7 @@ def app_config(instance_path: str, environment: Environment | None = None) -> di
         # Behind N reverse proxies, take the client's address and scheme from their headers.
         GAZETTE_TRUSTED_PROXIES=env.read("GAZETTE_TRUSTED_PROXIES"),
         GAZETTE_HTTPS=https,
+        SETUP_LINK_SECONDS=env.read("GAZETTE_SETUP_LINK_SECONDS"),
         **_page_cache_config(env, instance, shared, redis_url),
         **_mail_config(env),
         **_sponsorship_config(env),

@@ -24,6 +24,7 @@ from models.correction import Correction  # noqa: E402
 from models.login_throttle import LoginThrottle  # noqa: E402
 from models.media import Media  # noqa: E402
 from models.revision import ArticleSlugRedirect, Revision  # noqa: E402
+from models.setup_link import SetupLink  # noqa: E402
 from models.sponsor import Sponsor  # noqa: E402
 from models.sponsorship import InquiryNote, OutboxMessage, SponsorshipInquiry  # noqa: E402
 from models.user import User  # noqa: E402
@@ -44,4 +45,5 @@ __all__ = [
     "Sponsor",
     "AuditEvent",
     "LoginThrottle",
+    "SetupLink",
 ]

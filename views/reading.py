@@ -72,10 +72,14 @@ def article(slug: str):
     )
     if article is None:
         return redirect_from_old_slug(slug)
-    editing = current_user.is_authenticated and current_user.can_edit(article)
-    if not (article.is_live or editing):
+    may_edit = current_user.is_authenticated and current_user.can_edit(article)
+    if not (article.is_live or may_edit):
         return or_404(None)
-    return render_template("reading/article.html", article=article, editing=editing)
+    # The staff bar's switch (views/auth.reader_view): as readers see it, or with controls.
+    editing = may_edit and not current_user.reader_view
+    return render_template(
+        "reading/article.html", article=article, editing=editing, view_switch=may_edit
+    )
 
 
 def redirect_from_old_slug(slug: str):
