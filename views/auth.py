@@ -38,6 +38,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Regexp, ValidationError
 
 from extensions import limiter
@@ -364,7 +365,10 @@ class ViewSwitchForm(Form):
     """The staff bar's switch: "lecteur" (articles as readers see them) or "edition"."""
 
     view = RadioField(
-        choices=[(READER, _l("Voir comme un lecteur")), (EDITOR, _l("Modifier la page"))]
+        choices=[
+            SelectChoice(READER, _l("Voir comme un lecteur")),
+            SelectChoice(EDITOR, _l("Modifier la page")),
+        ]
     )
     next = HiddenField()
 
