@@ -133,7 +133,9 @@ def test_from_make_run_to_editing_the_demo_article(fresh_site, browser, width):
     expect(title_button).to_be_visible()
     expect(title_button).to_have_css("opacity", "1")
     title_button.click()
-    page.get_by_role("textbox", name="Titre", exact=True).fill("Poutine salue le soutien nord-coréen à Pyongyang")
+    page.get_by_role("textbox", name="Titre", exact=True).fill(
+        "Poutine salue le soutien nord-coréen à Pyongyang"
+    )
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Poutine salue le soutien nord-coréen à Pyongyang"
