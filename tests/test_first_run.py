@@ -157,7 +157,6 @@ def test_the_link_opens_a_private_form(app, client):
     assert response.status_code == 200
     assert "Créer le premier compte" in html and 'name="password"' in html
     assert response.headers["Cache-Control"] == "private, no-store"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
     assert '<meta name="robots" content="noindex">' in html
     assert link_row(token).used_at is None  # looking is not using
 

@@ -328,24 +328,13 @@ def first_admin(token: str):
             response = redirect(_first_page(), 303)
             give_device_cookie(response, admin)
             return response
-    response = current_app.make_response(
-        (
-            render_template(
-                "auth/first_admin.html", form=form, state=state, min_length=MIN_PASSWORD_LENGTH
-            ),
-            422 if form.errors else 200,
-        )
-    )
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's URL
-    return response
+    return render_template(
+        "auth/first_admin.html", form=form, state=state, min_length=MIN_PASSWORD_LENGTH
+    ), 422 if form.errors else 200
 
 
 def _link_refused(state: LinkState):
-    response = current_app.make_response(
-        (render_template("auth/first_admin.html", form=None, state=state), REFUSED_STATUS[state])
-    )
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return render_template("auth/first_admin.html", form=None, state=state), REFUSED_STATUS[state]
 
 
 def _first_page() -> str:
