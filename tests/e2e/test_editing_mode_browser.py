@@ -166,6 +166,7 @@ def test_the_switch_shows_the_reader_s_page_and_is_remembered(
     page.evaluate("window.scrollTo(0, 600)")
     page.get_by_role("button", name="Voir comme un lecteur").click()
     expect(page.get_by_role("button", name="Modifier la page")).to_be_visible()
+    page.wait_for_load_state("load")  # share.js has turned its link into a button, as above
     assert page.locator("main").inner_html() == readers_main
     assert page.locator(".editable, .edit-button, .control-button").count() == 0
     assert no_sideways_scroll(page)
