@@ -1,5 +1,7 @@
 # Gazette: the only commands a newcomer needs.
 #   make run    set up everything on a fresh machine and serve http://127.0.0.1:5000
+#               (prints the one-time link that creates the first administrator)
+#   make setup-link  a new link, while no administrator exists
 #   make test   install the test requirements, lint, and run the whole suite
 #   make bench  measure the reader pages against a bare-Flask baseline (wrk + gunicorn)
 #   make soak   60 s of readers, editors and inquiry senders on PostgreSQL + Redis; no lost write
@@ -10,7 +12,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test bench soak lint format translations clean
+.PHONY: run setup-link test bench soak lint format translations clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -30,10 +32,16 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# The server's first lines say where the site is and, while no administrator can log in,
+# print the one-time link that creates the first one (app.announce_first_run).
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# A new first-run link (refused once an administrator exists).
+setup-link: $(VENV)/.installed
+	@$(FLASK) users setup-link
 
 # The lint is part of the test: CI runs `make test`, so a lint error fails CI.
 test: lint node_modules/.installed

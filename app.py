@@ -10,7 +10,9 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+import click
 from flask import Flask, Request, abort, g, render_template, request
+from flask.cli import run_command
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy import exc as sqlalchemy_exc
@@ -18,6 +20,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
+from werkzeug.serving import is_running_from_reloader
 
 import config
 from extensions import babel, csrf, limiter, login_manager, migrate
@@ -85,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     template_helpers.register(app)
+    announce_first_run(app)  # `flask run` only: where the site is, the first-run link
     return app
 
 
@@ -311,3 +315,22 @@ def register_commands(app: Flask) -> None:
     import cli
 
     cli.register(app)
+
+
+def announce_first_run(app: Flask) -> None:
+    """When `flask run` (hence `make run`) builds this app: print where the site is and,
+    while no administrator can log in, a one-time link to create the first one
+    (cli/users.announce_server_start; gunicorn's master prints it from
+    deploy/gunicorn.conf.py).
+
+    Only for the run command, whose click context is current while it loads the app:
+    tests, `flask db upgrade` and the other commands build apps silently. With the
+    reloader (--debug), only its first process prints, as Flask's own banner does.
+    """
+    context = click.get_current_context(silent=True)
+    if context is None or context.command is not run_command or is_running_from_reloader():
+        return
+    from cli.users import announce_server_start
+
+    with app.app_context():
+        announce_server_start()

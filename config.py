@@ -118,6 +118,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("GAZETTE_TRUSTED_HOSTS", "hosts", (), HOSTS),
         Setting("GAZETTE_HTTPS", "bool", False, BOOLEAN),
         Setting("GAZETTE_TRUSTED_PROXIES", "int", 0, COUNT, minimum=0),
+        # Accounts: how long the first-run link (to create the first administrator) works.
+        Setting("GAZETTE_SETUP_LINK_SECONDS", "int", 3600, SECONDS, minimum=60),
         # Database connection pool (PostgreSQL only).
         Setting("GAZETTE_DB_POOL_SIZE", "int", 5, COUNT, minimum=0),
         Setting("GAZETTE_DB_MAX_OVERFLOW", "int", 5, COUNT, minimum=0),
@@ -381,6 +383,7 @@ def app_config(instance_path: str, environment: Environment | None = None) -> di
         GAZETTE_HTTPS=https,
         # What `flask articles purge` deletes: articles in the trash for more days than this.
         GAZETTE_TRASH_DAYS=env.read("GAZETTE_TRASH_DAYS"),
+        SETUP_LINK_SECONDS=env.read("GAZETTE_SETUP_LINK_SECONDS"),
         **_page_cache_config(env, instance, shared, redis_url),
         **_mail_config(env),
         **_sponsorship_config(env),

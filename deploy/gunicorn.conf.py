@@ -50,3 +50,21 @@ preload_app = False
 accesslog = settings["accesslog"]  # GAZETTE_ACCESS_LOG empty: no access log
 errorlog = "-"
 forwarded_allow_ips = settings["forwarded_allow_ips"]
+
+
+def when_ready(server):
+    """Once, in the master, when it listens: while no administrator can log in, print the
+    one-time link that creates the first one (`flask users setup-link --if-needed`).
+
+    In a child process, not here: importing the app into the master would hand every
+    worker modules loaded before the fork, and `kill -HUP` would no longer load new code
+    (see preload_app). The child reads the same environment; any failure of its own (a
+    database not migrated yet) is printed by it and never stops the server.
+    """
+    import subprocess
+
+    command = [sys.executable, "-m", "flask", "--app", "app", "users", "setup-link", "--if-needed"]
+    try:
+        subprocess.run(command, cwd=PROJECT, check=False, timeout=60)
+    except (OSError, subprocess.SubprocessError) as error:
+        server.log.warning("Lien de premier compte non créé : %s", error)

@@ -25,6 +25,7 @@ from models.login_throttle import LoginThrottle  # noqa: E402
 from models.media import Media  # noqa: E402
 from models.preview import PreviewLink  # noqa: E402
 from models.revision import ArticleSlugRedirect, Revision  # noqa: E402
+from models.setup_link import SetupLink  # noqa: E402
 from models.sponsor import Sponsor  # noqa: E402
 from models.sponsorship import InquiryNote, OutboxMessage, SponsorshipInquiry  # noqa: E402
 from models.user import User  # noqa: E402
@@ -46,4 +47,5 @@ __all__ = [
     "Sponsor",
     "AuditEvent",
     "LoginThrottle",
+    "SetupLink",
 ]

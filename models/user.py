@@ -110,6 +110,9 @@ class User(UserMixin, db.Model):
     # Part of the id stored in the session cookie: bumping it at logout makes every
     # copy of an older cookie worthless, not just the one in this browser.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The staff bar's switch ("Voir comme un lecteur" / "Modifier la page"): True shows the
+    # articles this account may edit exactly as readers see them, without edit controls.
+    reader_view: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_epoch}"

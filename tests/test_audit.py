@@ -296,7 +296,9 @@ def test_fields_no_form_declares_never_reach_the_journal(app, client):
         key = route_key(method, rule)
         if method != "POST" or key not in EXPECTED:
             continue
-        role = next(r for r, want in zip(ROLES, EXPECTED[key], strict=True) if want == "ok")
+        role = next((r for r, want in zip(ROLES, EXPECTED[key], strict=True) if want == "ok"), None)
+        if role is None:  # nobody in the world may (the first-run form: it has its admin)
+            continue
         world = reset_world()
         log_in_as(client, world, role)
         data = {**post_data(rule.endpoint, world, world.arguments(role)), **FORGED_FIELDS}

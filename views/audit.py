@@ -19,6 +19,8 @@ ACTION_LABELS = {
     "auth.login": _l("Connexion"),
     "auth.login_failed": _l("Échec de connexion"),
     "auth.logout": _l("Déconnexion"),
+    "auth.first_admin": _l("Premier administrateur créé"),
+    "auth.reader_view": _l("Affichage changé (comme un lecteur ou en modification)"),
     "editor.new_article": _l("Article créé"),
     "editor.save_part": _l("Article modifié"),
     "editor.save_block": _l("Bloc modifié"),

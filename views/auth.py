@@ -1,4 +1,11 @@
-"""Logging in and out. Public pages never need this: readers get no session at all.
+"""Logging in and out, the first administrator, and the staff bar's view switch. Public
+pages never need this: readers get no session at all.
+
+The first run (models/setup_link.py): while no administrator can log in, the console
+prints a one-time link to /premier-compte/<token>, where the first administrator is
+created and logged in. The view switch (/redaction/affichage) remembers, per account,
+whether articles show their edit controls ("Modifier la page") or look exactly as
+readers see them ("Voir comme un lecteur").
 
 A successful login also gives the browser a device cookie (OWASP's "device cookies",
 models/login_throttle.py): signed, naming the account, HttpOnly, SameSite=Lax, Secure and
@@ -28,18 +35,31 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadData, URLSafeTimedSerializer
-from wtforms import EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length, Regexp
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from wtforms import EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Regexp, ValidationError
 
 from extensions import limiter
-from models import db
+from models import Article, audit, db, setup_link
 from models.login_throttle import Device, attempt_login
+from models.setup_link import LinkState, SetupLinkRefused
 from models.sponsorship import OutboxMessage
-from models.user import EMAIL_MAX, PASSWORD_INPUT_MAX, User
+from models.user import (
+    DISPLAY_NAME_MAX,
+    EMAIL_MAX,
+    MIN_PASSWORD_LENGTH,
+    PASSWORD_INPUT_MAX,
+    User,
+    normalise_email,
+    password_problem,
+)
 from services import outbox
 from views.access import staff_links
 from views.audit_trail import client_address
 from views.forms import EmptyForm, Form
+from views.htmx import article_url, wants_fragment
 
 bp = Blueprint("auth", __name__)
 
@@ -216,3 +236,146 @@ def logout():
 def staff_navigation():
     """The staff bar's links (auth/_account_bar.html), on every page."""
     return {"staff_links": staff_links}
+
+
+# --------------------------------------------------------------------------- first run
+
+
+class FirstAdminForm(Form):
+    """The first administrator: a name, an address and a password (the usual policy)."""
+
+    display_name = StringField(
+        _l("Votre nom"),
+        validators=[DataRequired(_l("Indiquez votre nom.")), Length(max=DISPLAY_NAME_MAX)],
+    )
+    email = EmailField(
+        _l("Adresse électronique"),
+        validators=[
+            DataRequired(_l("Indiquez votre adresse électronique.")),
+            Email(_l("Cette adresse électronique n’est pas valide.")),
+            Length(max=EMAIL_MAX),
+        ],
+    )
+    password = PasswordField(
+        _l("Mot de passe"),
+        validators=[
+            DataRequired(_l("Choisissez un mot de passe.")),
+            Length(max=PASSWORD_INPUT_MAX),
+        ],
+    )
+
+    def validate_email(self, field):
+        if User.email_taken(field.data):  # the demo's author, for one
+            raise ValidationError(_l("Un compte existe déjà pour cette adresse."))
+
+    def validate_password(self, field):
+        problem = password_problem(field.data, normalise_email(self.email.data or ""))
+        if problem:
+            raise ValidationError(problem)
+
+
+# Why a first-run link opens no form, and the status that says it: a link never issued
+# is not found; one that expired, was used, or outlived the site's first run is gone.
+REFUSED_STATUS = {
+    LinkState.UNKNOWN: 404,
+    LinkState.EXPIRED: 410,
+    LinkState.USED: 410,
+    LinkState.SETTLED: 410,
+}
+
+
+@bp.route("/premier-compte/<token>", methods=["GET", "POST"])
+@limiter.limit(LIMIT_PER_ADDRESS, methods=["POST"])
+def first_admin(token: str):
+    """Create the first administrator from the console's one-time link, then log them in
+    on the demo article (models/setup_link.py has the rules).
+
+    A link that is not valid (unknown 404; expired, used, or an administrator exists:
+    410) gets a page saying so and what to do, with no form. A form with errors comes
+    back with what was typed (never the password), 422.
+    """
+    state = setup_link.state_of(token)
+    if state != LinkState.VALID:
+        return _link_refused(state)
+    form = FirstAdminForm()
+    if form.validate_on_submit():
+        try:
+            admin = setup_link.create_first_admin(
+                token, form.email.data, form.display_name.data, form.password.data
+            )
+            db.session.flush()  # the account's id, for the journal
+            audit.record(
+                "auth.first_admin",
+                user_id=admin.id,
+                target=f"compte:{admin.id}",
+                ip=client_address(),
+            )
+            db.session.commit()
+        except SetupLinkRefused as refusal:  # used or settled by a request just before
+            db.session.rollback()
+            return _link_refused(refusal.state)
+        except (ValueError, IntegrityError) as error:  # the address, taken meanwhile
+            db.session.rollback()
+            state = setup_link.state_of(token)
+            if state != LinkState.VALID:
+                return _link_refused(state)
+            message = str(error) if isinstance(error, ValueError) else ""
+            form.email.errors.append(message or _("Un compte existe déjà pour cette adresse."))
+        else:
+            session.clear()  # a fresh session at login: nothing carried over
+            session.permanent = True
+            login_user(admin)
+            response = redirect(_first_page(), 303)
+            give_device_cookie(response, admin)
+            return response
+    return render_template(
+        "auth/first_admin.html", form=form, state=state, min_length=MIN_PASSWORD_LENGTH
+    ), 422 if form.errors else 200
+
+
+def _link_refused(state: LinkState):
+    return render_template("auth/first_admin.html", form=None, state=state), REFUSED_STATUS[state]
+
+
+def _first_page() -> str:
+    """Where the first administrator lands: the demo article, where the "Modifier" buttons
+    are (the site's first article, which `flask demo load` creates), else the dashboard."""
+    article = db.session.scalar(select(Article).order_by(Article.id).limit(1))
+    return article_url(article) if article is not None else url_for("editor.dashboard")
+
+
+# --------------------------------------------------------------------------- view switch
+
+READER = "lecteur"
+EDITOR = "edition"
+
+
+class ViewSwitchForm(Form):
+    """The staff bar's switch: "lecteur" (articles as readers see them) or "edition"."""
+
+    view = RadioField(
+        choices=[
+            SelectChoice(READER, _l("Voir comme un lecteur")),
+            SelectChoice(EDITOR, _l("Modifier la page")),
+        ]
+    )
+    next = HiddenField()
+
+
+@bp.post("/redaction/affichage")
+@login_required
+def reader_view():
+    """Remember the account's choice, then show the page again: htmx reloads it where it
+    was (the article's controls and their styles and scripts come and go with it); a
+    browser without JavaScript is sent back to `next` (a path on this site), 303.
+
+    A missing or unknown choice changes nothing: 422.
+    """
+    form = ViewSwitchForm()
+    if not form.validate_on_submit():
+        return render_template("errors/error.html", code=422), 422
+    current_user.reader_view = form.view.data == READER
+    db.session.commit()
+    if wants_fragment():
+        return "", 204, {"HX-Refresh": "true"}
+    return redirect(safe_next_url(form.next.data) or url_for("editor.dashboard"), 303)

@@ -73,14 +73,18 @@ def article(slug: str):
     )
     if article is None:
         return redirect_from_old_slug(slug)
-    editing = current_user.is_authenticated and current_user.can_edit(article)
-    if not (article.is_live or editing):
+    may_edit = current_user.is_authenticated and current_user.can_edit(article)
+    if not (article.is_live or may_edit):
         return not_shown(article)
     if article.is_trashed:
         # Its editors see it as it was, under a "Dans la corbeille" banner, with nothing
         # to edit until it is restored (views.access.require_can_edit refuses with a 410).
         return render_template("reading/article.html", article=article, editing=False)
-    return render_template("reading/article.html", article=article, editing=editing)
+    # The staff bar's switch (views/auth.reader_view): as readers see it, or with controls.
+    editing = may_edit and not current_user.reader_view
+    return render_template(
+        "reading/article.html", article=article, editing=editing, view_switch=may_edit
+    )
 
 
 def redirect_from_old_slug(slug: str):

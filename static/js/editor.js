@@ -2,6 +2,8 @@
  *
  * - focus: the server marks the element to focus with data-focus; a form swapped in gets
  *   focus on its first field; Escape clicks the form's [data-cancel] button;
+ * - part controls: shown on hover and focus by editor.css; a tap selects a part on a
+ *   touch screen so that its controls show;
  * - rich text: a textarea[data-rich-text] becomes a contenteditable with a small toolbar
  *   (bold, italic, link, line break) and is kept in sync, so the form posts HTML source;
  *   without this script the textarea still works (a newline there is a line break, as
@@ -67,6 +69,35 @@
       document.getElementById("history-button").focus();
     }
   });
+
+  // ------------------------------------------------------------------ part controls
+
+  // A part's controls show while the pointer is over it or focus is inside it (CSS,
+  // editor.css). A touch screen has neither for long: a tap on a part selects it
+  // (.is-selected, until a tap elsewhere), so its controls stay shown to be tapped. A tap
+  // that lands on a control not shown yet only shows it: an unseen button never acts.
+  var CONTROLS = ".editable > .edit-button, .block-controls, .body-start > .control-button";
+  var swallowClick = false;
+
+  document.addEventListener("pointerdown", function (event) {
+    swallowClick = false;
+    if (event.pointerType === "mouse" || !event.target.closest) return;
+    var part = event.target.closest(".editable");
+    var control = event.target.closest(CONTROLS);
+    swallowClick = Boolean(part && control && getComputedStyle(control).opacity === "0");
+    var selected = document.querySelectorAll(".editable.is-selected");
+    for (var i = 0; i < selected.length; i++) {
+      if (selected[i] !== part) selected[i].classList.remove("is-selected");
+    }
+    if (part) part.classList.add("is-selected");
+  });
+
+  document.addEventListener("click", function (event) {
+    if (!swallowClick) return;
+    swallowClick = false;
+    event.preventDefault();
+    event.stopPropagation(); // capture phase: htmx's listener on the button never hears it
+  }, true);
 
   // ------------------------------------------------------------------ rich text
 
