@@ -137,8 +137,8 @@ class User(UserMixin, db.Model):
         return self.role in (Role.ADMIN, Role.EDITOR)
 
     def can_edit(self, article) -> bool:
-        """The one rule for article access: authors edit their own articles only."""
-        return self.active and (self.is_editor or article.author_id == self.id)
+        """The one rule for article access: authors edit the articles they sign (co-signed too)."""
+        return self.active and (self.is_editor or any(u.id == self.id for u in article.authors))
 
     @classmethod
     def by_email(cls, email: str) -> User | None:

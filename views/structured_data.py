@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from models.content import Article, BlockKind
 from models.time import iso_utc
+from views.seo import social_image
 
 bp = Blueprint("structured_data", __name__)
 
@@ -86,11 +87,15 @@ def news_article(article: Article) -> dict:
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "datePublished": iso(article.published_at),
         "dateModified": iso(article.updated_at or article.published_at),
-        "author": {
-            "@type": "Person",
-            "name": article.author.display_name,
-            "url": url_for("reading.author", slug=article.author.slug, _external=True),
-        },
+        # Every author, in byline order (co-authors: issue 13).
+        "author": [
+            {
+                "@type": "Person",
+                "name": author.display_name,
+                "url": url_for("reading.author", slug=author.slug, _external=True),
+            }
+            for author in article.authors
+        ],
         "publisher": publisher(),
         "articleSection": article.section.name,
         "inLanguage": current_app.config["BABEL_DEFAULT_LOCALE"],
@@ -138,19 +143,17 @@ def article_structured_data(article: Article) -> list[dict]:
 
 
 def article_social_tags(article: Article) -> list[tuple[str, str, str]]:
-    """(attribute, name, content) of each Open Graph and Twitter card <meta> tag."""
-    image = first_image(article)
+    """(attribute, name, content) of the Open Graph and Twitter card <meta> tags besides
+    the title, description, address and card type (base.html's search and social block,
+    from views/seo.py)."""
+    image = social_image(article)
     tags = [
-        ("property", "og:type", "article"),
         ("property", "og:site_name", current_app.config["SITE_NAME"]),
         (
             "property",
             "og:locale",
             "fr_FR" if current_app.config["BABEL_DEFAULT_LOCALE"] == "fr" else "en_US",
         ),
-        ("property", "og:title", article.headline),
-        ("property", "og:description", article.standfirst),
-        ("property", "og:url", article_url(article)),
         ("property", "article:published_time", iso(article.published_at)),
         ("property", "article:modified_time", iso(article.updated_at or article.published_at)),
         ("property", "article:section", article.section.name),
@@ -159,9 +162,6 @@ def article_social_tags(article: Article) -> list[tuple[str, str, str]]:
             "article:author",
             url_for("reading.author", slug=article.author.slug, _external=True),
         ),
-        ("name", "twitter:card", "summary_large_image" if image else "summary"),
-        ("name", "twitter:title", article.headline),
-        ("name", "twitter:description", article.standfirst),
     ]
     if image:
         url = image_urls(image)[0]

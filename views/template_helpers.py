@@ -18,9 +18,11 @@ from services.typography import (
     typeset_text,
 )
 from views.auth import staff_navigation
+from views.bylines import author_links
 from views.editor import editor_templates
 from views.feeds import rfc822
 from views.reading import navigation
+from views.seo import search_and_social
 from views.sponsors import sponsor_for_inquiry
 from views.structured_data import article_social_tags, article_structured_data, share_links
 
@@ -39,6 +41,8 @@ GLOBALS = {
     "article_structured_data": article_structured_data,
     "article_social_tags": article_social_tags,
     "share_links": share_links,
+    "author_links": author_links,  # the byline's names, linked, "A, B et C"
+    "search_and_social": search_and_social,  # an article's <title>, description, og:, twitter:
     "sponsor_for_inquiry": sponsor_for_inquiry,
 }
 # Each returns a dict merged into every template's context.
