@@ -157,11 +157,10 @@ def article_social_tags(article: Article) -> list[tuple[str, str, str]]:
         ("property", "article:published_time", iso(article.published_at)),
         ("property", "article:modified_time", iso(article.updated_at or article.published_at)),
         ("property", "article:section", article.section.name),
-        (
-            "property",
-            "article:author",
-            url_for("reading.author", slug=article.author.slug, _external=True),
-        ),
+        *[
+            ("property", "article:author", url_for("reading.author", slug=a.slug, _external=True))
+            for a in article.authors
+        ],
     ]
     if image:
         url = image_urls(image)[0]

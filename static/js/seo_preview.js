@@ -8,12 +8,10 @@
     return text.length <= shown ? text : text.slice(0, shown - 1) + "…";
   }
 
-  function counterText(count, shown) {
-    var lang = document.documentElement.lang || "fr";
-    if (lang.indexOf("fr") === 0) {
-      return count + " caractères sur " + shown + " conseillés" + (count > shown ? " : les moteurs de recherche couperont la fin" : "");
-    }
-    return count + " characters of " + shown + " advised" + (count > shown ? ": search engines will cut the end" : "");
+  // The server's own (translated) sentences, with {count} and {shown} to fill.
+  function counterText(box, count, shown) {
+    var text = box.getAttribute(count > shown ? "data-counter-over" : "data-counter-text");
+    return text.replace("{count}", count).replace("{shown}", shown);
   }
 
   function update(box) {
@@ -26,9 +24,9 @@
     var descriptionCounter = box.querySelector("[data-counter=description]");
     var titleShown = Number(titleCounter.getAttribute("data-shown"));
     var descriptionShown = Number(descriptionCounter.getAttribute("data-shown"));
-    titleCounter.textContent = counterText(searchTitle.length, titleShown);
+    titleCounter.textContent = counterText(box, searchTitle.length, titleShown);
     titleCounter.classList.toggle("char-counter-over", searchTitle.length > titleShown);
-    descriptionCounter.textContent = counterText(shownDescription.length, descriptionShown);
+    descriptionCounter.textContent = counterText(box, shownDescription.length, descriptionShown);
     descriptionCounter.classList.toggle("char-counter-over", shownDescription.length > descriptionShown);
     box.querySelector("[data-preview=search-title]").textContent = cut(searchTitle, titleShown);
     box.querySelector("[data-preview=card-title]").textContent = cardTitle;
@@ -38,7 +36,7 @@
     var chosen = box.querySelector("input[type=radio]:checked");
     var image = box.querySelector("[data-preview=image]");
     var src = (chosen && chosen.getAttribute("data-src")) || image.getAttribute("data-default-src");
-    if (src) image.setAttribute("src", src);
+    if (src && image.getAttribute("src") !== src) image.setAttribute("src", src);
     image.hidden = !src;
   }
 
