@@ -398,8 +398,9 @@ class Seo(ArticlePart):
         return True
 
     def save(self, article, form):
-        article.seo_title = cleaned(form.seo_title)
-        article.seo_description = cleaned(form.seo_description)
+        # One line each, as search results and cards show them.
+        article.seo_title = " ".join(cleaned(form.seo_title).split())
+        article.seo_description = " ".join(cleaned(form.seo_description).split())
         article.social_image = form.social_image.data or ""
 
     def theirs(self, article):
