@@ -185,7 +185,9 @@ class Article(db.Model):
     @property
     def authors(self) -> list[User]:
         """Who signs the article, in byline order (the lead author alone before a flush)."""
-        return [link.user for link in self.author_links] or [self.author]
+        return [link.user for link in self.author_links] or (
+            [self.author] if self.author is not None else []
+        )
 
     def set_authors(self, users: list[User]) -> None:
         """The one writer of the author list: `users` in byline order, the first the lead.
@@ -256,8 +258,8 @@ class Article(db.Model):
             "sponsor_name": self.sponsor.name if self.sponsor is not None else None,
             "author_id": self.author_id,
             "author_bio": self.author.bio_html if self.author is not None else "",
-            "author_ids": [user.id for user in authors if user is not None],
-            "author_names": [user.display_name for user in authors if user is not None],
+            "author_ids": [user.id for user in authors],
+            "author_names": [user.display_name for user in authors],
             "seo_title": self.seo_title,
             "seo_description": self.seo_description,
             "social_image": self.social_image,
