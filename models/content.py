@@ -206,6 +206,12 @@ class Article(db.Model):
             link.position = position
         self.author = users[0]
 
+    @classmethod
+    def signed_by(cls, user_id: int):
+        """SQL condition: `user_id` is one of the article's authors, co-signed included
+        (for lists filtered by author: `select(Article).where(Article.signed_by(7))`)."""
+        return cls.id.in_(select(ArticleAuthor.article_id).where(ArticleAuthor.user_id == user_id))
+
     @property
     def was_updated(self) -> bool:
         """Worth a "Mis à jour" line: changed at least a minute after publication."""

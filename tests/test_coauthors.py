@@ -88,6 +88,16 @@ def test_co_authors_may_edit_others_may_not(newsroom):
     assert not newsroom.bruno.can_edit(article)
 
 
+def test_signed_by_finds_co_signed_articles(newsroom):
+    other = make_article("Autre", section=newsroom.section, author=newsroom.bruno)
+    newsroom.article.set_authors([newsroom.alice, newsroom.bruno])
+    db.session.commit()
+    signed = db.select(Article.id).where(Article.signed_by(newsroom.bruno.id)).order_by(Article.id)
+    assert db.session.scalars(signed).all() == sorted([newsroom.article.id, other.id])
+    chloe = db.select(Article.id).where(Article.signed_by(newsroom.chloe.id))
+    assert db.session.scalars(chloe).all() == []
+
+
 def test_published_at_is_copied_to_the_author_rows(newsroom):
     article = newsroom.article
     article.set_authors([newsroom.alice, newsroom.bruno])
