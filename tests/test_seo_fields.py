@@ -207,6 +207,16 @@ def test_bad_input_is_refused_in_french_and_kept(client, newsroom, field, value,
     assert (article.seo_title, article.seo_description, article.social_image) == ("", "", "")
 
 
+def test_logged_out_save_gets_what_was_typed_and_nothing_stored(client, newsroom):
+    response = seo_post(client, newsroom.article, title="Mon titre tapé", description="Ma desc")
+    assert response.status_code == 401
+    assert "Mon titre tapé" in response.text and "Ma desc" in response.text
+    assert "Le sommet de Pyongyang" not in response.text  # no stored text, no preview
+    assert "Un chapô qui résume." not in response.text
+    assert "La poignée de main" not in response.text
+    assert fresh(newsroom.article.id).seo_title == ""
+
+
 def test_stale_seo_form_is_a_conflict(client, newsroom):
     log_in(client, newsroom.editor)
     a = newsroom.article

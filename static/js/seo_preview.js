@@ -28,7 +28,9 @@
     titleCounter.classList.toggle("char-counter-over", searchTitle.length > titleShown);
     descriptionCounter.textContent = counterText(box, shownDescription.length, descriptionShown);
     descriptionCounter.classList.toggle("char-counter-over", shownDescription.length > descriptionShown);
-    box.querySelector("[data-preview=search-title]").textContent = cut(searchTitle, titleShown);
+    var searchPreview = box.querySelector("[data-preview=search-title]");
+    if (!searchPreview) return; // a form given back after the session expired: no previews
+    searchPreview.textContent = cut(searchTitle, titleShown);
     box.querySelector("[data-preview=card-title]").textContent = cardTitle;
     Array.prototype.forEach.call(box.querySelectorAll("[data-preview=description]"), function (element) {
       element.textContent = cut(shownDescription, descriptionShown);
