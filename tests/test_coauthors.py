@@ -484,3 +484,36 @@ def test_an_author_change_invalidates_the_article_and_old_and_new_author_pages(a
     assert "Bruno Auteur</a>" in body(client.get("/article/sommet"))
     assert client.get("/article/autre").headers["X-Page-Cache"] == "hit"
     assert other.id
+
+
+# --------------------------------------------------------------------------- junk input
+
+
+@pytest.mark.parametrize("url_part", ["auteurs", "referencement"])
+def test_junk_in_the_new_parts_never_makes_a_500_nor_a_change(client, newsroom, url_part):
+    from tests.test_junk_input import JUNK_VALUES, MEGABYTE, RAW_BODIES
+
+    log_in(client, newsroom.editor)
+    a = newsroom.article
+    url = f"/redaction/articles/{a.id}/{url_part}"
+    fields = {
+        "auteurs": ["auteurs-authors", "auteurs-add", "auteurs-action", "auteurs-version"],
+        "referencement": ["referencement-seo_title", "referencement-seo_description",
+                          "referencement-social_image", "referencement-version"],
+    }[url_part]  # fmt: skip
+    valid = {field: "" for field in fields}
+    problems = []
+    for field in fields:
+        for junk in [*JUNK_VALUES, MEGABYTE, ["1", "x"], ["retirer-1", "monter-"]]:
+            response = client.post(url, headers=HX, data={**valid, field: junk})
+            if response.status_code >= 500:
+                problems.append((field, str(junk)[:20], response.status_code))
+    for raw in RAW_BODIES:
+        response = client.post(url, headers=HX, data=raw,
+                               content_type="application/x-www-form-urlencoded")  # fmt: skip
+        if response.status_code >= 500:
+            problems.append(("raw", raw[:20], response.status_code))
+    assert problems == []
+    article = fresh(a.id)
+    assert [u.id for u in article.authors] == [newsroom.alice.id]
+    assert (article.seo_title, article.seo_description, article.social_image) == ("", "", "")
