@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 
 from models import db
+from models.authorship import ArticleAuthor
 from models.content import Article, ArticleStatus, Block, BlockKind, Section
 from models.slugs import slugify, unique_slug
 from models.time import utcnow
@@ -215,6 +216,16 @@ def _insert_batch(connection, writer: ArticleWriter, newsroom: Newsroom, serial:
     ids = connection.scalars(
         insert(table).returning(table.c.id, sort_by_parameter_order=True), articles
     ).all()
+    # The byline: the lead author, and a co-author for about one article in ten.
+    connection.execute(
+        insert(ArticleAuthor.__table__),
+        [
+            {"article_id": article_id, "user_id": user_id, "position": position,
+             "published_at": row["published_at"]}
+            for article_id, row in zip(ids, articles, strict=True)
+            for position, user_id in enumerate(_byline(article_id, newsroom, row["author_id"]))
+        ],
+    )  # fmt: skip
     connection.execute(
         insert(Block.__table__),
         [
@@ -238,6 +249,14 @@ def _insert_batch(connection, writer: ArticleWriter, newsroom: Newsroom, serial:
             for article_id, row, blocks in zip(ids, articles, bodies, strict=True)
         ],
     )
+
+
+def _byline(article_id: int, newsroom: Newsroom, lead: int) -> list[int]:
+    """The lead, and for about one article in ten a co-author (chosen from the id, so that
+    the text a seed gives stays the same)."""
+    rng = random.Random(article_id)
+    others = [author_id for author_id in newsroom.author_ids if author_id != lead]
+    return [lead, rng.choice(others)] if others and rng.random() < 0.1 else [lead]
 
 
 def _avoid_taken_slugs(connection, articles: list[dict]) -> None:

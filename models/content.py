@@ -11,6 +11,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import db
+from models.authorship import ArticleAuthor
 from models.media import ALT_MAX, CREDIT_MAX
 from models.revision import ArticleSlugRedirect, Revision
 from models.text import to_plain_text
@@ -27,6 +28,10 @@ WORDS_READ_PER_MINUTE = 230
 # form's validator and its "… caractères au maximum" message all read these.
 HEADLINE_MAX = 300
 STANDFIRST_MAX = 600
+# Search and social fields (issue 13): the column's limit, and the length search engines
+# show before cutting, which the form's counters and hints announce.
+SEO_TITLE_MAX, SEO_TITLE_SHOWN = 120, 60
+SEO_DESCRIPTION_MAX, SEO_DESCRIPTION_SHOWN = 320, 155
 
 
 class Section(db.Model):
@@ -122,8 +127,21 @@ class Article(db.Model):
     lead_caption: Mapped[str] = mapped_column(Text, default="")
     lead_credit: Mapped[str] = mapped_column(String(CREDIT_MAX), default="")
 
+    # Search and social (plain text; empty: the headline, the standfirst) and the social
+    # image: the token of one of the article's images, empty for the default (see
+    # views/seo.social_image, the one place that chooses).
+    seo_title: Mapped[str] = mapped_column(String(SEO_TITLE_MAX), default="", server_default="")
+    seo_description: Mapped[str] = mapped_column(
+        String(SEO_DESCRIPTION_MAX), default="", server_default=""
+    )
+    social_image: Mapped[str] = mapped_column(String(32), default="", server_default="")
+
     section: Mapped[Section] = relationship(lazy="joined")
+    # The lead author, first of `author_links`: both are written by set_authors().
     author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_id])
+    author_links: Mapped[list[ArticleAuthor]] = relationship(
+        order_by="ArticleAuthor.position", cascade="all, delete-orphan", lazy="selectin"
+    )
     lead_media: Mapped[Media | None] = relationship(lazy="joined")
     blocks: Mapped[list[Block]] = relationship(
         back_populates="article", order_by="Block.position", cascade="all, delete-orphan"
@@ -230,6 +248,36 @@ class Article(db.Model):
         return select(cls).where(cls.is_live).order_by(cls.published_at.desc(), cls.id.desc())
 
     @property
+    def authors(self) -> list[User]:
+        """Who signs the article, in byline order (the lead author alone before a flush)."""
+        return [link.user for link in self.author_links] or (
+            [self.author] if self.author is not None else []
+        )
+
+    def set_authors(self, users: list[User]) -> None:
+        """The one writer of the author list: `users` in byline order, the first the lead.
+
+        Raises ValueError for an empty list or one naming someone twice. Rows of authors
+        who stay are kept (only their position changes); author_id follows the first.
+        """
+        if not users or len({user.id for user in users}) != len(users):
+            raise ValueError("an article needs one or more distinct authors")
+        kept = {link.user.id: link for link in self.author_links}
+        self.author_links = [
+            kept.get(user.id) or ArticleAuthor(user=user, published_at=self.published_at)
+            for user in users
+        ]
+        for position, link in enumerate(self.author_links):
+            link.position = position
+        self.author = users[0]
+
+    @classmethod
+    def signed_by(cls, user_id: int):
+        """SQL condition: `user_id` is one of the article's authors, co-signed included
+        (for lists filtered by author: `select(Article).where(Article.signed_by(7))`)."""
+        return cls.id.in_(select(ArticleAuthor.article_id).where(ArticleAuthor.user_id == user_id))
+
+    @property
     def was_updated(self) -> bool:
         """Worth a "Mis à jour" line: changed at least a minute after publication."""
         return bool(
@@ -269,7 +317,10 @@ class Article(db.Model):
         blocks [{kind, data}], lead_media (a token or None), lead_alt, lead_caption and
         lead_credit. Revisions saved before slug, sponsor and bio were added
         lack those keys: readers of a snapshot must treat a missing key as "not recorded".
+        Since issue 13: author_ids and author_names (the byline, in order), seo_title,
+        seo_description and social_image.
         """
+        authors = self.authors
         return {
             "version": self.version,
             "headline": self.headline,
@@ -282,6 +333,11 @@ class Article(db.Model):
             "sponsor_name": self.sponsor.name if self.sponsor is not None else None,
             "author_id": self.author_id,
             "author_bio": self.author.bio_html if self.author is not None else "",
+            "author_ids": [user.id for user in authors],
+            "author_names": [user.display_name for user in authors],
+            "seo_title": self.seo_title,
+            "seo_description": self.seo_description,
+            "social_image": self.social_image,
             "blocks": [{"kind": b.kind, "data": b.data} for b in self.blocks],
             **self._lead_snapshot(),
         }
@@ -308,6 +364,7 @@ class Article(db.Model):
         publication: bool = False,
         sponsor: bool = False,
         bio: bool = False,
+        authors: bool = False,
     ) -> None:
         """Put the article's text back as a snapshot had it; more only when asked.
 
@@ -318,7 +375,9 @@ class Article(db.Model):
         must never change them behind the editor's back (issue 11):
         - `publication`: status and published_at (a live article stays live otherwise);
         - `sponsor`: the sponsor (unless it no longer exists), which readers must see;
-        - `bio`: the author's bio, shown under all their articles (same author only).
+        - `bio`: the author's bio, shown under all their articles (same author only);
+        - `authors`: the byline (authors whose account is gone or inactive are skipped).
+        The search and social fields come back with the text.
         Never restored: the slug (a public address; it changes through the headline).
         A key the snapshot lacks (an older revision) leaves that field as it is.
         """
@@ -338,6 +397,14 @@ class Article(db.Model):
                 self.sponsor_id = sponsor_id
         if bio and "author_bio" in snapshot and snapshot.get("author_id") == self.author_id:
             self.author.bio_html = snapshot["author_bio"]
+        if authors and snapshot.get("author_ids"):
+            users = [db.session.get(User, user_id) for user_id in snapshot["author_ids"]]
+            users = [user for user in users if user is not None and user.active]
+            if users:
+                self.set_authors(users)
+        for key in ("seo_title", "seo_description", "social_image"):
+            if key in snapshot:
+                setattr(self, key, snapshot[key])
         self.blocks = [
             Block(position=i, kind=b["kind"], data=b["data"])
             for i, b in enumerate(snapshot["blocks"])

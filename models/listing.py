@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, or_, select, union_all
 
 from models import db
+from models.authorship import ArticleAuthor
 from models.content import Article
 
 _TIMED_CURSOR = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6})_(\d{1,18})", re.ASCII)
@@ -142,7 +143,7 @@ def live_page(
     before: Cursor | None = None,
     after: Cursor | None = None,
 ) -> ArticlePage:
-    """One page of live articles (of these sections, or by this author), newest first.
+    """One page of live articles (of these sections, or signed by this author), newest first.
 
     `per_page` articles at most, strictly past `before` (older articles) or, with
     `after`, the page of newer articles ending just before it; with neither, the first
@@ -162,12 +163,13 @@ def live_page(
     return ArticlePage(_articles(keys), older, newer, is_first=before is None)
 
 
-def _filters(section_ids, author_id) -> list[list]:
-    """One list of conditions per index range to read (one per section: see _keys)."""
+def _filters(section_ids, author_id) -> list:
+    """One list of conditions per index range to read (one per section: see _keys), or,
+    for an author, their id: their range is read from article_author (_author_range)."""
     if section_ids is not None:
         return [[Article.section_id == section_id] for section_id in section_ids]
     if author_id is not None:
-        return [[Article.author_id == author_id]]
+        return [author_id]
     return [[]]
 
 
@@ -188,6 +190,9 @@ def _keys(filters, limit, before=None, after=None) -> list[tuple[datetime, int]]
 
 
 def _range(conditions, limit, before, after):
+    """The select() of one index range: conditions on Article, or an author's id."""
+    if isinstance(conditions, int):
+        return _author_range(conditions, limit, before, after)
     statement = (
         Article.live().with_only_columns(*ARTICLE_ORDER.columns).order_by(None).where(*conditions)
     )
@@ -196,6 +201,29 @@ def _range(conditions, limit, before, after):
     elif after is not None:
         statement = statement.where(ARTICLE_ORDER.past(after, newest_first=False))
     return statement.order_by(*ARTICLE_ORDER.order_by(newest_first=after is None)).limit(limit)
+
+
+# An author's articles, co-signed ones included: ix_article_author_user_published.
+AUTHOR_ORDER = Keyset(id=ArticleAuthor.article_id, at=ArticleAuthor.published_at)
+
+
+def _author_range(user_id: int, limit, before, after):
+    """(published_at, id) of the live articles `user_id` signs, read from article_author.
+
+    Its copy of published_at orders one index range; the article itself is joined only
+    to keep Article.live()'s conditions, whatever they are, the one rule for "live".
+    """
+    statement = (
+        Article.live()
+        .with_only_columns(*AUTHOR_ORDER.columns)
+        .order_by(None)
+        .where(ArticleAuthor.article_id == Article.id, ArticleAuthor.user_id == user_id)
+    )
+    if before is not None:
+        statement = statement.where(AUTHOR_ORDER.past(before))
+    elif after is not None:
+        statement = statement.where(AUTHOR_ORDER.past(after, newest_first=False))
+    return statement.order_by(*AUTHOR_ORDER.order_by(newest_first=after is None)).limit(limit)
 
 
 def _articles(keys) -> list[Article]:

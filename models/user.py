@@ -140,11 +140,11 @@ class User(UserMixin, db.Model):
         return self.role in (Role.ADMIN, Role.EDITOR)
 
     def can_edit(self, article) -> bool:
-        """The one rule for article access: authors edit their own articles only.
+        """The one rule for article access: authors edit the articles they sign (co-signed too).
 
         editable_articles() is the same rule in SQL: change both together.
         """
-        return self.active and (self.is_editor or article.author_id == self.id)
+        return self.active and (self.is_editor or any(u.id == self.id for u in article.authors))
 
     def editable_articles(self):
         """can_edit's rule as a SQL condition on Article: `select(Article).where(...)`."""
@@ -152,7 +152,7 @@ class User(UserMixin, db.Model):
 
         if not self.active:
             return false()
-        return true() if self.is_editor else Article.author_id == self.id
+        return true() if self.is_editor else Article.signed_by(self.id)
 
     def can_trash(self, article) -> bool:
         """Move to the trash, or restore: editors and admins; an author, their own drafts."""

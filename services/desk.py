@@ -19,6 +19,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from models import Article, Section, db
+from models.authorship import ArticleAuthor
 from models.listing import Cursor, Keyset
 from models.user import User
 from services.search import headline_matches
@@ -54,7 +55,7 @@ def conditions(user: User, filters: DeskFilters, *, with_state: bool = True) -> 
         ids = section.with_descendant_ids() if section is not None else [filters.section_id]
         where.append(Article.section_id.in_(ids))
     if filters.author_id is not None:
-        where.append(Article.author_id == filters.author_id)
+        where.append(Article.signed_by(filters.author_id))  # co-signed included
     matches = headline_matches(filters.search) if filters.search else None
     if matches is not None:
         where.append(Article.id.in_(matches))
@@ -84,7 +85,12 @@ def counts(user: User, filters: DeskFilters) -> dict[str, int]:
 
 def authors(user: User) -> list[User]:
     """Whom the author filter offers: everyone who signs an article `user` may edit."""
-    signed = select(Article.author_id).where(user.editable_articles()).distinct()
+    signed = (
+        select(ArticleAuthor.user_id)
+        .join(Article, Article.id == ArticleAuthor.article_id)
+        .where(user.editable_articles())
+        .distinct()
+    )
     return db.session.scalars(
         select(User).where(User.id.in_(signed)).order_by(User.display_name, User.id)
     ).all()

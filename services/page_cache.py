@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from extensions import cache
 from models import Article, ArticleSlugRedirect, Block, Section, User, db
+from models.authorship import ArticleAuthor
 from models.sponsor import Sponsor
 from services.generations import (
     IN_PROCESS_STORES,
@@ -163,6 +164,10 @@ def _generations_changed_by(obj, session: Session) -> set[str]:
         return names
     if isinstance(obj, Block):
         return {f"article:{obj.article_id}", "texts"} if obj.article_id else {"texts"}
+    if isinstance(obj, ArticleAuthor):
+        # A byline changed: the article, and the author pages and feeds of those who
+        # left it and those who joined it (lists).
+        return {f"article:{obj.article_id}", "lists"}
     if isinstance(obj, ArticleSlugRedirect):
         return {f"article:{obj.article_id}"}
     if isinstance(obj, Section):

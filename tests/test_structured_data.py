@@ -68,11 +68,13 @@ def test_news_article_has_every_property_google_asks_for(client, demo):
     assert article["description"].startswith("Vladimir Poutine a salué le soutien")
     assert article["datePublished"] == "2024-06-19T12:05:00+00:00"
     assert article["dateModified"] == "2024-06-19T14:40:00+00:00"
-    assert article["author"] == {
-        "@type": "Person",
-        "name": "Julien Marchand",
-        "url": "http://localhost/auteur/julien-marchand",
-    }
+    assert article["author"] == [
+        {
+            "@type": "Person",
+            "name": "Julien Marchand",
+            "url": "http://localhost/auteur/julien-marchand",
+        }
+    ]
     publisher = article["publisher"]
     assert publisher["@type"] == "Organization" and publisher["name"] == "Gazette"
     assert publisher["logo"]["@type"] == "ImageObject"

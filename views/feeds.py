@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from sqlalchemy import func, select
 
 from models import Article, Section, User, db
+from models.authorship import ArticleAuthor
 from models.listing import live_page
 from models.text import xml_safe
 from models.time import utcnow
@@ -76,7 +77,7 @@ def section_feed(section_path: str, kind: str):
 
 @bp.get("/auteur/<slug>/flux.<kind>")
 def author_feed(slug: str, kind: str):
-    """The latest articles of an author."""
+    """The latest articles an author signed, co-signed ones included."""
     author = or_404(db.session.scalar(select(User).filter_by(slug=slug)))
     articles = live_page(FEED_SIZE, author_id=author.id).items
     return _feed(
@@ -125,10 +126,11 @@ def sitemap_sections():
 
 @bp.get("/sitemaps/auteurs.xml")
 def sitemap_authors():
-    """Every author who has published something."""
+    """Every author who has signed something published, alone or with others."""
     rows = db.session.execute(
         select(User.slug, func.max(func.coalesce(Article.updated_at, Article.published_at)))
-        .join(Article, Article.author_id == User.id)
+        .join(ArticleAuthor, ArticleAuthor.user_id == User.id)
+        .join(Article, Article.id == ArticleAuthor.article_id)
         .where(Article.is_live)
         .group_by(User.slug)
     ).all()

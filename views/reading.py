@@ -53,7 +53,7 @@ def section(section_path: str):
 
 @bp.get("/auteur/<slug>")
 def author(slug: str):
-    """An author's bio and articles."""
+    """An author's bio and the articles they signed, co-signed ones included."""
     author = or_404(db.session.scalar(select(User).filter_by(slug=slug)))
     articles = paginate(author_id=author.id)
     return render_template("reading/author.html", author=author, articles=articles)

@@ -10,14 +10,14 @@ block, not a script: browsers never run it, so the CSP's script-src does not app
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import quote, urlencode, urljoin
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, current_app, url_for
 from flask_babel import gettext as _
 
-from models.content import Article, BlockKind
+from models.content import Article
 from models.time import iso_utc
-from views.media import crop_files
+from views.seo import first_image, image_urls, lead_image_files, social_image
 
 bp = Blueprint("structured_data", __name__)
 
@@ -30,45 +30,8 @@ def iso(value: datetime | None) -> str | None:
     return iso_utc(value, offset=True)
 
 
-def absolute(url: str) -> str:
-    """An image's src may be a path on this site; structured data needs full URLs, on the
-    configured site (views/urls.py), never on the request's Host."""
-    return urljoin(current_app.config["SITE_URL"] + "/", url)
-
-
 def article_url(article: Article) -> str:
     return url_for("reading.article", slug=article.slug, _external=True)
-
-
-def first_image(article: Article) -> dict | None:
-    """The first image block's data (src, srcset, alt, width, height), if the body has one."""
-    for block in article.blocks:
-        if block.kind == BlockKind.IMAGE and (block.data or {}).get("src"):
-            return block.data
-    return None
-
-
-def lead_image_files(article: Article) -> list[dict]:
-    """The lead image's crops (16:9, 4:3, 1:1, views/media.crop_files) as {url, width,
-    height} with full URLs; [] when the article has no lead image."""
-    if article.lead_media is None:
-        return []
-    return [
-        {"url": absolute(url_for("media.serve", name=name)), "width": width, "height": height}
-        for name, width, height in crop_files(article.lead_media)
-    ]
-
-
-def image_urls(image: dict) -> list[str]:
-    """The image's src and every candidate of its srcset, largest first, as full URLs."""
-    candidates = []
-    for candidate in (image.get("srcset") or "").split(","):
-        url, _, descriptor = candidate.strip().partition(" ")
-        if url:
-            width = descriptor.strip().rstrip("wx")
-            candidates.append((float(width) if width.replace(".", "", 1).isdigit() else 0, url))
-    urls = [url for _, url in sorted(candidates, reverse=True)] + [image["src"]]
-    return list(dict.fromkeys(absolute(url) for url in urls))
 
 
 def publisher() -> dict:
@@ -98,11 +61,15 @@ def news_article(article: Article) -> dict:
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "datePublished": iso(article.published_at),
         "dateModified": iso(article.updated_at or article.published_at),
-        "author": {
-            "@type": "Person",
-            "name": article.author.display_name,
-            "url": url_for("reading.author", slug=article.author.slug, _external=True),
-        },
+        # Every author, in byline order (co-authors: issue 13).
+        "author": [
+            {
+                "@type": "Person",
+                "name": author.display_name,
+                "url": url_for("reading.author", slug=author.slug, _external=True),
+            }
+            for author in article.authors
+        ],
         "publisher": publisher(),
         "articleSection": article.section.name,
         "inLanguage": current_app.config["BABEL_DEFAULT_LOCALE"],
@@ -153,45 +120,33 @@ def article_structured_data(article: Article) -> list[dict]:
 
 
 def article_social_tags(article: Article) -> list[tuple[str, str, str]]:
-    """(attribute, name, content) of each Open Graph and Twitter card <meta> tag.
-
-    The image is the lead image's 16:9 crop (1200 wide when the photo allows) with its
-    size and this use's alt text; without a lead image, the body's first image.
-    """
-    lead = lead_image_files(article)
-    image = first_image(article) if not lead else {"alt": article.lead_alt}
+    """(attribute, name, content) of the Open Graph and Twitter card <meta> tags besides
+    the title, description, address and card type (base.html's search and social block,
+    from views/seo.py)."""
+    image = social_image(article)
     tags = [
-        ("property", "og:type", "article"),
         ("property", "og:site_name", current_app.config["SITE_NAME"]),
         (
             "property",
             "og:locale",
             "fr_FR" if current_app.config["BABEL_DEFAULT_LOCALE"] == "fr" else "en_US",
         ),
-        ("property", "og:title", article.headline),
-        ("property", "og:description", article.standfirst),
-        ("property", "og:url", article_url(article)),
         ("property", "article:published_time", iso(article.published_at)),
         ("property", "article:modified_time", iso(article.updated_at or article.published_at)),
         ("property", "article:section", article.section.name),
-        (
-            "property",
-            "article:author",
-            url_for("reading.author", slug=article.author.slug, _external=True),
-        ),
-        ("name", "twitter:card", "summary_large_image" if image else "summary"),
-        ("name", "twitter:title", article.headline),
-        ("name", "twitter:description", article.standfirst),
+        *[
+            ("property", "article:author", url_for("reading.author", slug=a.slug, _external=True))
+            for a in article.authors
+        ],
     ]
     if image:
-        url = lead[0]["url"] if lead else image_urls(image)[0]
         tags += [
-            ("property", "og:image", url),
-            ("property", "og:image:width", str(lead[0]["width"]) if lead else ""),
-            ("property", "og:image:height", str(lead[0]["height"]) if lead else ""),
-            ("property", "og:image:alt", image.get("alt", "")),
-            ("name", "twitter:image", url),
-            ("name", "twitter:image:alt", image.get("alt", "")),
+            ("property", "og:image", image["url"]),
+            ("property", "og:image:width", str(image["width"] or "")),
+            ("property", "og:image:height", str(image["height"] or "")),
+            ("property", "og:image:alt", image["alt"]),
+            ("name", "twitter:image", image["url"]),
+            ("name", "twitter:image:alt", image["alt"]),
         ]
     return [(attribute, name, content) for attribute, name, content in tags if content]
 

@@ -19,9 +19,11 @@ from services.typography import (
     typeset_text,
 )
 from views.auth import staff_navigation
+from views.bylines import author_links, names_list
 from views.editor import editor_templates
 from views.feeds import rfc822
 from views.reading import embed_for_page, navigation
+from views.seo import search_and_social
 from views.sponsors import sponsor_for_inquiry
 from views.structured_data import article_social_tags, article_structured_data, share_links
 
@@ -40,6 +42,9 @@ GLOBALS = {
     "article_structured_data": article_structured_data,
     "article_social_tags": article_social_tags,
     "share_links": share_links,
+    "author_links": author_links,  # the byline's names, linked, "A, B et C"
+    "names_list": names_list,  # names joined as the language lists them: "A, B et C"
+    "search_and_social": search_and_social,  # an article's <title>, description, og:, twitter:
     "sponsor_for_inquiry": sponsor_for_inquiry,
     "embed_for_page": embed_for_page,  # an embed block's facade; its origin joins the CSP
     "embed_providers": accepted_providers,

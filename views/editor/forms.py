@@ -19,6 +19,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    Field,
     FieldList,
     HiddenField,
     RadioField,
@@ -31,7 +32,13 @@ from wtforms.fields import DateTimeLocalField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from models.content import HEADLINE_MAX, STANDFIRST_MAX, BlockKind
+from models.content import (
+    HEADLINE_MAX,
+    SEO_DESCRIPTION_MAX,
+    SEO_TITLE_MAX,
+    STANDFIRST_MAX,
+    BlockKind,
+)
 from models.media import ALT_MAX, Media
 from models.user import BIO_MAX
 from services import embeds
@@ -138,6 +145,52 @@ class PublicationForm(VersionedForm):
         validators=[Optional()],
     )
     # Whether a scheduled time is given, and lies ahead, is checked on save (it needs "now").
+
+
+# --------------------------------------------------------------------------- people, search and social
+
+
+_ACCOUNT_ID = re.compile(r"[0-9]{1,18}", re.ASCII)
+
+
+class AccountIdsField(Field):
+    """Account ids in order, posted as repeated hidden inputs (the byline's authors).
+
+    Anything but digits (junk, a forged value) makes the form invalid with a French
+    message; whether each id names an active account is the part's check.
+    """
+
+    def process_formdata(self, valuelist):
+        self.data = []
+        for raw in valuelist:
+            if _ACCOUNT_ID.fullmatch(raw.strip()) is None:
+                raise ValueError(gettext("La liste des auteurs est illisible : rechargez la page."))
+            self.data.append(int(raw))
+
+    def _value(self):
+        return ""
+
+
+class AuthorsForm(VersionedForm):
+    """The byline's authors in order; `action` is the button pressed: "ajouter",
+    "monter-<id>", "descendre-<id>", "retirer-<id>", or empty for "Enregistrer"."""
+
+    authors = AccountIdsField(_l("Auteurs"))
+    add = SelectField(_l("Ajouter un auteur"), coerce=str, validate_choice=False)
+    action = HiddenField()
+
+
+class SeoForm(VersionedForm):
+    """ "Référencement et partage": plain text, cleaned like a headline; empty: the default."""
+
+    seo_title = StringField(
+        _l("Titre pour les moteurs de recherche"),
+        validators=[Cleaned("plain", max_length=SEO_TITLE_MAX)],
+    )
+    seo_description = TextAreaField(
+        _l("Description"), validators=[Cleaned("plain", max_length=SEO_DESCRIPTION_MAX)]
+    )
+    social_image = RadioField(_l("Image de partage"), coerce=str, validate_choice=False)
 
 
 class NewArticleForm(FlaskForm):
@@ -469,3 +522,4 @@ class RestoreForm(FlaskForm):
     publication = BooleanField()
     sponsor = BooleanField()
     bio = BooleanField()
+    authors = BooleanField()

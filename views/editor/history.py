@@ -21,6 +21,7 @@ from flask import abort, make_response, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone
+from flask_login import current_user
 
 import views.editor
 from models import Article, Revision, Section, db
@@ -124,6 +125,14 @@ def other_differences(then: dict, article: Article) -> list[Difference]:
         found.append(Difference("bio", _("Biographie de l’auteur"),
                                 to_plain_text(then["author_bio"]) or empty,
                                 to_plain_text(now["author_bio"]) or empty, "ask"))  # fmt: skip
+    if "author_ids" in then and then["author_ids"] != now["author_ids"]:
+        found.append(Difference("authors", _("Auteurs"), ", ".join(then.get("author_names", [])),
+                                ", ".join(now["author_names"]), "ask"))  # fmt: skip
+    for key, label in (("seo_title", _("Titre pour les moteurs de recherche")),
+                       ("seo_description", _("Description pour les moteurs de recherche"))):  # fmt: skip
+        if key in then and then[key] != now[key]:
+            empty = _("(vide)")
+            found.append(Difference(key, label, then[key] or empty, now[key] or empty, "always"))
     return found
 
 
@@ -211,6 +220,9 @@ def restore_revision(article_id: int, revision_id: int):
         publication=form.publication.data,
         sponsor=form.sponsor.data,
         bio=form.bio.data,
+        # An author restores a byline only if it still has them (Authors part's rule).
+        authors=form.authors.data
+        and (current_user.is_editor or current_user.id in revision.snapshot.get("author_ids", [])),
     )
     if article.state == "draft":
         change_slug(article, slugify(article.headline))

@@ -13,20 +13,31 @@ from flask import make_response, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone, to_utc
+from flask_login import current_user
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 import views.editor
-from models import Article, ArticleSlugRedirect, Revision, Section, db
+from models import Article, ArticleSlugRedirect, Revision, Section, User, db
+from models.authorship import AUTHORS_MAX
+from models.content import (
+    SEO_DESCRIPTION_MAX,
+    SEO_DESCRIPTION_SHOWN,
+    SEO_TITLE_MAX,
+    SEO_TITLE_SHOWN,
+)
 from models.slugs import slugify, unique_slug
 from models.time import utcnow
 from services.richtext import to_plain_text
 from views.editor import bp, editing
 from views.editor.forms import (
+    AuthorsForm,
     BioForm,
     HeadlineForm,
     LeadImageForm,
     PublicationForm,
     SectionForm,
+    SeoForm,
     StandfirstForm,
 )
 from views.forms import clean_results, cleaned, keep_posted_choice, notice_for
@@ -37,6 +48,7 @@ from views.htmx import (
     typed_only,
     wants_fragment,
 )
+from views.seo import article_images, image_choices
 
 
 def snapshot_at_version(article: Article, version: str) -> dict | None:
@@ -64,6 +76,11 @@ class ArticlePart:
     def check(self, form) -> bool:
         """What the form's validators cannot say alone; False puts errors on the form."""
         return True
+
+    def rearrange(self, form) -> bool:
+        """Whether the post was a button that changes the form, not the article (an
+        author moved up): the form, so changed, is shown again and nothing is saved."""
+        return False
 
     def load(self, article: Article) -> dict: ...
 
@@ -257,6 +274,185 @@ class LeadImage(ArticlePart):
         return article.lead_alt if article.lead_media is not None else _("Aucune image")
 
 
+# --------------------------------------------------------------------------- people, search and social
+
+
+class Authors(ArticlePart):
+    """The byline's authors, in order: add, move up or down, remove, then save.
+
+    Each button posts the form and gets it back changed, unsaved (rearrange): it works
+    the same without JavaScript, and keyboard focus stays on the button pressed. Who
+    may change what: editors and admins, anyone; an author of the article (the only
+    others who can edit it, User.can_edit) adds, moves and removes co-authors but
+    cannot remove themselves, which would lock them out of the article mid-edit.
+    """
+
+    form, summary = AuthorsForm, _l("Auteurs modifiés")
+    draft_label = _l("Un brouillon non enregistré des auteurs existe")
+    display_template, form_template = (
+        "reading/_byline_authors.html",
+        "editor/parts/_authors_fields.html",
+    )
+    snapshot_keys = ("author_ids",)
+
+    def prepare(self, form):
+        if typed_only():
+            keep_posted_choice(form.add)
+        else:
+            form.add.choices = [SelectChoice("", _("Choisir un compte…"))] + [
+                SelectChoice(str(user.id), user.display_name) for user in active_accounts()
+            ]
+
+    def load(self, article):
+        return {"authors": [user.id for user in article.authors]}
+
+    def rearrange(self, form):
+        if form.authors.process_errors:
+            return False  # junk: the save refuses it with the field's message (422)
+        action = form.action.data or ""
+        ids = list(form.authors.data or [])
+        if action == "ajouter":
+            added = self._added(form)
+            if added is not None and added not in ids:
+                ids.append(added)
+            form.add.data = ""
+            form.focus = "add"
+        else:
+            verb, _sep, raw = action.partition("-")
+            if verb not in ("monter", "descendre", "retirer") or not raw.isascii():
+                return False
+            author_id = int(raw) if raw.isdigit() else None
+            if author_id not in ids:
+                return True  # a button from an older form: show the list as it is
+            index = ids.index(author_id)
+            if verb == "retirer":
+                ids.remove(author_id)
+                form.focus = "add"
+            else:
+                other = index - 1 if verb == "monter" else index + 1
+                if 0 <= other < len(ids):
+                    ids[index], ids[other] = ids[other], ids[index]
+                    index = other
+                # Focus stays on the button pressed, or its twin at either end of the list.
+                end = index == 0 if verb == "monter" else index == len(ids) - 1
+                twin = "descendre" if verb == "monter" else "monter"
+                form.focus = f"{twin if end else verb}-{author_id}"
+        form.authors.data = ids
+        return True
+
+    def check(self, form):
+        ids = list(form.authors.data or [])
+        added = self._added(form)
+        if form.add.data and added is None:
+            form.add.errors = [_("Ce compte n’existe pas ou n’est plus actif.")]
+            return False
+        if added is not None and added not in ids:
+            ids.append(added)  # chosen, then "Enregistrer" without "Ajouter"
+        form.authors.data = ids
+        users = {user.id: user for user in active_accounts(ids)}
+        if not ids:
+            form.authors.errors = [_("L’article doit avoir au moins un auteur.")]
+        elif len(set(ids)) != len(ids) or any(i not in users for i in ids):
+            form.authors.errors = [_("Un des auteurs n’existe pas ou n’a plus de compte actif.")]
+        elif len(ids) > AUTHORS_MAX:
+            form.authors.errors = [_("%(max)d auteurs au plus.", max=AUTHORS_MAX)]
+        elif not current_user.is_editor and current_user.id not in ids:
+            form.authors.errors = [
+                _("Vous ne pouvez pas vous retirer des auteurs : demandez-le à un éditeur.")
+            ]
+        form.users = [users[i] for i in ids if i in users]
+        return not form.authors.errors
+
+    def save(self, article, form):
+        article.set_authors(form.users)
+
+    def theirs(self, article):
+        return ", ".join(user.display_name for user in article.authors)
+
+    def rows(self, form) -> list[tuple[int, str]]:
+        """(account id, name) of each author in the form, in order, for its list.
+
+        Given back to someone logged out (typed_only), the names are not read: each is
+        "Auteur 1 (conservé)", and the ids are posted again as they came.
+        """
+        ids = list(form.authors.data or [])
+        if typed_only():
+            return [(i, _("Auteur %(n)d (conservé)", n=n)) for n, i in enumerate(ids, 1)]
+        users = db.session.scalars(select(User).where(User.id.in_(ids))) if ids else []
+        names = {user.id: user.display_name for user in users}
+        return [(i, names.get(i, _("(compte inconnu)"))) for i in ids]
+
+    @staticmethod
+    def _added(form) -> int | None:
+        raw = (form.add.data or "").strip()
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+            return None
+        return int(raw) if active_accounts([int(raw)]) else None
+
+
+def active_accounts(ids: list[int] | None = None) -> list[User]:
+    """Active accounts by name (those with these ids only, when given): who may sign."""
+    query = select(User).where(User.active.is_(True)).order_by(User.display_name, User.id)
+    if ids is not None:
+        query = query.where(User.id.in_(ids))
+    return list(db.session.scalars(query))
+
+
+class Seo(ArticlePart):
+    """ "Référencement et partage": the title and description search engines and social
+    networks show, and the image shared; each empty field falls back to the article's own
+    (views/seo.py)."""
+
+    form, summary = SeoForm, _l("Référencement modifié")
+    draft_label = _l("Un brouillon non enregistré du référencement existe")
+    display_template, form_template = (
+        "editor/parts/_seo_display.html",
+        "editor/parts/_seo_fields.html",
+    )
+    snapshot_keys = ("seo_title", "seo_description", "social_image")
+    # (most accepted, most shown by search engines) in characters, for the counters.
+    limits = {
+        "title": (SEO_TITLE_MAX, SEO_TITLE_SHOWN),
+        "description": (SEO_DESCRIPTION_MAX, SEO_DESCRIPTION_SHOWN),
+    }
+
+    def image_sources(self, article) -> dict[str, str]:
+        """{image token: its src} of the images the form offers, for the card preview."""
+        return {image["media"]: image["src"] for image in article_images(article)}
+
+    def prepare(self, form):
+        if typed_only():
+            keep_posted_choice(form.social_image)
+        else:
+            form.social_image.choices = [SelectChoice("", _("L’image par défaut"))] + [
+                SelectChoice(token, alt) for token, alt in image_choices(form.article)
+            ]
+
+    def load(self, article):
+        return {
+            "seo_title": article.seo_title,
+            "seo_description": article.seo_description,
+            "social_image": article.social_image,
+        }
+
+    def check(self, form):
+        if typed_only() or form.social_image.data in ("", None):
+            return True
+        if form.social_image.data not in {token for token, _alt in image_choices(form.article)}:
+            form.social_image.errors = [_("Choisissez une image de l’article.")]
+            return False
+        return True
+
+    def save(self, article, form):
+        # One line each, as search results and cards show them.
+        article.seo_title = " ".join(cleaned(form.seo_title).split())
+        article.seo_description = " ".join(cleaned(form.seo_description).split())
+        article.social_image = form.social_image.data or ""
+
+    def theirs(self, article):
+        return " — ".join(filter(None, (article.seo_title, article.seo_description))) or ""
+
+
 # URL name -> part. The URL names are French, like every other address on the site.
 PARTS: dict[str, ArticlePart] = {
     "titre": Headline(),
@@ -265,6 +461,8 @@ PARTS: dict[str, ArticlePart] = {
     "publication": Publication(),
     "biographie": Bio(),
     "image": LeadImage(),
+    "auteurs": Authors(),
+    "referencement": Seo(),
 }
 PART_NAMES = ",".join(PARTS)
 
@@ -292,9 +490,10 @@ def change_slug(article: Article, base: str) -> None:
     db.session.flush()
 
 
-def part_form_for(part: str, **kwargs):
-    """The part's form, prefixed with its name, its choices filled."""
+def part_form_for(part: str, article: Article | None = None, **kwargs):
+    """The part's form, prefixed with its name, its choices filled (from `article`)."""
     form = PARTS[part].form(prefix=part, **kwargs)
+    form.article = article
     PARTS[part].prepare(form)
     return form
 
@@ -335,7 +534,7 @@ def render_part_form(
 def resubmit_part(status: int, article_id: int, part: str):
     """The posted form, re-rendered as it was typed (expired session or CSRF token)."""
     article = db.get_or_404(Article, article_id)
-    form = part_form_for(part, meta={"csrf": False})
+    form = part_form_for(part, article, meta={"csrf": False})
     return render_part_form(article, part, form, status)
 
 
@@ -354,7 +553,7 @@ def part_form(article_id: int, part: str):
     article = editable_article(article_id)
     if not wants_fragment():
         return redirect(article_url(article))
-    form = part_form_for(part, data=PARTS[part].load(article))
+    form = part_form_for(part, article, data=PARTS[part].load(article))
     form.version.data = PARTS[part].version(article)
     return render_part_form(article, part, form)
 
@@ -363,7 +562,9 @@ def part_form(article_id: int, part: str):
 def save_part(article_id: int, part: str):
     """Save a part; answer with its display partial, or the form (422) or a conflict (409)."""
     article = editable_article(article_id)
-    spec, form = PARTS[part], part_form_for(part)
+    spec, form = PARTS[part], part_form_for(part, article)
+    if spec.rearrange(form):
+        return render_part_form(article, part, form)
     if not (form.validate_on_submit() and spec.check(form)):
         return render_part_form(article, part, form, getattr(form, "error_status", 422))
     if spec.is_stale(article, form.version.data):
