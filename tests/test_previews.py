@@ -196,6 +196,8 @@ def test_a_draft_preview_is_the_readers_page_with_a_banner(client, newsroom):
     assert "Set-Cookie" not in response.headers
     assert "X-Page-Cache" not in response.headers
     assert "Modifier" not in html and "hx-" not in html and "csrf" not in html
+    # No share links: they would spread the article's address before it is public.
+    assert "Partager cet article" not in html and "x.com/intent" not in html
 
 
 def test_a_scheduled_preview_gives_the_planned_date(client, newsroom):

@@ -150,7 +150,7 @@ def change_role(user_id: int):
     form = RoleForm()
     if form.validate_on_submit():
         if form.role.data != Role.ADMIN and _last_active_admin(user):
-            flash(_("Impossible : c’est le dernier compte administrateur actif."))
+            flash(_("Impossible : c’est le dernier compte administrateur actif."), "error")
         else:
             user.role = form.role.data
             db.session.commit()
@@ -165,7 +165,10 @@ def toggle_active(user_id: int):
     user = or_404(db.session.get(User, user_id))
     if EmptyForm().validate_on_submit():
         if user.active and (user.id == current_user.id or _last_active_admin(user)):
-            flash(_("Impossible de désactiver ce compte : vous ou le dernier administrateur."))
+            flash(
+                _("Impossible de désactiver ce compte : vous ou le dernier administrateur."),
+                "error",
+            )
         else:
             user.active = not user.active
             user.end_all_sessions()

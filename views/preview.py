@@ -47,7 +47,8 @@ def show(token: str):
     """
     opening = PreviewLink.opening(token)
     if opening.state == "preview":
-        response = make_response(as_reader("preview/article.html", article=loaded(opening)))
+        page = as_reader("preview/article.html", article=loaded(opening), preview=True)
+        response = make_response(page)
     elif opening.state == "published":
         response = redirect(url_for("reading.article", slug=opening.article.slug), 302)
     else:
