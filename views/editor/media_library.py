@@ -16,7 +16,7 @@ import math
 import re
 from pathlib import Path
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -257,4 +257,5 @@ def delete_media_view(media_id: int):
         delete_media(media, media_root())
     except MediaInUse as refusal:
         return render_detail(media, status=409, refusal=refusal.articles)
-    return redirect(url_for("editor.media_library"))
+    flash(_("Image supprimée de la médiathèque."))
+    return redirect(url_for("editor.media_library"), 303)
