@@ -64,6 +64,7 @@ def site_config(app_port: int, nginx_port: int, static: Path, cache: Path) -> st
         (r"listen 80;", f"listen 127.0.0.1:{nginx_port};"),
         (r"/srv/gazette/static/", f"{static}/"),
         (r"/var/cache/nginx/gazette", str(cache)),
+        (r"/var/log/nginx/gazette\.access\.log", str(cache.parent / "access.log")),
     ]
     for pattern, value in replacements:
         text, count = re.subn(pattern, value, text)
@@ -207,6 +208,29 @@ def test_a_logged_in_editor_is_never_served_from_the_cache(proxied, article):
     status, headers, body = get(url)
     assert headers["X-Cache-Status"] == "HIT"
     assert "Modifier" not in body.decode()
+
+
+def test_the_access_log_never_holds_a_secret_address(proxied, article, tmp_path):
+    """Preview, first-run and password links open things by their token alone: the sample
+    logs their path with "[jeton]" in its place (and everything else as asked)."""
+    secrets = {
+        "/apercu/": "jeton-d-apercu-tres-secret",
+        "/premier-compte/": "jeton-de-premier-compte-secret",
+        "/redaction/comptes/mot-de-passe/": "jeton-de-mot-de-passe-secret",
+    }
+    for path, token in secrets.items():
+        assert get(proxied + path + token)[0] in (404, 410)
+    assert get(proxied + "/article/sommet?page=visible")[0] == 200
+    log = tmp_path / "access.log"
+    for _ in range(50):  # nginx writes the line once the response is sent
+        text = log.read_text(encoding="utf-8") if log.exists() else ""
+        if "visible" in text:
+            break
+        time.sleep(0.1)
+    assert "/article/sommet?page=visible" in text
+    for path, token in secrets.items():
+        assert f'"GET {path}[jeton] ' in text
+        assert token not in text
 
 
 def test_pages_and_static_files_are_gzipped_and_static_files_cached_a_year(proxied, article):
