@@ -18,8 +18,11 @@ memory but checks them against generations in a file every worker maps
 (services/shared_limits.py), both in GAZETTE_SHARED_DIR.
 """
 
+import re
 import sys
 from pathlib import Path
+
+from gunicorn.glogging import Logger
 
 # gunicorn puts its working directory on sys.path; the project may be elsewhere (--chdir).
 PROJECT = str(Path(__file__).resolve().parent.parent)
@@ -48,6 +51,24 @@ max_requests_jitter = 500
 # (Preloading would save a little memory per worker, at the price of that care.)
 preload_app = False
 accesslog = settings["accesslog"]  # GAZETTE_ACCESS_LOG empty: no access log
+# Addresses that open something by their token alone: a preview link, the first-run link,
+# a password link. The access log writes "[jeton]" in place of the token (the sample
+# nginx config, deploy/nginx/gazette.conf, does the same with the same list).
+SECRET_PATH = re.compile(r"(/(?:apercu|premier-compte|redaction/comptes/mot-de-passe)/)[^ ?]+")
+
+
+class RedactedAccessLog(Logger):
+    """gunicorn's logger, with the tokens of secret addresses left out of the access log."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U", "{raw_uri}e"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = SECRET_PATH.sub(r"\1[jeton]", atoms[key])
+        return atoms
+
+
+logger_class = RedactedAccessLog
 errorlog = "-"
 forwarded_allow_ips = settings["forwarded_allow_ips"]
 

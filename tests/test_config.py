@@ -13,6 +13,7 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from flask import session
@@ -337,6 +338,32 @@ def test_gunicorn_defaults_leave_the_page_cache_store_alone(environment):
     # Several workers and no Redis need nothing more: pages stay in each worker's memory,
     # checked against generations every worker sees (tests/test_workers.py).
     assert os.environ["GAZETTE_CACHE_TYPE"] == ""
+
+
+def test_gunicorn_access_log_leaves_out_the_tokens_of_secret_addresses(environment):
+    """A preview, first-run or password link opens things by its token alone: the access
+    log keeps the path with "[jeton]" in its place, like the sample nginx config."""
+    from gunicorn.config import Config
+
+    settings = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    assert settings["logger_class"] is settings["RedactedAccessLog"]
+    logger = settings["RedactedAccessLog"](Config())
+    response = SimpleNamespace(status="404 Not Found", response_length=10, headers=[], sent=10)
+    for path in ("/apercu/", "/premier-compte/", "/redaction/comptes/mot-de-passe/"):
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "RAW_URI": f"{path}JETON-SECRET?x=1",
+            "PATH_INFO": f"{path}JETON-SECRET",
+            "QUERY_STRING": "x=1",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+        }
+        request = SimpleNamespace(headers=[], path=f"{path}JETON-SECRET", query="x=1")
+        atoms = logger.atoms(response, request, environ, timedelta(milliseconds=5))
+        assert atoms["r"] == f"GET {path}[jeton]?x=1 HTTP/1.1"
+        assert "JETON-SECRET" not in atoms["U"]
+    nginx = (ROOT / "deploy" / "nginx" / "gazette.conf").read_text()
+    assert "(apercu|premier-compte|redaction/comptes/mot-de-passe)" in nginx  # the same list
 
 
 def test_gunicorn_empty_access_log_means_none(environment):
