@@ -20,6 +20,7 @@ PUBLIC_ENDPOINTS = {
     "admin.set_password",
     "corrections.index",
     "preview.show",  # a preview link: its token is the credential
+    "auth.first_admin",  # the first-run link: its token is the credential, once
 }
 
 
