@@ -59,7 +59,8 @@ def image_urls(image: dict) -> list[str]:
 
 def article_images(article: Article) -> list[dict]:
     """The images that may stand for the article, lead image first, then the body's in
-    page order, each image once: {media (token), src (for the editor's card preview),
+    page order, each image once: {media (library token; "" for an image stored before the
+    library), src (for the editor's card preview),
     url (full URL for og:image), width, height (pixels, None when unknown), alt}."""
     images: dict[str, dict] = {}
     lead = lead_image_files(article)
@@ -74,11 +75,11 @@ def article_images(article: Article) -> list[dict]:
         }
     for block in article.blocks:
         data = block.data or {}
-        if block.kind == BlockKind.IMAGE and data.get("media") and data.get("src"):
+        if block.kind == BlockKind.IMAGE and data.get("src"):
             images.setdefault(
-                data["media"],
+                data.get("media") or data["src"],  # an image from before the library: its src
                 {
-                    "media": data["media"],
+                    "media": data.get("media", ""),
                     "src": data["src"],
                     "url": image_urls(data)[0],
                     "width": None,  # the widest candidate's height is not stored
@@ -96,14 +97,18 @@ def social_image(article: Article) -> dict | None:
     """
     images = article_images(article)
     for image in images:
-        if image["media"] == article.social_image:
+        if article.social_image and image["media"] == article.social_image:
             return image
     return images[0] if images else None
 
 
 def image_choices(article: Article) -> list[tuple[str, str]]:
     """(token, alt text) of each image the editor may choose for social cards, in order."""
-    return [(image["media"], image["alt"] or image["media"]) for image in article_images(article)]
+    return [
+        (image["media"], image["alt"] or image["media"])
+        for image in article_images(article)
+        if image["media"]  # the choice is stored as a library token
+    ]
 
 
 @dataclass(frozen=True)

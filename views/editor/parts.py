@@ -418,7 +418,7 @@ class Seo(ArticlePart):
 
     def image_sources(self, article) -> dict[str, str]:
         """{image token: its src} of the images the form offers, for the card preview."""
-        return {image["media"]: image["src"] for image in article_images(article)}
+        return {image["media"]: image["src"] for image in article_images(article) if image["media"]}
 
     def prepare(self, form):
         if typed_only():
