@@ -408,7 +408,7 @@ class ImageChoice:
         return block_image_data(media) if media else None
 
 
-class ImageForm(ImageChoice, BlockForm):
+class ImageForm(ImageChoice, BlockForm, Form):
     """A photo, its alt text, caption and credit: uploaded here, or chosen in the library."""
 
     has_file_upload = True
@@ -473,7 +473,7 @@ class EmbedForm(BlockForm, Form):
         return self.embed.block_data(title=cleaned(self.title), caption=cleaned(self.caption))
 
 
-class LeadImageForm(ImageChoice, VersionedForm):
+class LeadImageForm(ImageChoice, VersionedForm, Form):
     """The article's lead image and this use's words; "remove" takes the image off.
 
     The alt text is required when there is an image (checked by the part, parts.LeadImage,
