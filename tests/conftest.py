@@ -109,6 +109,14 @@ def empty_all_tables() -> None:
 
 
 @pytest.fixture
+def media_root(app, tmp_path):
+    """An empty MEDIA_ROOT of the test's own (uploads land there)."""
+    root = tmp_path / "media"
+    app.config["MEDIA_ROOT"] = str(root)
+    return root
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -21,13 +21,6 @@ URL = "/redaction/articles/{id}/image"
 
 
 @pytest.fixture
-def media_root(app, tmp_path):
-    root = tmp_path / "media"
-    app.config["MEDIA_ROOT"] = str(root)
-    return root
-
-
-@pytest.fixture
 def desk(app, media_root):
     section = make_section("Culture", slug="culture")
     author = make_user("Alice Autrice", role="author")

@@ -41,13 +41,6 @@ def stored_files(media_root) -> list[str]:
 
 
 @pytest.fixture
-def media_root(app, tmp_path):
-    root = tmp_path / "media"
-    app.config["MEDIA_ROOT"] = str(root)
-    return root
-
-
-@pytest.fixture
 def newsroom(app, media_root):
     section = make_section("Politique", slug="politique")
     author = make_user("Alice Autrice", role="author")

@@ -149,11 +149,10 @@ def test_purge_takes_revisions_corrections_redirects_and_index_along(newsroom):
     assert [e.target for e in events] == [f"article:{article_id}"]
 
 
-def test_purge_deletes_the_images_no_other_article_uses(app, newsroom, tmp_path):
+def test_purge_deletes_the_images_no_other_article_uses(newsroom, media_root):
     """A trashed article's lead image and block images go with it, files included, unless
     another article still uses them (the purge asks MediaUse, the one "where used")."""
-    root = tmp_path / "media"
-    app.config["MEDIA_ROOT"] = str(root)
+    root = media_root
     only_here = store_upload(plain_jpeg(colour="olive"), root, None, alt="Seule ici")
     shared = store_upload(plain_jpeg(colour="teal"), root, None, alt="Partagée")
     doomed = newsroom.live
