@@ -96,6 +96,13 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode rebuilds a table (copy, DROP, rename). With foreign keys on, the
+            # DROP is an implicit DELETE that cascades to the rows pointing at it, or fails:
+            # Alembic's batch documentation asks for them off. The PRAGMA is ignored inside
+            # a transaction, so it comes first; the app's connections turn it back on.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
