@@ -19,8 +19,9 @@ NAMING_CONVENTION = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 from models.audit import AuditEvent  # noqa: E402
-from models.content import Article, Block, Section  # noqa: E402
+from models.content import Article, Block, Section, SectionRedirect  # noqa: E402
 from models.correction import Correction  # noqa: E402
+from models.front import FrontPin, FrontSection  # noqa: E402
 from models.login_throttle import LoginThrottle  # noqa: E402
 from models.media import Media  # noqa: E402
 from models.preview import PreviewLink  # noqa: E402
@@ -28,6 +29,7 @@ from models.revision import ArticleSlugRedirect, Revision  # noqa: E402
 from models.setup_link import SetupLink  # noqa: E402
 from models.sponsor import Sponsor  # noqa: E402
 from models.sponsorship import InquiryNote, OutboxMessage, SponsorshipInquiry  # noqa: E402
+from models.tag import ArticleTag, Tag, TagRedirect  # noqa: E402
 from models.user import User  # noqa: E402
 
 __all__ = [
@@ -48,4 +50,10 @@ __all__ = [
     "AuditEvent",
     "LoginThrottle",
     "SetupLink",
+    "SectionRedirect",
+    "Tag",
+    "ArticleTag",
+    "TagRedirect",
+    "FrontPin",
+    "FrontSection",
 ]

@@ -14,6 +14,7 @@ from models import db
 from models.authorship import ArticleAuthor
 from models.media import ALT_MAX, CREDIT_MAX
 from models.revision import ArticleSlugRedirect, Revision
+from models.tag import ArticleTag, Tag
 from models.text import to_plain_text
 from models.time import utcnow
 from models.user import User
@@ -34,14 +35,25 @@ SEO_TITLE_MAX, SEO_TITLE_SHOWN = 120, 60
 SEO_DESCRIPTION_MAX, SEO_DESCRIPTION_SHOWN = 320, 155
 
 
+SECTION_NAME_MAX = 80
+SECTION_DESCRIPTION_MAX = 1000
+
+
 class Section(db.Model):
-    """A rubrique. Two levels are enough for a newsroom: International › Politique."""
+    """A rubrique. Two levels are enough for a newsroom: International › Politique.
+
+    `position` orders a section among its siblings; `in_navigation` and `nav_position`
+    say whether and where it appears in the masthead's navigation (admins choose both).
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(SECTION_NAME_MAX))
     slug: Mapped[str] = mapped_column(String(80))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("section.id"))
     position: Mapped[int] = mapped_column(default=0)
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    in_navigation: Mapped[bool] = mapped_column(default=False, server_default="0")
+    nav_position: Mapped[int] = mapped_column(default=0, server_default="0")
 
     parent: Mapped[Section | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Section]] = relationship(
@@ -89,6 +101,18 @@ class Section(db.Model):
         ).all()
 
 
+class SectionRedirect(db.Model):
+    """A path a section used to have ("international/politique" before a rename or a
+    move): its pages and feeds moved (301) to the section's current path."""
+
+    __tablename__ = "section_redirect"
+
+    old_path: Mapped[str] = mapped_column(String(255), primary_key=True)
+    section_id: Mapped[int] = mapped_column(
+        ForeignKey("section.id", ondelete="CASCADE"), index=True
+    )
+
+
 class ArticleStatus(enum.StrEnum):
     DRAFT = "draft"
     # A published article whose published_at lies in the future is "scheduled":
@@ -105,6 +129,9 @@ class Article(db.Model):
     standfirst: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default=ArticleStatus.DRAFT)
     published_at: Mapped[datetime | None]
+    # The date it was first seen by readers, kept when it is unpublished: republishing
+    # puts it back unless the editor asks for today's date (publish(today=True)).
+    first_published_at: Mapped[datetime | None]
     # The editorial "Mis à jour le …": set when the text changes after publication.
     updated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -143,6 +170,10 @@ class Article(db.Model):
         order_by="ArticleAuthor.position", cascade="all, delete-orphan", lazy="selectin"
     )
     lead_media: Mapped[Media | None] = relationship(lazy="joined")
+    # Its tags, in the editor's order (models/tag.py); written by set_tags().
+    tag_links: Mapped[list[ArticleTag]] = relationship(
+        order_by="ArticleTag.position", cascade="all, delete-orphan", lazy="selectin"
+    )
     blocks: Mapped[list[Block]] = relationship(
         back_populates="article", order_by="Block.position", cascade="all, delete-orphan"
     )
@@ -270,6 +301,33 @@ class Article(db.Model):
         for position, link in enumerate(self.author_links):
             link.position = position
         self.author = users[0]
+
+    @property
+    def tags(self) -> list[Tag]:
+        """Its tags, in the editor's order."""
+        return [link.tag for link in self.tag_links]
+
+    def set_tags(self, tags: list[Tag]) -> None:
+        """The one writer of the tag list: `tags` in order. Rows of tags that stay are
+        kept (only their position changes). Raises ValueError for a tag named twice or
+        more than TAGS_PER_ARTICLE_MAX tags."""
+        from models.tag import TAGS_PER_ARTICLE_MAX
+
+        if len(tags) > TAGS_PER_ARTICLE_MAX or len({id(tag) for tag in tags}) != len(tags):
+            raise ValueError(f"at most {TAGS_PER_ARTICLE_MAX} distinct tags")
+        kept = {link.tag_id: link for link in self.tag_links if link.tag_id is not None}
+        self.tag_links = [
+            (kept.get(tag.id) if tag.id is not None else None)
+            or ArticleTag(tag=tag, published_at=self.published_at)
+            for tag in tags
+        ]
+        for position, link in enumerate(self.tag_links):
+            link.position = position
+
+    @classmethod
+    def tagged(cls, tag_id: int):
+        """SQL: the article carries this tag (the desk's and search's tag filter)."""
+        return cls.id.in_(select(ArticleTag.article_id).where(ArticleTag.tag_id == tag_id))
 
     @classmethod
     def signed_by(cls, user_id: int):
@@ -453,23 +511,29 @@ class Article(db.Model):
 
     # ----------------------------------------------------------------- publishing, history
 
-    def publish(self, at: datetime | None = None) -> None:
+    def publish(self, at: datetime | None = None, *, today: bool = False) -> None:
         """Publish now (`at` None), or at `at`: a naive UTC datetime (future: scheduled).
 
-        Publishing now an article that is already live keeps its date. A past `at` is
-        accepted (back-dating); the editor's form asks for a future one. Raises ValueError
-        when `at` carries a timezone: dates are stored as naive UTC.
+        Publishing now an article that is already live keeps its date. Republishing now
+        an article that readers saw before (unpublished since) gives it back its first
+        publication date, as WordPress and Ghost do, unless `today` asks for now. A past
+        `at` is accepted (back-dating); the editor's form asks for a future one. Raises
+        ValueError when `at` carries a timezone: dates are stored as naive UTC.
         """
         if at is None:
             if not self.is_live:
-                self.status, self.published_at = ArticleStatus.PUBLISHED, utcnow()
+                first = None if today else self.first_published_at
+                self.status, self.published_at = ArticleStatus.PUBLISHED, first or utcnow()
             return
         if at.tzinfo is not None:
             raise ValueError("publish(at=…) takes a naive UTC datetime")
         self.status, self.published_at = ArticleStatus.PUBLISHED, at
 
     def unpublish(self) -> None:
-        """Back to a draft: readers no longer see it, and it has no publication date."""
+        """Back to a draft: readers no longer see it and it has no publication date; the
+        date readers first saw it is kept in `first_published_at` for a republication."""
+        if self._published_and_due and self.first_published_at is None:
+            self.first_published_at = self.published_at
         self.status, self.published_at = ArticleStatus.DRAFT, None
 
     def trash(self, by: User | None) -> None:

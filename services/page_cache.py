@@ -33,9 +33,11 @@ from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from extensions import cache
-from models import Article, ArticleSlugRedirect, Block, Section, User, db
+from models import Article, ArticleSlugRedirect, Block, Section, SectionRedirect, User, db
 from models.authorship import ArticleAuthor
+from models.front import FrontPin, FrontSection
 from models.sponsor import Sponsor
+from models.tag import ArticleTag, Tag, TagRedirect
 from services.generations import (
     IN_PROCESS_STORES,
     CacheGenerations,
@@ -80,7 +82,7 @@ def configure_store(app: Flask, on_loaded: Callable[[str], None] | None = None) 
         event.listen(Session, "after_flush", _collect_changes)
         event.listen(Session, "after_commit", _bump_after_commit)
         event.listen(Session, "after_soft_rollback", _forget_changes)
-        for model in (Article, User, Section, Sponsor):
+        for model in (Article, User, Section, Sponsor, Tag):
             event.listen(model, "load", _report_loaded)
 
 
@@ -170,8 +172,19 @@ def _generations_changed_by(obj, session: Session) -> set[str]:
         return {f"article:{obj.article_id}", "lists"}
     if isinstance(obj, ArticleSlugRedirect):
         return {f"article:{obj.article_id}"}
-    if isinstance(obj, Section):
+    if isinstance(obj, ArticleTag):
+        # Tagged or untagged: the article, and the lists of the tag (its page and feeds).
+        return {f"article:{obj.article_id}", f"tag:{obj.tag_id}", "lists"}
+    if isinstance(obj, Tag):
+        # Its name or slug shows on its page, on every article carrying it, in sitemaps.
+        return {f"tag:{obj.id}", "tags"}
+    if isinstance(obj, TagRedirect):
+        return {"tags"}
+    if isinstance(obj, (Section, SectionRedirect)):
         return {"sections"}
+    if isinstance(obj, (FrontPin, FrontSection)):
+        # The curated front page, and nothing else.
+        return {"front"}
     if isinstance(obj, Sponsor):
         return {f"sponsor:{obj.id}"}
     if isinstance(obj, User) and (obj in session.deleted or _changed(obj, AUTHOR_COLUMNS)):
@@ -204,6 +217,8 @@ def _report_loaded(target, _context) -> None:
         _on_loaded(f"author:{target.id}")
     elif isinstance(target, Sponsor):
         _on_loaded(f"sponsor:{target.id}")
+    elif isinstance(target, Tag):
+        _on_loaded(f"tag:{target.id}")
     # Sections are covered by ALWAYS.
 
 
