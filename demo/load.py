@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models import Revision, db
+from models import Revision, Tag, db
 from models.content import Article, ArticleStatus, Block, BlockKind, Section
 from models.slugs import slugify
 from models.text import require_text
@@ -31,6 +31,8 @@ DEMO_AUTHOR = {
     "display_name": "Julien Marchand",
 }
 # Times are UTC: 12:05 UTC is 14 h 05 in Paris in June.
+# The seed article's topics, in the order its tags read.
+DEMO_TAGS = ("Russie", "Corée du Nord", "Diplomatie")
 DEMO_PUBLISHED_AT = datetime(2024, 6, 19, 12, 5)
 DEMO_UPDATED_AT = datetime(2024, 6, 19, 14, 40)
 
@@ -96,6 +98,7 @@ def load_demo() -> list[str]:
         db.session.add(author)
         created.append(f"auteur {author.display_name}")
 
+    tags = [_get_or_create_tag(name, created) for name in DEMO_TAGS]
     slug = slugify(seed["headline"])
     if db.session.scalar(select(Article).filter_by(slug=slug)) is None:
         parent_name, child_name = seed["sections"]
@@ -111,6 +114,7 @@ def load_demo() -> list[str]:
             created_at=DEMO_PUBLISHED_AT,
         )
         article.blocks = [_block(position, part) for position, part in enumerate(seed["blocks"])]
+        article.set_tags(tags)
         db.session.add(article)
         db.session.flush()
         # The text as published, in the history: the first edit can always be undone.
@@ -126,6 +130,15 @@ def load_demo() -> list[str]:
         created.append(f"article « {article.headline} »")
     db.session.commit()
     return created
+
+
+def _get_or_create_tag(name: str, created: list[str]) -> Tag:
+    tag = db.session.scalar(select(Tag).filter_by(slug=slugify(name)))
+    if tag is None:
+        tag = Tag(name=name, slug=slugify(name))
+        db.session.add(tag)
+        created.append(f"sujet {name}")
+    return tag
 
 
 def _get_or_create_section(name, parent, position, created) -> Section:

@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select, union_all
 from models import db
 from models.authorship import ArticleAuthor
 from models.content import Article
+from models.tag import ArticleTag
 
 _TIMED_CURSOR = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6})_(\d{1,18})", re.ASCII)
 _ID_CURSOR = re.compile(r"\d{1,18}", re.ASCII)
@@ -140,20 +141,22 @@ def live_page(
     *,
     section_ids: list[int] | None = None,
     author_id: int | None = None,
+    tag_id: int | None = None,
     before: Cursor | None = None,
     after: Cursor | None = None,
 ) -> ArticlePage:
-    """One page of live articles (of these sections, or signed by this author), newest first.
+    """One page of live articles (of these sections, signed by this author, or carrying
+    this tag), newest first.
 
     `per_page` articles at most, strictly past `before` (older articles) or, with
     `after`, the page of newer articles ending just before it; with neither, the first
     page. Close enough to the top, an `after` page is the first page.
     """
-    filters = _filters(section_ids, author_id)
+    filters = _filters(section_ids, author_id, tag_id)
     if after is not None:
         keys = _keys(filters, per_page + 1, after=after)
         if len(keys) <= per_page:  # close enough to the top: that is the first page
-            return live_page(per_page, section_ids=section_ids, author_id=author_id)
+            return live_page(per_page, section_ids=section_ids, author_id=author_id, tag_id=tag_id)
         keys = keys[:per_page][::-1]
         return ArticlePage(_articles(keys), Cursor(*keys[-1]), Cursor(*keys[0]), False)
     keys = _keys(filters, per_page + 1, before=before)
@@ -163,13 +166,16 @@ def live_page(
     return ArticlePage(_articles(keys), older, newer, is_first=before is None)
 
 
-def _filters(section_ids, author_id) -> list:
+def _filters(section_ids, author_id, tag_id=None) -> list:
     """One list of conditions per index range to read (one per section: see _keys), or,
-    for an author, their id: their range is read from article_author (_author_range)."""
+    for an author or a tag, the link table's key: their range is read from
+    article_author or article_tag (_linked_range)."""
     if section_ids is not None:
         return [[Article.section_id == section_id] for section_id in section_ids]
     if author_id is not None:
-        return [author_id]
+        return [(AUTHOR_ORDER, ArticleAuthor.user_id == author_id)]
+    if tag_id is not None:
+        return [(TAG_ORDER, ArticleTag.tag_id == tag_id)]
     return [[]]
 
 
@@ -190,9 +196,9 @@ def _keys(filters, limit, before=None, after=None) -> list[tuple[datetime, int]]
 
 
 def _range(conditions, limit, before, after):
-    """The select() of one index range: conditions on Article, or an author's id."""
-    if isinstance(conditions, int):
-        return _author_range(conditions, limit, before, after)
+    """The select() of one index range: conditions on Article, or a link table's key."""
+    if isinstance(conditions, tuple):
+        return _linked_range(*conditions, limit, before, after)
     statement = (
         Article.live().with_only_columns(*ARTICLE_ORDER.columns).order_by(None).where(*conditions)
     )
@@ -205,25 +211,28 @@ def _range(conditions, limit, before, after):
 
 # An author's articles, co-signed ones included: ix_article_author_user_published.
 AUTHOR_ORDER = Keyset(id=ArticleAuthor.article_id, at=ArticleAuthor.published_at)
+# A tag's articles: ix_article_tag_tag_published.
+TAG_ORDER = Keyset(id=ArticleTag.article_id, at=ArticleTag.published_at)
 
 
-def _author_range(user_id: int, limit, before, after):
-    """(published_at, id) of the live articles `user_id` signs, read from article_author.
+def _linked_range(order: Keyset, key, limit, before, after):
+    """(published_at, id) of the live articles linked by `key` (an author's or a tag's
+    condition on a link table), read from that table in `order`.
 
     Its copy of published_at orders one index range; the article itself is joined only
     to keep Article.live()'s conditions, whatever they are, the one rule for "live".
     """
     statement = (
         Article.live()
-        .with_only_columns(*AUTHOR_ORDER.columns)
+        .with_only_columns(*order.columns)
         .order_by(None)
-        .where(ArticleAuthor.article_id == Article.id, ArticleAuthor.user_id == user_id)
+        .where(order.id == Article.id, key)
     )
     if before is not None:
-        statement = statement.where(AUTHOR_ORDER.past(before))
+        statement = statement.where(order.past(before))
     elif after is not None:
-        statement = statement.where(AUTHOR_ORDER.past(after, newest_first=False))
-    return statement.order_by(*AUTHOR_ORDER.order_by(newest_first=after is None)).limit(limit)
+        statement = statement.where(order.past(after, newest_first=False))
+    return statement.order_by(*order.order_by(newest_first=after is None)).limit(limit)
 
 
 def _articles(keys) -> list[Article]:

@@ -72,6 +72,8 @@ class TagRedirect(db.Model):
     old_slug: Mapped[str] = mapped_column(String(TAG_SLUG_MAX), primary_key=True)
     tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), index=True)
 
+    tag: Mapped[Tag] = relationship()
+
 
 def _carry_publication_dates(session: Session, _flush_context, _instances) -> None:
     """before_flush: an article whose published_at changed carries it to its tag rows."""

@@ -81,6 +81,8 @@ def article_arguments(article: Article) -> dict:
         "article_slug": article.slug,
         "author_slug": article.author.slug,
         "section_path": article.section.path,
+        # A draft has no tag page of its own: the demo article's first tag stands in.
+        "tag_slug": article.tags[0].slug if article.tags else "russie",
     }
 
 
@@ -216,11 +218,12 @@ def route_key(method: str, rule) -> str:
 
 def url_values(app: Flask, rule, arguments: dict) -> dict:
     """Real values for the rule's variables, from the world's arguments."""
-    slug = (
-        arguments["author_slug"]
-        if rule.endpoint in AUTHOR_SLUG_ENDPOINTS
-        else arguments["article_slug"]
-    )
+    if rule.endpoint in AUTHOR_SLUG_ENDPOINTS:
+        slug = arguments["author_slug"]
+    elif rule.endpoint in TAG_SLUG_ENDPOINTS:
+        slug = arguments["tag_slug"]
+    else:
+        slug = arguments["article_slug"]
     values = {
         **arguments,
         "slug": slug,
@@ -240,6 +243,7 @@ def url_values(app: Flask, rule, arguments: dict) -> dict:
 
 
 AUTHOR_SLUG_ENDPOINTS = {"reading.author", "feeds.author_feed"}
+TAG_SLUG_ENDPOINTS = {"reading.tag", "feeds.tag_feed"}
 
 
 def build_url(app: Flask, rule, arguments: dict) -> str:

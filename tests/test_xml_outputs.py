@@ -16,6 +16,7 @@ from datetime import timedelta
 import feedparser
 import pytest
 
+from models import Tag, db
 from models.content import BlockKind
 from models.text import FORBIDDEN, xml_safe
 from models.time import utcnow
@@ -49,8 +50,10 @@ def hostile_world(app):
     """An old database's worst rows: forbidden characters in every field a feed prints."""
     section = make_section(f"Cul{HOSTILE}ture <b>&amp;", slug="culture")
     author = make_user(NAME, slug="marie-dupont")
+    # The tag shares the author's slug: xml_urls builds every `slug` route with it.
+    tag = Tag(name=f"Su{HOSTILE}jet <i>&amp;", slug="marie-dupont")
     for n in range(3):
-        make_article(
+        article = make_article(
             HEADLINE.replace("n°0", f"n°{n}"),
             section=section,
             author=author,
@@ -58,6 +61,8 @@ def hostile_world(app):
             published_at=utcnow() - timedelta(hours=n + 1),
             blocks=[(BlockKind.PARAGRAPH, {"html": f"Corps{HOSTILE} <em>x</em>"})],
         )
+        article.set_tags([tag])
+    db.session.commit()
     return section, author
 
 

@@ -11,12 +11,22 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import func, select
 
-from models import Article, Section, User, db
+from models import Article, Section, Tag, TagRedirect, User, db
 from models.authorship import ArticleAuthor
 from models.listing import live_page
+from models.tag import ArticleTag
 from models.text import xml_safe
 from models.time import utcnow
 from views.pages import or_404
@@ -37,7 +47,14 @@ def xml_response(template: str, media_type: str = "application/xml", **context) 
     return Response(body, content_type=f"{media_type}; charset=utf-8")
 
 
-def _feed(kind: str, title: str, page_url: str, articles: list[Article]) -> Response:
+def urlset_response(entries: list[tuple[str, datetime | None]]) -> Response:
+    """A sitemap file (sitemaps.org 0.9) of (absolute URL, last change or None) entries."""
+    return xml_response("feeds/urlset.xml", entries=entries)
+
+
+def feed_response(kind: str, title: str, page_url: str, articles: list[Article]) -> Response:
+    """The RSS 2.0 (`kind` "rss") or Atom 1.0 ("atom") feed of `articles`, whose page is
+    `page_url`; 404 for any other kind."""
     if kind not in FEED_TYPES:
         abort(404)
     return xml_response(
@@ -56,7 +73,7 @@ def _feed(kind: str, title: str, page_url: str, articles: list[Article]) -> Resp
 def site_feed(kind: str):
     """The latest articles of the whole site."""
     articles = live_page(FEED_SIZE).items
-    return _feed(
+    return feed_response(
         kind,
         current_app.config["SITE_NAME"],
         url_for("reading.front_page", _external=True),
@@ -70,7 +87,7 @@ def section_feed(section_path: str, kind: str):
     section = or_404(Section.by_path(section_path))
     articles = live_page(FEED_SIZE, section_ids=section.with_descendant_ids()).items
     title = " › ".join(s.name for s in section.trail)
-    return _feed(
+    return feed_response(
         kind, title, url_for("reading.section", section_path=section.path, _external=True), articles
     )
 
@@ -80,11 +97,24 @@ def author_feed(slug: str, kind: str):
     """The latest articles an author signed, co-signed ones included."""
     author = or_404(db.session.scalar(select(User).filter_by(slug=slug)))
     articles = live_page(FEED_SIZE, author_id=author.id).items
-    return _feed(
+    return feed_response(
         kind,
         author.display_name,
         url_for("reading.author", slug=author.slug, _external=True),
         articles,
+    )
+
+
+@bp.get("/sujet/<slug>/flux.<kind>")
+def tag_feed(slug: str, kind: str):
+    """The latest articles carrying a tag; an old slug moves (301) to the new one."""
+    tag = Tag.by_slug(slug)
+    if tag is None:
+        moved = or_404(db.session.get(TagRedirect, slug))
+        return redirect(url_for("feeds.tag_feed", slug=moved.tag.slug, kind=kind), 301)
+    articles = live_page(FEED_SIZE, tag_id=tag.id).items
+    return feed_response(
+        kind, tag.name, url_for("reading.tag", slug=tag.slug, _external=True), articles
     )
 
 
@@ -121,7 +151,7 @@ def sitemap_sections():
         (url_for("reading.section", section_path=s.path, _external=True), last_change.get(s.id))
         for s in sections
     ]
-    return xml_response("feeds/urlset.xml", entries=entries)
+    return urlset_response(entries)
 
 
 @bp.get("/sitemaps/auteurs.xml")
@@ -135,7 +165,22 @@ def sitemap_authors():
         .group_by(User.slug)
     ).all()
     entries = [(url_for("reading.author", slug=slug, _external=True), last) for slug, last in rows]
-    return xml_response("feeds/urlset.xml", entries=entries)
+    return urlset_response(entries)
+
+
+@bp.get("/sitemaps/sujets.xml")
+def sitemap_tags():
+    """Every tag page with at least one live article (the others are 404s)."""
+    rows = db.session.execute(
+        select(Tag.slug, func.max(func.coalesce(Article.updated_at, Article.published_at)))
+        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+        .join(Article, Article.id == ArticleTag.article_id)
+        .where(Article.is_live)
+        .group_by(Tag.slug)
+    ).all()
+    return urlset_response(
+        [(url_for("reading.tag", slug=slug, _external=True), last) for slug, last in rows]
+    )
 
 
 @bp.get("/sitemaps/articles-<int:number>.xml")
@@ -153,7 +198,7 @@ def sitemap_articles(number: int):
     if not rows and number > 1:
         abort(404)
     entries = [(url_for("reading.article", slug=slug, _external=True), last) for slug, last in rows]
-    return xml_response("feeds/urlset.xml", entries=entries)
+    return urlset_response(entries)
 
 
 @bp.get("/sitemaps/actualites.xml")

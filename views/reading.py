@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import Article, ArticleSlugRedirect, Section, User, db
+from models import Article, ArticleSlugRedirect, Section, Tag, TagRedirect, User, db
 from models.correction import Correction
 from models.listing import ArticlePage, Cursor, live_page
 from services import embeds
@@ -57,6 +57,25 @@ def author(slug: str):
     author = or_404(db.session.scalar(select(User).filter_by(slug=slug)))
     articles = paginate(author_id=author.id)
     return render_template("reading/author.html", author=author, articles=articles)
+
+
+@bp.get("/sujet/<slug>")
+def tag(slug: str):
+    """A tag's description and its live articles; an old slug moves (301) to the new one.
+
+    A tag no live article carries is a 404 for readers: an empty topic page is a dead
+    end for them and thin content for search engines.
+    """
+    tag = Tag.by_slug(slug)
+    if tag is None:
+        moved = db.session.get(TagRedirect, slug)
+        if moved is None:
+            abort(404)
+        return redirect(url_for("reading.tag", slug=moved.tag.slug, **request.args), 301)
+    articles = paginate(tag_id=tag.id)
+    if not articles.items:
+        abort(404)
+    return render_template("reading/tag.html", tag=tag, articles=articles)
 
 
 @bp.get("/article/<slug>")
