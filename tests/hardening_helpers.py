@@ -81,6 +81,7 @@ def article_arguments(article: Article) -> dict:
         "article_slug": article.slug,
         "author_slug": article.author.slug,
         "section_path": article.section.path,
+        "section_id": article.section_id,
         # A draft has no tag page of its own: the demo article's first tag stands in.
         "tag_slug": article.tags[0].slug if article.tags else "russie",
     }
@@ -299,7 +300,20 @@ def post_data(endpoint: str, world: World, arguments: dict) -> dict:
     if endpoint == "editor.save_part":
         article = db.session.get(Article, arguments["article_id"])
         return {"titre-headline": "Un titre modifié", "titre-version": str(article.version)}
+    if endpoint == "editor.save_section":
+        prefix = f"rubrique{arguments['section_id']}"
+        return {
+            f"{prefix}-name": f"Rubrique {n}",
+            f"{prefix}-description": "",
+            f"{prefix}-parent": "0",
+        }
+    if endpoint == "editor.toggle_navigation":
+        return {f"menu{arguments['section_id']}-in_navigation": "y"}
     data = {
+        "editor.create_section": {
+            "nouvelle-name": f"Nouvelle rubrique {n}",
+            "nouvelle-parent": "0",
+        },
         "admin.change_role": {"role": "editor"},
         "admin.invite": {
             "email": f"recrue{n}@gazette.example",

@@ -30,6 +30,7 @@ from models.tag import ArticleTag
 from models.text import xml_safe
 from models.time import utcnow
 from views.pages import or_404
+from views.reading import moved_section, with_query
 from views.urls import absolute_url_for
 
 bp = Blueprint("feeds", __name__)
@@ -84,7 +85,12 @@ def site_feed(kind: str):
 @bp.get("/rubrique/<path:section_path>/flux.<kind>")
 def section_feed(section_path: str, kind: str):
     """The latest articles of a section and its sub-sections."""
-    section = or_404(Section.by_path(section_path))
+    section = Section.by_path(section_path)
+    if section is None:
+        moved = moved_section(section_path)
+        return redirect(
+            with_query(url_for("feeds.section_feed", section_path=moved.path, kind=kind)), 301
+        )
     articles = live_page(FEED_SIZE, section_ids=section.with_descendant_ids()).items
     title = " › ".join(s.name for s in section.trail)
     return feed_response(

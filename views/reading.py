@@ -5,10 +5,19 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import Article, ArticleSlugRedirect, Section, Tag, TagRedirect, User, db
+from models import (
+    Article,
+    ArticleSlugRedirect,
+    Section,
+    SectionRedirect,
+    Tag,
+    TagRedirect,
+    User,
+    db,
+)
 from models.correction import Correction
 from models.listing import ArticlePage, Cursor, live_page
-from services import embeds
+from services import embeds, sections
 from views.pages import or_404
 
 bp = Blueprint("reading", __name__)
@@ -45,8 +54,14 @@ def front_page():
 
 @bp.get("/rubrique/<path:section_path>")
 def section(section_path: str):
-    """A section and every section below it: Politique's articles also show under International."""
-    section = or_404(Section.by_path(section_path))
+    """A section and every section below it: Politique's articles also show under International.
+
+    A path the section used to have (before a rename or a move) moves (301) to its current one.
+    """
+    section = Section.by_path(section_path)
+    if section is None:
+        moved = moved_section(section_path)
+        return redirect(with_query(url_for("reading.section", section_path=moved.path)), 301)
     articles = paginate(section_ids=section.with_descendant_ids())
     return render_template("reading/section.html", section=section, articles=articles)
 
@@ -126,9 +141,21 @@ def not_shown(article: Article):
     return or_404(None)
 
 
+def moved_section(section_path: str) -> Section:
+    """The section that used to have this path (SectionRedirect); 404 if none did."""
+    moved = db.session.get(SectionRedirect, section_path.strip("/"))
+    return or_404(db.session.get(Section, moved.section_id) if moved else None)
+
+
+def with_query(url: str) -> str:
+    """`url` with this request's query string (a cursor, a campaign tag) kept as sent."""
+    query = request.query_string.decode("latin-1")
+    return f"{url}?{query}" if query else url
+
+
 def navigation():
-    """The sections in the masthead's navigation, on every page."""
-    return {"nav_sections": Section.top_level}
+    """The sections in the masthead's menu, in the admins' order, on every page."""
+    return {"nav_sections": sections.navigation}
 
 
 def embed_for_page(data: dict | None) -> embeds.Embed | None:

@@ -11,6 +11,7 @@ The blueprint is split by concern; each module registers its routes on `bp`:
 - paste.py: what the editor pastes, cleaned by the server before it lands in a form;
 - dashboard.py: the dashboard and the new-article form;
 - desk.py: the articles desk (every article, filtered and searched) and the trash;
+- sections.py: sections and the masthead's menu, for admins (/redaction/rubriques);
 - forms.py: the WTForms, and BLOCK_EDITORS (how each block kind is edited).
 The login check, the CSRF handler and Vary come from views.htmx.InPlaceEditing. Every save
 ends with views.htmx.saved, which the submodules call as `views.editor.saved`, so that a
@@ -62,6 +63,7 @@ from views.editor import (  # noqa: E402
     parts,
     paste,
     previews,
+    sections,
 )
 from views.editor.parts import PARTS  # noqa: E402
 
@@ -79,4 +81,5 @@ __all__ = [
     "parts",
     "paste",
     "previews",
+    "sections",
 ]

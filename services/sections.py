@@ -1,0 +1,297 @@
+"""Sections (rubriques) and the masthead's menu, as admins arrange them.
+
+Rules, in one place:
+- two levels only: a section's parent is a top-level section, and a section with
+  children stays at the top;
+- a section's slug comes from its name (models.slugs.slugify) and is unique among its
+  siblings (the database says so too: UniqueConstraint(parent_id, slug));
+- renaming or moving a section changes its path and its descendants' paths: each old path
+  is kept as a SectionRedirect (readers and feeds get a 301). A redirect stores the
+  section's id, so older redirects follow the section wherever it goes; a live section
+  always wins over a redirect with the same path (that redirect is dropped);
+- a section with articles (trashed ones included: restoring one must find its section)
+  or with sub-sections cannot be deleted.
+
+Every refusal raises ValueError with a French message for the admin. Each function
+commits; the "sections" page-cache generation follows from the flush (services/page_cache).
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select
+
+from models import Article, Section, SectionRedirect, db
+from models.content import SECTION_DESCRIPTION_MAX, SECTION_NAME_MAX
+from models.front import FrontSection
+from models.slugs import slugify
+
+UP, DOWN = "up", "down"
+
+
+def tree() -> list[tuple[Section, int]]:
+    """Every section in the order the staff page lists them: each top-level section
+    (by position) followed by its children (by position), as (section, depth 0 or 1)."""
+    rows = []
+    for top in Section.top_level():
+        rows.append((top, 0))
+        rows.extend((child, 1) for child in top.children)
+    return rows
+
+
+def article_counts() -> dict[int, int]:
+    """{section id: number of its own articles, trashed ones included} (a section with
+    none is absent)."""
+    counts = db.session.execute(
+        select(Article.section_id, func.count(Article.id)).group_by(Article.section_id)
+    )
+    return dict(counts.all())
+
+
+def navigation() -> list[Section]:
+    """The sections in the masthead's menu, in the admins' order (any level)."""
+    return list(
+        db.session.scalars(
+            select(Section)
+            .where(Section.in_navigation.is_(True))
+            .order_by(Section.nav_position, Section.name, Section.id)
+        )
+    )
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValueError(_("Donnez un nom à la rubrique."))
+    if len(name) > SECTION_NAME_MAX:
+        raise ValueError(_("%(max)d caractères au maximum.", max=SECTION_NAME_MAX))
+    return name
+
+
+def _siblings(parent_id: int | None) -> list[Section]:
+    return list(
+        db.session.scalars(
+            select(Section).filter_by(parent_id=parent_id).order_by(Section.position, Section.id)
+        )
+    )
+
+
+def _check_slug_free(slug: str, parent_id: int | None, section: Section | None = None) -> None:
+    for sibling in _siblings(parent_id):
+        if sibling.slug == slug and sibling is not section:
+            raise ValueError(
+                _(
+                    "La rubrique « %(name)s » a déjà l’adresse « %(slug)s » à cet endroit.",
+                    name=sibling.name,
+                    slug=slug,
+                )
+            )
+
+
+def _check_parent(section: Section | None, parent: Section | None) -> None:
+    """Two levels: the parent is top-level; a section with children stays at the top."""
+    if parent is None:
+        return
+    if section is not None and parent.id == section.id:
+        raise ValueError(_("Une rubrique ne peut pas être placée sous elle-même."))
+    if parent.parent_id is not None:
+        raise ValueError(
+            _(
+                "« %(parent)s » est déjà une sous-rubrique : deux niveaux au plus.",
+                parent=parent.name,
+            )
+        )
+    if section is not None and section.children:
+        raise ValueError(
+            _(
+                "« %(name)s » a des sous-rubriques : elle reste au premier niveau.",
+                name=section.name,
+            )
+        )
+
+
+def _next_position(parent_id: int | None) -> int:
+    positions = [s.position for s in _siblings(parent_id)]
+    return max(positions, default=-1) + 1
+
+
+def _drop_redirects_shadowed_by(sections: list[Section]) -> None:
+    """A live section wins over a redirect with its path."""
+    paths = [s.path for s in sections]
+    if paths:
+        db.session.execute(delete(SectionRedirect).where(SectionRedirect.old_path.in_(paths)))
+
+
+def _paths_below(section: Section) -> dict[int, str]:
+    """{id: current path} for the section and every section below it."""
+    return {i: db.session.get(Section, i).path for i in section.with_descendant_ids()}
+
+
+def _keep_old_paths(old_paths: dict[int, str]) -> None:
+    """A redirect for each path that changed; live paths win over redirects."""
+    db.session.flush()
+    moved = [db.session.get(Section, i) for i in old_paths]
+    _drop_redirects_shadowed_by(moved)
+    for section in moved:
+        old = old_paths[section.id]
+        if old != section.path:
+            existing = db.session.get(SectionRedirect, old)
+            if existing is None:
+                db.session.add(SectionRedirect(old_path=old, section_id=section.id))
+            else:
+                existing.section_id = section.id
+
+
+def create(name: str, parent: Section | None = None) -> Section:
+    """A new section named `name` (cleaned plain text), under `parent` or at the top,
+    last among its siblings, out of the menu. Raises ValueError (French) if the name is
+    empty or too long, the slug is taken among the siblings, or the parent is a sub-section."""
+    name = _clean_name(name)
+    _check_parent(None, parent)
+    parent_id = parent.id if parent else None
+    slug = slugify(name)
+    _check_slug_free(slug, parent_id)
+    section = Section(
+        name=name,
+        slug=slug,
+        parent_id=parent_id,
+        position=_next_position(parent_id),
+        in_navigation=False,
+        nav_position=0,
+    )
+    db.session.add(section)
+    db.session.flush()
+    _drop_redirects_shadowed_by([section])
+    db.session.commit()
+    return section
+
+
+def save(
+    section: Section,
+    name: str,
+    description: str,
+    parent: Section | None,
+    keep_slug: bool = False,
+) -> None:
+    """Name, description and parent in one change, all or nothing.
+
+    The slug follows the name unless `keep_slug`; a section that changes parent goes last
+    among its new siblings. When the path changes, the old paths of the section and of
+    every section below it redirect (301). Raises ValueError (French) for an empty or too
+    long name or description, a slug a sibling has, three levels, or a section under itself.
+    """
+    name = _clean_name(name)
+    description = (description or "").strip()
+    if len(description) > SECTION_DESCRIPTION_MAX:
+        raise ValueError(_("%(max)d caractères au maximum.", max=SECTION_DESCRIPTION_MAX))
+    parent_id = parent.id if parent else None
+    moving = parent_id != section.parent_id
+    if moving:
+        _check_parent(section, parent)
+    slug = section.slug if keep_slug else slugify(name)
+    if moving or slug != section.slug:
+        _check_slug_free(slug, parent_id, section)
+    old_paths = _paths_below(section)
+    if moving:
+        old_parent_id = section.parent_id
+        section.position = _next_position(parent_id)
+        section.parent = parent
+        section.parent_id = parent_id
+        db.session.flush()
+        _renumber(old_parent_id)
+    section.name, section.slug, section.description = name, slug, description
+    _keep_old_paths(old_paths)
+    db.session.commit()
+
+
+def rename(section: Section, name: str, keep_slug: bool = False) -> None:
+    """A new name and, unless `keep_slug`, the slug that follows from it (see save)."""
+    save(section, name, section.description, section.parent, keep_slug)
+
+
+def describe(section: Section, description: str) -> None:
+    """The section's description, plain text shown on its page (see save)."""
+    save(section, section.name, description, section.parent, keep_slug=True)
+
+
+def move(section: Section, parent: Section | None) -> None:
+    """Put the section under `parent` (None: at the top), last among its new siblings (see save)."""
+    save(section, section.name, section.description, parent, keep_slug=True)
+
+
+def _renumber(parent_id: int | None) -> None:
+    for position, sibling in enumerate(_siblings(parent_id)):
+        sibling.position = position
+
+
+def _swap(items: list[Section], section: Section, direction: str, attribute: str) -> None:
+    if direction not in (UP, DOWN):
+        raise ValueError(_("Direction inconnue."))
+    index = items.index(section)
+    other = index - 1 if direction == UP else index + 1
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+    for position, item in enumerate(items):
+        setattr(item, attribute, position)
+
+
+def reorder(section: Section, direction: str) -> None:
+    """Move the section one place up or down among its siblings (UP or DOWN); at either
+    end nothing changes. Raises ValueError for another direction."""
+    _swap(_siblings(section.parent_id), section, direction, "position")
+    db.session.commit()
+
+
+def set_in_navigation(section: Section, shown: bool) -> None:
+    """Show the section in the masthead's menu (last) or take it out."""
+    if shown and not section.in_navigation:
+        section.nav_position = max((s.nav_position for s in navigation()), default=-1) + 1
+    section.in_navigation = shown
+    db.session.flush()
+    for position, item in enumerate(navigation()):
+        item.nav_position = position
+    db.session.commit()
+
+
+def reorder_navigation(section: Section, direction: str) -> None:
+    """Move the section one place up or down in the menu. Raises ValueError if it is not
+    in the menu or for an unknown direction."""
+    items = navigation()
+    if section not in items:
+        raise ValueError(_("Cette rubrique n’est pas dans le menu."))
+    _swap(items, section, direction, "nav_position")
+    db.session.commit()
+
+
+def delete_section(section: Section) -> None:
+    """Delete an empty section (its redirects and front-page block go with it). Raises
+    ValueError (French) if it has articles, trashed ones included, or sub-sections."""
+    articles = db.session.scalar(
+        select(func.count(Article.id)).where(Article.section_id == section.id)
+    )
+    if articles:
+        raise ValueError(
+            _(
+                "La rubrique « %(name)s » contient %(count)d article(s) (corbeille comprise) : "
+                "déplacez-les d’abord dans une autre rubrique.",
+                name=section.name,
+                count=articles,
+            )
+        )
+    if section.children:
+        raise ValueError(
+            _(
+                "La rubrique « %(name)s » a des sous-rubriques : déplacez-les ou supprimez-les d’abord.",
+                name=section.name,
+            )
+        )
+    parent_id = section.parent_id
+    # Foreign keys may be off (SQLite): delete what points at it explicitly.
+    db.session.execute(delete(SectionRedirect).where(SectionRedirect.section_id == section.id))
+    db.session.execute(delete(FrontSection).where(FrontSection.section_id == section.id))
+    db.session.delete(section)
+    db.session.flush()
+    _renumber(parent_id)
+    for position, item in enumerate(navigation()):
+        item.nav_position = position
+    db.session.commit()
