@@ -146,7 +146,15 @@ def _get_or_create_section(name, parent, position, created) -> Section:
     parent_id = parent.id if parent else None
     section = db.session.scalar(select(Section).filter_by(slug=slug, parent_id=parent_id))
     if section is None:
-        section = Section(name=name, slug=slug, parent=parent, position=position)
+        # The top-level sections make the masthead's menu, in the same order.
+        section = Section(
+            name=name,
+            slug=slug,
+            parent=parent,
+            position=position,
+            in_navigation=parent is None,
+            nav_position=position,
+        )
         db.session.add(section)
         db.session.flush()
         created.append(f"rubrique {name}")

@@ -159,7 +159,7 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "POST admin.change_role": ADMIN,
     "POST admin.toggle_active": ADMIN,
     "POST admin.new_invitation": ADMIN,
-    "GET audit.log": ADMIN,
+    "GET audit.log": ADMIN,  # who did what, when
     # Sections and the masthead's menu (views/editor/sections.py): admins only.
     "GET editor.sections": ADMIN,
     "POST editor.create_section": ADMIN,
@@ -167,7 +167,7 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "POST editor.move_section": ADMIN,
     "POST editor.toggle_navigation": ADMIN,
     "POST editor.move_in_navigation": ADMIN,
-    "POST editor.delete_section": ADMIN,  # who did what, when
+    "POST editor.delete_section": ADMIN,
 }
 
 

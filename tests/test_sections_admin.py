@@ -12,7 +12,7 @@ from models import Article, Section, SectionRedirect, db
 from models.content import SECTION_NAME_MAX
 from models.time import utcnow
 from services import sections
-from tests.factories import log_in, make_article, make_section, make_user
+from tests.factories import log_in, make_article, make_user
 
 
 @pytest.fixture

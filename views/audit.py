@@ -55,6 +55,13 @@ ACTION_LABELS = {
     "admin.change_role": _l("Rôle changé"),
     "admin.toggle_active": _l("Compte activé ou désactivé"),
     "admin.new_invitation": _l("Lien de mot de passe créé"),
+    # Sections and the menu (issue 14, views/editor/sections.py).
+    "editor.create_section": _l("Rubrique créée"),
+    "editor.save_section": _l("Rubrique modifiée (nom, description ou place)"),
+    "editor.move_section": _l("Rubrique déplacée parmi ses voisines"),
+    "editor.toggle_navigation": _l("Rubrique ajoutée au menu ou retirée"),
+    "editor.move_in_navigation": _l("Menu réordonné"),
+    "editor.delete_section": _l("Rubrique supprimée"),
 }
 TARGET_LABELS = {
     "article": _l("article"),

@@ -1,0 +1,90 @@
+"""Sections and the menu in Chromium (issue 14): an admin renames "Politique" and moves it
+to the top level on /redaction/rubriques, puts it in the masthead's menu and moves it up
+there, in place (htmx, no reload), at 390 and 1280 px; the old address answers 301 with
+the new one; the staff page is axe clean, with no sideways scroll."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import axe_violations
+from tests.e2e.test_editing_browser import assert_no_reload, set_marker
+from tests.factories import make_user
+
+PASSWORD = "motdepasse-solide"
+STAFF_PAGE = "/redaction/rubriques"
+
+
+@pytest.fixture
+def admin(demo):
+    return make_user("Ada Admin", role="admin", password=PASSWORD, email="ada@gazette.example")
+
+
+def log_in(page, live_server, path=STAFF_PAGE):
+    page.goto(live_server + "/connexion?next=" + path)
+    page.get_by_label("Adresse électronique").fill("ada@gazette.example")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(live_server + path)
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def menu_names(page) -> list[str]:
+    return [
+        name.strip()
+        for name in page.locator(".sections-nav li a").all_inner_texts()
+        if name.strip() not in ("À la une", "Rechercher")
+    ]
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_an_admin_renames_moves_and_orders_the_menu(admin, watched_page, live_server, width):
+    page = watched_page
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, live_server)
+    assert axe_violations(page) == []
+    assert no_sideways_scroll(page)
+    set_marker(page)
+
+    row = page.locator(
+        ".section-row", has=page.get_by_role("heading", name="International › Politique")
+    )
+    row.locator("summary", has_text="Modifier").click()
+    row.get_by_label("Nom").fill("Géopolitique")
+    row.get_by_label("Placée sous").select_option(label="Premier niveau")
+    row.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("Rubrique « Géopolitique » enregistrée.")
+    moved = page.locator(
+        ".section-row", has=page.get_by_role("heading", name="Géopolitique", exact=True)
+    )
+    expect(moved).to_contain_text("/rubrique/geopolitique")
+
+    moved.get_by_label("Dans le menu").check()
+    expect(page.get_by_role("status")).to_contain_text("« Géopolitique » est dans le menu.")
+    menu = page.locator(".sections-menu")
+    expect(menu.locator("li").last).to_contain_text("Géopolitique")
+    for _ in range(2):
+        page.get_by_role("button", name="Monter Géopolitique dans le menu").click()
+        page.wait_for_load_state("networkidle")
+    assert_no_reload(page)
+    assert axe_violations(page) == []
+    assert no_sideways_scroll(page)
+
+    # The masthead's menu follows, and the old address moves permanently.
+    page.goto(live_server + "/")
+    names = menu_names(page)
+    assert names.index("Géopolitique") == len(names) - 3, names
+    old = page.request.get(live_server + "/rubrique/international/politique?x=1", max_redirects=0)
+    assert old.status == 301
+    assert re.search(r"/rubrique/geopolitique\?x=1$", old.headers["location"])
+    page.goto(live_server + "/rubrique/international/politique")
+    assert page.url == live_server + "/rubrique/geopolitique"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Géopolitique")
+    assert no_sideways_scroll(page)
+    page.watch.assert_clean()
