@@ -175,7 +175,7 @@ def save(
 ) -> None:
     """Name, description and parent in one change, all or nothing.
 
-    The slug follows the name unless `keep_slug`; a section that changes parent goes last
+    The slug follows a new name unless `keep_slug`; a section that changes parent goes last
     among its new siblings. When the path changes, the old paths of the section and of
     every section below it redirect (301). Raises ValueError (French) for an empty or too
     long name or description, a slug a sibling has, three levels, or a section under itself.
@@ -188,7 +188,9 @@ def save(
     moving = parent_id != section.parent_id
     if moving:
         _check_parent(section, parent)
-    slug = section.slug if keep_slug else slugify(name)
+    # The address follows a new name; saving the same name (say, a new description)
+    # never changes it.
+    slug = slugify(name) if name != section.name and not keep_slug else section.slug
     if moving or slug != section.slug:
         _check_slug_free(slug, parent_id, section)
     old_paths = _paths_below(section)

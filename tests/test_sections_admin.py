@@ -285,3 +285,27 @@ def test_htmx_answers_the_tree(client, newsroom, admin):
     )
     assert client.post("/redaction/rubriques/999999/supprimer").status_code == 404
     assert Article.query.count() == 2
+
+
+def test_a_new_description_keeps_the_address(newsroom):
+    odd = Section(name="Opinions", slug="tribunes")
+    db.session.add(odd)
+    db.session.commit()
+    sections.describe(odd, "Les tribunes.")
+    assert odd.path == "tribunes" and odd.description == "Les tribunes."
+    assert db.session.scalars(db.select(SectionRedirect)).all() == []
+
+
+def test_junk_never_gives_a_500(client, newsroom, admin):
+    for parent in ("abc", "999999", "-1", ""):
+        response = client.post(
+            "/redaction/rubriques", data={"nouvelle-name": "Idées", "nouvelle-parent": parent}
+        )
+        assert response.status_code in (303, 404, 422), parent
+    prefix = f"rubrique{newsroom.sport.id}"
+    response = client.post(
+        f"/redaction/rubriques/{newsroom.sport.id}",
+        data={f"{prefix}-name": "Sport", f"{prefix}-parent": str(newsroom.politique.id)},
+    )
+    assert response.status_code == 422 and "deux niveaux" in response.text
+    assert client.get("/rubrique/" + "x/" * 300).status_code == 404
