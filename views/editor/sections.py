@@ -61,14 +61,14 @@ def new_form(posted: bool = True) -> NewSectionForm:
     return form
 
 
-def row_form(section: Section, formdata=None) -> SectionForm:
+def row_form(section: Section) -> SectionForm:
+    """A row's form, filled from the section as stored."""
     data = {
         "name": section.name,
         "description": section.description,
         "parent": section.parent_id or TOP_LEVEL,
     }
-    kwargs = {} if formdata is not None else {"formdata": None}
-    form = SectionForm(prefix=f"rubrique{section.id}", data=data, **kwargs)
+    form = SectionForm(prefix=f"rubrique{section.id}", data=data, formdata=None)
     form.parent.choices = parent_choices(section)
     return form
 
