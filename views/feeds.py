@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
+from feedgen.entry import FeedEntry
+from feedgen.ext.base import BaseEntryExtension
 from feedgen.feed import FeedGenerator
 from flask import (
     Blueprint,
@@ -138,9 +140,30 @@ def feed_response(kind: str, title: str, page_url: str, articles: list[Article])
     return Response(body, content_type=f"{FEED_TYPES[kind]}; charset=utf-8")
 
 
+class AtomEntryLinks(BaseEntryExtension):
+    """Writes an Atom entry's <link> elements whole.
+
+    feedgen 1.0.0's atom_entry() loses every attribute but href of an entry's links (its
+    loop rebinds `link` to the new element, then reads rel, type and length from it), so
+    readers saw neither which link is the article nor the enclosure. This extension,
+    run after it, replaces them with the links given to entry.link(), attributes kept.
+    """
+
+    def __init__(self) -> None:
+        self.links: list[dict] = []
+
+    def extend_atom(self, entry):
+        for broken in entry.findall("link"):
+            entry.remove(broken)
+        for link in self.links:
+            etree.SubElement(entry, "link", {key: str(value) for key, value in link.items()})
+        return entry
+
+
 def _add_entry(feed: FeedGenerator, article: Article) -> None:
     """One article as a feed item (see feed_response)."""
-    entry = feed.add_entry(order="append")
+    entry: FeedEntry = feed.add_entry(order="append")
+    entry.register_extension("atom_links", AtomEntryLinks, atom=True, rss=False)
     link = url_for("reading.article", slug=article.slug, _external=True)
     entry_id = article_tag_uri(article)
     entry.id(entry_id)
@@ -175,6 +198,7 @@ def _add_entry(feed: FeedGenerator, article: Article) -> None:
             type=xml_text(lead["type"]),
             length=str(lead["length"]),
         )
+    entry.atom_links.links = entry.link()
 
 
 @bp.get("/flux.<kind>")
