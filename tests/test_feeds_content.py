@@ -15,6 +15,7 @@ from models.sponsor import Sponsor
 from services.media import store_upload
 from tests.factories import make_article, make_section, make_user
 from tests.test_media_library import plain_jpeg
+from tests.test_page_cache import page_cache_state
 from views.media import block_image_data
 
 KINDS = ["rss", "atom"]
@@ -188,3 +189,21 @@ def test_an_article_without_blocks_still_makes_a_valid_feed(client, app):
         entry = entry_of(client, kind)
         assert entry.title == "Brève"
         assert entry.get("content") is None
+
+
+def test_cached_feeds_follow_the_body_the_tags_and_the_sponsor(client, story):
+    """The page cache (views/http_cache.py) forgets a feed when what its items now
+    carry changes: a block, a tag's name, the sponsor's name."""
+    for kind in KINDS:
+        assert page_cache_state(client.get(f"/flux.{kind}")) == "miss"
+        assert page_cache_state(client.get(f"/flux.{kind}")) == "hit"
+    article = story.article
+    article.blocks[0].data = {"html": "Paragraphe réécrit."}
+    Tag.by_slug("paris").name = "Paris intra-muros"
+    article.sponsor.name = "Mécène et Associés"
+    db.session.commit()
+    for kind in KINDS:
+        entry = entry_of(client, kind)
+        assert "<p>Paragraphe réécrit.</p>" in content_of(entry)
+        assert "Paris intra-muros" in [t.get("label") or t.term for t in entry.tags]
+        assert "Contenu sponsorisé par Mécène et Associés" in content_of(entry)
