@@ -34,7 +34,14 @@ def test_site_feed_lists_live_articles_with_their_details(client, demo, kind):
     )
     assert entry.summary.startswith("Vladimir Poutine a salué le soutien indéfectible")
     assert entry.author == "Julien Marchand"
-    assert {t.get("label") or t.term for t in entry.tags} == {"International", "Politique"}
+    # The section trail, then the tags (issue 14).
+    assert {t.get("label") or t.term for t in entry.tags} == {
+        "International",
+        "Politique",
+        "Russie",
+        "Corée du Nord",
+        "Diplomatie",
+    }
     assert entry.published_parsed[:5] == (2024, 6, 19, 12, 5)
 
 

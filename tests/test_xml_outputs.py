@@ -123,4 +123,6 @@ def test_a_name_typed_with_a_word_line_break_today_gives_a_valid_feed(client, ap
 def test_atom_attributes_stay_well_formed(client, app, hostile_world):
     root = ET.fromstring(client.get("/flux.atom").data)
     labels = {c.get("label") for c in root.iter(f"{ATOM}category")}
-    assert labels == {xml_safe(f"Cul{HOSTILE}ture <b>&amp;")} == {"Cul  ture <b>&amp;"}
+    # The section, then the tag (issue 14: tags are categories too).
+    assert labels == {xml_safe(f"Cul{HOSTILE}ture <b>&amp;"), xml_safe(f"Su{HOSTILE}jet <i>&amp;")}
+    assert labels == {"Cul  ture <b>&amp;", "Su  jet <i>&amp;"}

@@ -1,26 +1,41 @@
 """How readers' software and search engines find articles: feeds, sitemaps, robots.txt.
 
-Every XML document here is rendered by xml_response(), the one place that makes it
-well-formed whatever the rows hold: Jinja escapes markup, and models.text.xml_safe takes
-out the characters XML 1.0 forbids (a display name with Word's U+000B, stored before the
-text boundary, would otherwise make feed readers drop the whole feed).
+Every XML document here is written by a kept generator, never by a text template:
+feedgen 1.0.0 for RSS 2.0 and Atom 1.0, lxml for the sitemaps. They escape markup in
+text and attributes; what they cannot do is refuse the characters XML 1.0 forbids (a
+display name with Word's U+000B, stored before the text boundary, would make feed
+readers drop the whole feed). So every text value goes through xml_text() — the one
+place models.text.xml_safe is applied — on its way to the generator.
+
+A feed item's id never changes, whatever happens to the article's slug, headline or
+section: it is the RFC 4151 tag URI article_tag_uri() builds from the site's host, the
+year the article was created and its id ("tag:gazette.example,2024:article:42"); the
+RSS guid is the same, isPermaLink="false". A reader that saw the article keeps it as
+read after a slug change. (Changing SITE_URL's host changes every id: a new site.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from urllib.parse import urlsplit
 
+from feedgen.entry import FeedEntry
+from feedgen.ext.base import BaseEntryExtension
+from feedgen.feed import FeedGenerator
 from flask import (
     Blueprint,
     Response,
     abort,
     current_app,
     redirect,
-    render_template,
     request,
     url_for,
 )
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from lxml import etree
 from sqlalchemy import func, select
 
 from models import Article, Section, Tag, TagRedirect, User, db
@@ -29,8 +44,12 @@ from models.listing import live_page
 from models.tag import ArticleTag
 from models.text import xml_safe
 from models.time import utcnow
+from services.typography import iso_datetime
+from views.feed_content import feed_body_html
+from views.media import enclosure
 from views.pages import or_404
 from views.reading import moved_section, with_query
+from views.seo import social_image
 from views.urls import absolute_url_for
 
 bp = Blueprint("feeds", __name__)
@@ -40,34 +59,174 @@ SITEMAP_SIZE = 10_000  # URLs per sitemap file; the protocol allows 50,000
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_MAX = 1_000
 FEED_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 
 
-def xml_response(template: str, media_type: str = "application/xml", **context) -> Response:
-    """An XML template rendered, without the characters XML 1.0 forbids, as UTF-8."""
-    body = xml_safe(render_template(template, **context))
+def xml_text(value: object) -> str:
+    """Any value as text an XML document may hold: str(), then without the characters
+    XML 1.0 forbids (models.text.xml_safe). None gives "". Every text value and
+    attribute written by this module passes here, once."""
+    return xml_safe("" if value is None else str(value))
+
+
+def article_tag_uri(article: Article) -> str:
+    """The article's feed id, stable across slug changes (RFC 4151 tag URI):
+    "tag:<SITE_URL host>,<year of created_at>:article:<id>"."""
+    host = urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"
+    return f"tag:{host},{article.created_at.year}:article:{article.id}"
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "fr"
+
+
+def _utc(value: datetime) -> datetime:
+    """A stored (naive UTC) time as an aware one, as feedgen requires."""
+    return value.replace(tzinfo=UTC)
+
+
+def _xml_response(root: etree._Element, media_type: str = "application/xml") -> Response:
+    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     return Response(body, content_type=f"{media_type}; charset=utf-8")
+
+
+def _element(parent: etree._Element, tag: str, text: object = None) -> etree._Element:
+    """A child element of `parent`, holding `text` made XML-safe when given."""
+    element = etree.SubElement(parent, tag)
+    if text is not None:
+        element.text = xml_text(text)
+    return element
+
+
+def _lastmod(value: datetime | None) -> str | None:
+    return iso_datetime(value, "seconds") if value else None
 
 
 def urlset_response(entries: list[tuple[str, datetime | None]]) -> Response:
     """A sitemap file (sitemaps.org 0.9) of (absolute URL, last change or None) entries."""
-    return xml_response("feeds/urlset.xml", entries=entries)
+    urlset = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS})
+    for loc, lastmod in entries:
+        url = _element(urlset, f"{{{SITEMAP_NS}}}url")
+        _element(url, f"{{{SITEMAP_NS}}}loc", loc)
+        if lastmod:
+            _element(url, f"{{{SITEMAP_NS}}}lastmod", _lastmod(lastmod))
+    return _xml_response(urlset)
 
 
 def feed_response(kind: str, title: str, page_url: str, articles: list[Article]) -> Response:
     """The RSS 2.0 (`kind` "rss") or Atom 1.0 ("atom") feed of `articles`, whose page is
-    `page_url`; 404 for any other kind."""
+    `page_url`; 404 for any other kind. Each item carries the whole article (views/
+    feed_content.py), its lead image as enclosure, its section trail and tags as
+    categories, all its authors, and the stable id article_tag_uri()."""
     if kind not in FEED_TYPES:
         abort(404)
-    return xml_response(
-        f"feeds/feed.{kind}.xml",
-        FEED_TYPES[kind],
-        title=title,
-        page_url=page_url,
-        # The feed's own address, on the configured site (never the request's Host).
-        self_url=absolute_url_for(request.endpoint, **request.view_args),
-        articles=articles,
-        updated=max((a.updated_at or a.published_at for a in articles), default=utcnow()),
-    )
+    # The feed's own address, on the configured site (never the request's Host).
+    self_url = absolute_url_for(request.endpoint, **request.view_args)
+    updated = max((a.updated_at or a.published_at for a in articles), default=utcnow())
+    feed = FeedGenerator()
+    feed.load_extension("dc", atom=False, rss=True)  # RSS bylines: one dc:creator each
+    feed.id(xml_text(self_url))
+    feed.title(xml_text(title))
+    feed.link(href=xml_text(page_url), rel="alternate", type="text/html")
+    feed.link(href=xml_text(self_url), rel="self", type=FEED_TYPES[kind])
+    feed.description(xml_text(_("Les derniers articles : %(title)s", title=title)))
+    feed.language(_language())
+    feed.generator(xml_text(current_app.config["SITE_NAME"]))
+    feed.updated(_utc(updated))
+    feed.lastBuildDate(_utc(updated))
+    for article in articles:
+        _add_entry(feed, article)
+    body = feed.rss_str() if kind == "rss" else feed.atom_str()
+    return Response(body, content_type=f"{FEED_TYPES[kind]}; charset=utf-8")
+
+
+class AtomEntryLinks(BaseEntryExtension):
+    """Writes an Atom entry's <link> elements whole.
+
+    feedgen 1.0.0's atom_entry() loses every attribute but href of an entry's links (its
+    loop rebinds `link` to the new element, then reads rel, type and length from it), so
+    readers saw neither which link is the article nor the enclosure. This extension,
+    run after it, replaces them with the links given to entry.link(), attributes kept.
+    """
+
+    def __init__(self) -> None:
+        self.links: list[dict] = []
+
+    def extend_atom(self, entry):
+        for broken in entry.findall("link"):
+            entry.remove(broken)
+        for link in self.links:
+            etree.SubElement(entry, "link", {key: str(value) for key, value in link.items()})
+        return entry
+
+
+def _add_entry(feed: FeedGenerator, article: Article) -> None:
+    """One article as a feed item (see feed_response)."""
+    entry: FeedEntry = feed.add_entry(order="append")
+    entry.register_extension("atom_links", AtomEntryLinks, atom=True, rss=False)
+    link = url_for("reading.article", slug=article.slug, _external=True)
+    entry_id = article_tag_uri(article)
+    entry.id(entry_id)
+    entry.guid(entry_id, permalink=False)
+    entry.title(xml_text(article.headline))
+    entry.link(href=xml_text(link), rel="alternate", type="text/html")
+    entry.published(_utc(article.published_at))
+    entry.updated(_utc(article.updated_at or article.published_at))
+    for author in article.authors:
+        name = xml_text(author.display_name)
+        uri = url_for("reading.author", slug=author.slug, _external=True)
+        entry.author({"name": name, "uri": xml_text(uri)})
+        entry.dc.dc_creator(name)
+    for section in article.section.trail:
+        entry.category(term=xml_text(section.slug), label=xml_text(section.name))
+    for tag in article.tags:
+        entry.category(
+            term=xml_text(tag.slug),
+            label=xml_text(tag.name),
+            scheme=xml_text(url_for("reading.tag", slug=tag.slug, _external=True)),
+        )
+    # The standfirst is the summary (RSS description); the whole article is the content.
+    entry.description(xml_text(article.standfirst) or xml_text(article.headline), isSummary=True)
+    body = feed_body_html(article)
+    if body:
+        entry.content(xml_text(body), type="html")
+    lead = enclosure(article.lead_media)
+    if lead:
+        entry.link(
+            href=xml_text(lead["url"]),
+            rel="enclosure",
+            type=xml_text(lead["type"]),
+            length=str(lead["length"]),
+        )
+    entry.atom_links.links = entry.link()
+
+
+# The query arguments that choose a page of a list (models/listing.py's cursors): a
+# deeper page's canonical address keeps them, and only them.
+PAGE_ARGUMENTS = ("avant", "apres")
+
+
+@bp.app_template_global()
+def list_page_meta(articles) -> dict:
+    """What a list page (front, section, tag, author) tells search engines and social
+    networks besides its title and description (templates/reading/_list_meta.html).
+
+    `articles` is the page's ArticlePage. Returns {"url", "locale", "image"}: `url` the
+    canonical address: the list's own on its first page, and on a deeper page that page
+    itself, its cursor kept (each deeper page holds other articles, so pointing it to
+    the first page would tell search engines to forget them; other query arguments are
+    dropped); `image` the newest listed article's social image (views/seo.social_image's
+    shape) or None.
+    """
+    cursor = {key: request.args[key] for key in PAGE_ARGUMENTS if key in request.args}
+    items = getattr(articles, "items", None) or []
+    return {
+        "url": absolute_url_for(request.endpoint, **request.view_args, **cursor),
+        "locale": "fr_FR" if current_app.config["BABEL_DEFAULT_LOCALE"] == "fr" else "en_US",
+        "image": social_image(items[0]) if items else None,
+    }
 
 
 @bp.get("/flux.<kind>")
@@ -134,9 +293,22 @@ def sitemap_index():
         ).where(Article.is_live)
     ).one()
     files = (count + SITEMAP_SIZE - 1) // SITEMAP_SIZE
-    return xml_response(
-        "feeds/sitemap_index.xml", article_files=range(1, files + 1), last_change=last_change
-    )
+    index = etree.Element(f"{{{SITEMAP_NS}}}sitemapindex", nsmap={None: SITEMAP_NS})
+    lists = ("feeds.sitemap_sections", "feeds.sitemap_authors", "feeds.sitemap_tags")
+    locations: Iterable[tuple[str, datetime | None]] = [
+        *((url_for(endpoint, _external=True), last_change) for endpoint in lists),
+        *(
+            (url_for("feeds.sitemap_articles", number=number, _external=True), None)
+            for number in range(1, files + 1)
+        ),
+        (url_for("feeds.sitemap_news", _external=True), None),
+    ]
+    for loc, lastmod in locations:
+        sitemap = _element(index, f"{{{SITEMAP_NS}}}sitemap")
+        _element(sitemap, f"{{{SITEMAP_NS}}}loc", loc)
+        if lastmod:
+            _element(sitemap, f"{{{SITEMAP_NS}}}lastmod", _lastmod(lastmod))
+    return _xml_response(index)
 
 
 @bp.get("/sitemaps/rubriques.xml")
@@ -213,7 +385,21 @@ def sitemap_news():
     articles = db.session.scalars(
         Article.live().where(Article.published_at >= utcnow() - NEWS_WINDOW).limit(NEWS_MAX)
     ).all()
-    return xml_response("feeds/news.xml", articles=articles)
+    urlset = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS, "news": NEWS_NS})
+    for article in articles:
+        url = _element(urlset, f"{{{SITEMAP_NS}}}url")
+        _element(
+            url,
+            f"{{{SITEMAP_NS}}}loc",
+            url_for("reading.article", slug=article.slug, _external=True),
+        )
+        news = _element(url, f"{{{NEWS_NS}}}news")
+        publication = _element(news, f"{{{NEWS_NS}}}publication")
+        _element(publication, f"{{{NEWS_NS}}}name", current_app.config["SITE_NAME"])
+        _element(publication, f"{{{NEWS_NS}}}language", _language())
+        _element(news, f"{{{NEWS_NS}}}publication_date", _lastmod(article.published_at))
+        _element(news, f"{{{NEWS_NS}}}title", article.headline)
+    return _xml_response(urlset)
 
 
 @bp.get("/robots.txt")

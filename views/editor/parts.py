@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields import BooleanField
 from wtforms.fields.choices import SelectChoice
 
 import views.editor
@@ -162,8 +163,16 @@ class SectionPart(ArticlePart):
         return " › ".join(s.name for s in article.section.trail)
 
 
+class RepublicationForm(PublicationForm):
+    """The publication form with the republication choice: an article readers saw, then
+    unpublished, comes back with its first publication date unless `today` is ticked
+    (Article.publish(today=…)). Shown only when that applies (_publication_fields.html)."""
+
+    today = BooleanField(_l("Republier avec la date d’aujourd’hui"))
+
+
 class Publication(ArticlePart):
-    form, summary = PublicationForm, _l("Publication modifiée")
+    form, summary = RepublicationForm, _l("Publication modifiée")
     draft_label = _l("Un brouillon non enregistré de la publication existe")
     display_template, form_template = (
         "editor/_publication.html",
@@ -177,6 +186,7 @@ class Publication(ArticlePart):
         return {
             "state": state,
             "publish_at": publish_at.replace(tzinfo=None) if publish_at else None,
+            "today": False,  # by default a republication keeps its first date
         }
 
     def save(self, article, form):
@@ -184,7 +194,9 @@ class Publication(ArticlePart):
         if state == "draft":
             article.unpublish()
         elif state == "now":
-            article.publish()  # publishing again does not change the date
+            # Publishing again a live article does not change the date; republishing an
+            # unpublished one gives it back its first date unless the editor asks for today.
+            article.publish(today=bool(form.today.data))
         else:
             article.publish(at=to_utc(form.publish_at.data))
 
