@@ -11,6 +11,7 @@ The blueprint is split by concern; each module registers its routes on `bp`:
 - paste.py: what the editor pastes, cleaned by the server before it lands in a form;
 - dashboard.py: the dashboard and the new-article form;
 - desk.py: the articles desk (every article, filtered and searched) and the trash;
+- front.py: the curated front page (pins, their order and expiry, section blocks);
 - forms.py: the WTForms, and BLOCK_EDITORS (how each block kind is edited).
 The login check, the CSRF handler and Vary come from views.htmx.InPlaceEditing. Every save
 ends with views.htmx.saved, which the submodules call as `views.editor.saved`, so that a
@@ -57,6 +58,7 @@ from views.editor import (  # noqa: E402
     blocks,
     dashboard,
     desk,
+    front,
     history,
     media_library,
     parts,
@@ -74,6 +76,7 @@ __all__ = [
     "blocks",
     "dashboard",
     "desk",
+    "front",
     "history",
     "media_library",
     "parts",
