@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext
-from sqlalchemy import or_, select
+from sqlalchemy import literal, or_, select, union_all
 
 from models import Article, Section, db
 from models.front import FEATURED_MAX, PINS_MAX, SECTION_BLOCK_SIZE, FrontPin, FrontSection
@@ -143,18 +143,48 @@ def chosen_sections() -> list[Section]:
 def section_blocks(leave_out: set[int] = frozenset()) -> list[SectionBlock]:
     """Each chosen section with its latest live articles (its subsections' included, as
     on its own page), leaving out `leave_out` (the lead and featured stories). A section
-    without a live article has no block."""
-    blocks = []
-    for section in chosen_sections():
+    without a live article has no block.
+
+    One query for every block's keys (a UNION ALL of one limited range per block, as
+    models/listing reads several sections), one for their articles, whatever the number
+    of blocks; the section tree is read once to find each block's subsections.
+    """
+    chosen = chosen_sections()
+    if not chosen:
+        return []
+    children: dict[int | None, list[int]] = {}
+    for section_id, parent_id in db.session.execute(select(Section.id, Section.parent_id)):
+        children.setdefault(parent_id, []).append(section_id)
+    parts = []
+    for index, section in enumerate(chosen):
+        ids, todo = [], [section.id]
+        while todo:
+            ids.append(todo.pop())
+            todo.extend(children.get(ids[-1], ()))
         statement = (
-            select(Article)
-            .where(Article.is_live, Article.section_id.in_(section.with_descendant_ids()))
-            .order_by(*ARTICLE_ORDER.order_by())
-            .limit(SECTION_BLOCK_SIZE)
+            Article.live()
+            .with_only_columns(literal(index).label("block"), Article.published_at, Article.id)
+            .order_by(None)
+            .where(Article.section_id.in_(ids))
         )
         if leave_out:
             statement = statement.where(Article.id.not_in(leave_out))
-        articles = list(db.session.scalars(statement).unique())
+        statement = statement.order_by(*ARTICLE_ORDER.order_by()).limit(SECTION_BLOCK_SIZE)
+        parts.append(select(*statement.subquery().c))
+    keys = list(db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]))
+    found = {
+        article.id: article
+        for article in db.session.scalars(
+            select(Article).where(Article.id.in_({row.id for row in keys}))
+        ).unique()
+    }
+    per_block: dict[int, list] = {}
+    for row in keys:
+        per_block.setdefault(row.block, []).append(row)
+    blocks = []
+    for index, section in enumerate(chosen):
+        rows = sorted(per_block.get(index, ()), key=lambda r: (r.published_at, r.id), reverse=True)
+        articles = [found[row.id] for row in rows if row.id in found]
         if articles:
             blocks.append(SectionBlock(section, articles))
     return blocks
