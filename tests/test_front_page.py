@@ -261,6 +261,7 @@ def test_the_journal_records_pin_changes(client, newsroom):
 def test_authors_are_refused_and_anonymous_sent_to_log_in(client, newsroom):
     url = f"/redaction/une/epingler/{newsroom.a[0].id}"
     assert "/connexion" in client.post(url).headers["Location"]
+    assert client.post(url, headers=HX).status_code == 401
     log_in(client, newsroom.author)
     for response in (
         client.post(url),
@@ -356,3 +357,18 @@ def test_the_next_pin_expiry_bounds_the_cached_front_page(client, newsroom, monk
     assert cache_state(response) == "miss"
     assert story_order(response.text)[0] == "a0"
     assert db.session.get(Article, a[6].id).is_live  # only its pin ended
+
+
+def test_a_section_and_its_subsection_both_with_blocks_keep_ids_unique(client, newsroom):
+    europe = make_section("Europe", parent=newsroom.politique, slug="europe")
+    make_article("Bruxelles tranche", section=europe, slug="bruxelles", published_at=utcnow())
+    front.choose_sections([newsroom.politique.id, europe.id])
+    db.session.commit()
+    page = front.front_page(20)
+    assert [[x.slug for x in b.articles] for b in page.blocks] == [
+        ["bruxelles", "a0", "a2", "a4"],
+        ["bruxelles"],
+    ]
+    log_in(client, newsroom.editor)
+    ids = re.findall(r' id="([^"]+)"', client.get("/").text)
+    assert len(ids) == len(set(ids))
