@@ -372,3 +372,25 @@ def test_a_section_and_its_subsection_both_with_blocks_keep_ids_unique(client, n
     log_in(client, newsroom.editor)
     ids = re.findall(r' id="([^"]+)"', client.get("/").text)
     assert len(ids) == len(set(ids))
+
+
+def test_the_lead_story_shows_its_lead_image(client, newsroom):
+    from tests.hardening_helpers import stored_image
+
+    image = stored_image(newsroom.editor.id)
+    lead = newsroom.a[1]
+    lead.lead_media_id, lead.lead_alt = image["media_id"], "La place de la mairie"
+    front.pin(lead, newsroom.editor)
+    db.session.commit()
+    html = client.get("/").text
+    assert re.search(r'<img class="front-lead-image"[^>]+alt="La place de la mairie"', html)
+
+
+def test_without_javascript_a_refusal_is_said_on_the_front_page(client, newsroom):
+    draft = make_article("Brouillon secret", status=ArticleStatus.DRAFT, published_at=None)
+    log_in(client, newsroom.editor)
+    response = client.post(f"/redaction/une/epingler/{draft.id}", data={"depuis": "article"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/#une")
+    html = client.get("/").text
+    assert "Seul un article publié ou programmé peut être mis à la une." in html
+    assert db.session.scalar(select(FrontPin)) is None

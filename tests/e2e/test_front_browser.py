@@ -122,3 +122,22 @@ def test_editor_arranges_the_front_page_and_readers_see_it(
     watch.assert_clean()
     reader.close()
     page.watch.assert_clean()
+
+
+def test_drag_and_drop_reorders_the_pins(watched_page, live_server, newsroom):
+    """The enhancement: dragging the featured story onto the lead swaps them."""
+    from models import Article, User, db
+    from services import front
+
+    editor = db.session.scalar(db.select(User).filter_by(email="edith@gazette.example"))
+    for slug in ("election", "budget"):
+        front.pin(db.session.scalar(db.select(Article).filter_by(slug=slug)), editor)
+    db.session.commit()
+    page = watched_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, live_server)
+    page.goto(live_server + "/")
+    expect(lead_headline(page)).to_contain_text("Élection à la mairie")
+    page.locator(".front-featured-item").first.drag_to(page.locator(".front-lead"))
+    expect(lead_headline(page)).to_contain_text("Le budget de la ville")
+    page.watch.assert_clean()

@@ -62,26 +62,27 @@ def front_content(error: str | None = None, status: int = 200):
 
 
 def done(message: str, article: Article | None = None):
-    """After a change: the new content for htmx, else back where the form was (303)."""
+    """After a change: the new content for htmx, else back where the form was (303).
+
+    Back on the article page (its tools' button), the button's new label says it; back
+    on the front page, a flashed message does.
+    """
     db.session.commit()
     if wants_fragment():
         return front_content()
+    if article is not None and request.form.get("depuis") == "article":
+        return redirect(article_url(article), 303)
     flash(message)
-    return _back(article)
+    return redirect(url_for("reading.front_page", _anchor="une"), 303)
 
 
-def refused(error: front.FrontError, article: Article | None = None):
-    """A change that cannot be made: nothing saved, the reason in French."""
+def refused(error: front.FrontError):
+    """A change that cannot be made: nothing saved, the reason in French (422 for htmx;
+    without JavaScript, on the front page, whose editors see flashed messages)."""
     db.session.rollback()
     if wants_fragment():
         return front_content(str(error), 422)
     flash(str(error), "error")
-    return _back(article)
-
-
-def _back(article: Article | None):
-    if article is not None and request.form.get("depuis") == "article":
-        return redirect(article_url(article), 303)
     return redirect(url_for("reading.front_page", _anchor="une"), 303)
 
 
@@ -93,7 +94,7 @@ def pin_article(article_id: int):
     try:
         front.pin(article, current_user, lead=request.form.get("en_tete") == "1")
     except front.FrontError as error:
-        return refused(error, article)
+        return refused(error)
     return done(_("« %(headline)s » est à la une.", headline=article.headline), article)
 
 
@@ -105,7 +106,7 @@ def unpin_article(article_id: int):
     try:
         front.unpin(article.id)
     except front.FrontError as error:
-        return refused(error, article)
+        return refused(error)
     return done(_("« %(headline)s » n’est plus à la une.", headline=article.headline), article)
 
 
@@ -119,7 +120,7 @@ def move_pin(article_id: int, direction: str):
     try:
         front.move(article.id, DIRECTIONS[direction])
     except front.FrontError as error:
-        return refused(error, article)
+        return refused(error)
     return done(_("Ordre de la une modifié."), article)
 
 
@@ -130,12 +131,12 @@ def set_pin_expiry(article_id: int):
     article = db.get_or_404(Article, article_id)
     form = PinExpiryForm()
     if not form.validate():
-        return refused(front.FrontError(_("Date d’expiration illisible.")), article)
+        return refused(front.FrontError(_("Date d’expiration illisible.")))
     when = form.expires_at.data
     try:
         front.set_expiry(article.id, to_utc(when).replace(tzinfo=None) if when else None)
     except front.FrontError as error:
-        return refused(error, article)
+        return refused(error)
     return done(_("Expiration de la une enregistrée."), article)
 
 
