@@ -1,5 +1,6 @@
 """The curated front page in Chromium at 390 and 1280 px: an editor pins two articles found
-by headline, reorders them from the keyboard ("Monter"), sets an expiry; a reader then
+by headline, reorders them from the keyboard ("Monter"), sets an expiry, gives Sport a
+block; a reader then
 sees that order, axe finds nothing and nothing scrolls sideways (320 and 390 px too)."""
 
 from __future__ import annotations
@@ -103,6 +104,12 @@ def test_editor_arranges_the_front_page_and_readers_see_it(
     lead.get_by_label("Fin de la mise à la une (heure de Paris)").fill(later)
     lead.get_by_role("button", name="Enregistrer l’expiration").click()
     expect(page.locator(".front-lead .front-pin-place")).to_contain_text("jusqu’au")
+
+    # A block for Sport below the latest articles.
+    page.get_by_text("Rubriques en bas de la une").click()
+    page.get_by_label("Sport", exact=True).check()
+    page.get_by_role("button", name="Enregistrer les rubriques").click()
+    expect(page.locator(".front-section h2")).to_have_text("Sport")
     assert no_sideways_scroll(page)
     assert axe_violations(page) == []
     page.screenshot(path=f"{SHOTS}/front-editor-{width}.png", full_page=True)
@@ -116,6 +123,7 @@ def test_editor_arranges_the_front_page_and_readers_see_it(
         expect(lead_headline(reader)).to_contain_text("Le budget de la ville")
         expect(reader.locator(".front-featured")).to_contain_text("Élection à la mairie")
         expect(reader.get_by_role("button", name="Monter")).to_have_count(0)
+        expect(reader.locator(".front-section h2")).to_have_text("Sport")
         assert no_sideways_scroll(reader), reader_width
         assert axe_violations(reader) == []
         reader.screenshot(path=f"{SHOTS}/front-reader-{reader_width}.png", full_page=True)
