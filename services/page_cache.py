@@ -38,6 +38,7 @@ from models.authorship import ArticleAuthor
 from models.front import FrontPin, FrontSection
 from models.sponsor import Sponsor
 from models.tag import ArticleTag, Tag, TagRedirect
+from models.time import utcnow
 from services.generations import (
     IN_PROCESS_STORES,
     CacheGenerations,
@@ -60,6 +61,7 @@ ARTICLES_ADDED = frozenset({"lists", "texts"})
 # have read the old rows and then recorded the new generations).
 ANY_CHANGE = "any"
 NEXT_PUBLICATION_KEY = "next-publication"
+NEXT_PIN_EXPIRY_KEY = "next-pin-expiry"
 
 # Told the generation of each article, author or sponsor row the ORM loads ("article:3").
 # Set by configure_store(); views/http_cache.py notes them for the page being rendered.
@@ -240,6 +242,30 @@ def next_publication(lists_token: str | None) -> float | None:
     upcoming = db.session.scalar(select(func.min(Article.published_at)).where(Article.is_scheduled))
     when = upcoming.replace(tzinfo=UTC).timestamp() if upcoming else None
     cache.set(NEXT_PUBLICATION_KEY, (lists_token, when), 0)
+    return when
+
+
+@tolerant(default=None)
+def next_pin_expiry(front_token: str | None) -> float | None:
+    """When the next front-page pin expires (epoch seconds), None if no pin will.
+
+    The front page changes then by itself (services/front.py), so its cached copy must
+    not outlive that moment. Remembered with the "front" token it was computed for, like
+    next_publication(). Returns None too when the store is down.
+    """
+    current = now()
+    remembered = cache.get(NEXT_PIN_EXPIRY_KEY)
+    if (
+        remembered
+        and remembered[0] == front_token
+        and (remembered[1] is None or remembered[1] > current)
+    ):
+        return remembered[1]
+    upcoming = db.session.scalar(
+        select(func.min(FrontPin.expires_at)).where(FrontPin.expires_at > utcnow())
+    )
+    when = upcoming.replace(tzinfo=UTC).timestamp() if upcoming else None
+    cache.set(NEXT_PIN_EXPIRY_KEY, (front_token, when), 0)
     return when
 
 

@@ -147,6 +147,14 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "POST inbox.retry_email": INBOX,
     "GET inbox.erase": INBOX,
     "POST inbox.erase": INBOX,
+    # The curated front page (views/editor/front.py): editors and admins.
+    "POST editor.pin_article": INBOX,  # the world's draft: refused with a message (303)
+    "POST editor.unpin_article": INBOX,
+    "POST editor.move_pin": INBOX,
+    "POST editor.set_pin_expiry": INBOX,
+    "POST editor.reorder_pins": INBOX,
+    "POST editor.front_sections": INBOX,
+    "GET editor.pin_search": INBOX,
     # Sponsors: editors and admins.
     "GET sponsors.index": INBOX,
     "POST sponsors.index": INBOX,

@@ -227,7 +227,7 @@ def test_server_error_gets_the_french_500_page_without_a_trace(client, app, monk
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views.reading, "paginate", broken)
+    monkeypatch.setattr(views.reading.front, "front_page", broken)  # the front page's one call
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = client.get("/")
     assert response.status_code == 500

@@ -32,6 +32,12 @@ ACTION_LABELS = {
     "editor.revoke_preview_link": _l("Lien d’aperçu révoqué"),
     "editor.trash_article": _l("Article mis à la corbeille"),
     "editor.restore_article": _l("Article restauré depuis la corbeille"),
+    "editor.pin_article": _l("Article mis à la une"),
+    "editor.unpin_article": _l("Article retiré de la une"),
+    "editor.move_pin": _l("Article déplacé dans la une"),
+    "editor.reorder_pins": _l("Une réordonnée"),
+    "editor.set_pin_expiry": _l("Expiration d’un article à la une modifiée"),
+    "editor.front_sections": _l("Rubriques de la une modifiées"),
     # Not an endpoint: `flask articles purge` records it (services/trash.purge).
     "articles.purge": _l("Article supprimé définitivement (corbeille vidée)"),
     # The media library (issue 13).

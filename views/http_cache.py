@@ -33,7 +33,8 @@ from views.htmx import wants_fragment
 # besides what it loads. "lists": which articles are live (publish, unpublish, schedule,
 # move); "texts": any article's words (search ranks and snippets, sitemaps' dates).
 CACHED_ENDPOINTS: dict[str, tuple[str, ...]] = {
-    "reading.front_page": ("lists",),
+    # "front": the pins and the chosen sections (services/front.py).
+    "reading.front_page": ("lists", "front"),
     "reading.section": ("lists",),
     "reading.author": ("lists",),
     "reading.tag": ("lists", "tags"),
@@ -160,6 +161,11 @@ def store_in_cache(response: Response) -> Entry:
         upcoming = page_cache.next_publication(depends_on.get("lists"))
         if upcoming is not None:
             expires_at = min(expires_at, upcoming)
+    if "front" in names:
+        # A pin that expires changes the front page by itself: no copy may outlive it.
+        expiry = page_cache.next_pin_expiry(depends_on.get("front"))
+        if expiry is not None:
+            expires_at = min(expires_at, expiry)
     body = response.get_data()
     entry = Entry(
         status=response.status_code,

@@ -17,7 +17,7 @@ from models import (
 )
 from models.correction import Correction
 from models.listing import ArticlePage, Cursor, live_page
-from services import embeds, sections
+from services import embeds, front, sections
 from views.pages import or_404
 
 bp = Blueprint("reading", __name__)
@@ -48,8 +48,24 @@ def _cursor(name: str) -> Cursor | None:
 
 @bp.get("/")
 def front_page():
-    """Latest published articles, newest first."""
-    return render_template("reading/front_page.html", articles=paginate())
+    """The curated front page (services/front.py): lead, featured, latest, section blocks;
+    ?avant=/?apres= pages are the latest articles alone. Editors arrange it in place."""
+    page = front.front_page(
+        current_app.config["ARTICLES_PER_PAGE"], before=_cursor("avant"), after=_cursor("apres")
+    )
+    if not page.latest.items and not page.is_first:
+        abort(404)
+    editing = (
+        current_user.is_authenticated and current_user.is_editor and not current_user.reader_view
+    )
+    return render_template(
+        "reading/front_page.html",
+        front=page,
+        articles=page.latest,
+        editing=editing,
+        curation=front.curation() if editing else None,
+        view_switch=current_user.is_authenticated and current_user.is_editor,
+    )
 
 
 @bp.get("/rubrique/<path:section_path>")

@@ -12,6 +12,7 @@ The blueprint is split by concern; each module registers its routes on `bp`:
 - dashboard.py: the dashboard and the new-article form;
 - desk.py: the articles desk (every article, filtered and searched) and the trash;
 - sections.py: sections and the masthead's menu, for admins (/redaction/rubriques);
+- front.py: the curated front page (pins, their order and expiry, section blocks);
 - forms.py: the WTForms, and BLOCK_EDITORS (how each block kind is edited).
 The login check, the CSRF handler and Vary come from views.htmx.InPlaceEditing. Every save
 ends with views.htmx.saved, which the submodules call as `views.editor.saved`, so that a
@@ -58,6 +59,7 @@ from views.editor import (  # noqa: E402
     blocks,
     dashboard,
     desk,
+    front,
     history,
     media_library,
     parts,
@@ -76,6 +78,7 @@ __all__ = [
     "blocks",
     "dashboard",
     "desk",
+    "front",
     "history",
     "media_library",
     "parts",

@@ -1,0 +1,390 @@
+"""The curated front page ("À la une"): what it shows, and the editors' changes to it.
+
+`front_page()` assembles the page in a handful of queries: the pins (one query, their
+articles joined), the latest live articles not already shown (models/listing.live_page),
+the chosen sections (one query) and one query per section block. Only live articles
+show (Article.is_live) and only unexpired pins count: a pin whose time has come is
+ignored from then on, with no job, as a scheduled article goes live by itself; the page
+cache expires the front page no later than the next pin expiry
+(services/page_cache.next_pin_expiry).
+
+Decisions:
+- a scheduled article may be pinned: it takes its place when it goes live (the page
+  cache already expires at the next publication); a draft or an article in the trash is
+  refused with a French message;
+- a pinned article that is unpublished or trashed keeps its pin (hidden from readers,
+  listed for editors), so that it comes back to its place if it is published again
+  before the pin expires; editors can remove it;
+- expired pins are deleted at the next change to the pins (no job needed before).
+
+Writes commit nothing: the caller commits (the page cache's "front" generation is
+bumped on commit, services/page_cache._generations_changed_by). Bad input raises
+FrontError, whose message is French and shown as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext
+from sqlalchemy import literal, or_, select, union_all
+
+from models import Article, Section, db
+from models.front import FEATURED_MAX, PINS_MAX, SECTION_BLOCK_SIZE, FrontPin, FrontSection
+from models.listing import ARTICLE_ORDER, ArticlePage, Cursor, live_page
+from models.time import utcnow
+from models.user import User
+from services.search import headline_matches
+
+# How many sections may have a block: the page must stay readable.
+SECTIONS_MAX = 8
+
+
+class FrontError(ValueError):
+    """A change to the front page that cannot be made; str() is the French message."""
+
+
+@dataclass
+class SectionBlock:
+    """A section's block on the front page: its latest live articles."""
+
+    section: Section
+    articles: list[Article]
+
+
+@dataclass
+class FrontPage:
+    """What the front page shows, top down.
+
+    `lead` (None without pins) and `featured` are the live, unexpired pins in order;
+    `latest` the page of latest live articles (on the first page, without those already
+    shown); `blocks` the chosen sections' blocks (first page only, else empty).
+    """
+
+    lead: Article | None
+    featured: list[Article]
+    latest: ArticlePage
+    blocks: list[SectionBlock] = field(default_factory=list)
+
+    @property
+    def is_first(self) -> bool:
+        return self.latest.is_first
+
+
+def current_pins(now: datetime | None = None) -> list[FrontPin]:
+    """Unexpired pins in order (lead first), whatever the state of their article."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(FrontPin)
+            .where(or_(FrontPin.expires_at.is_(None), FrontPin.expires_at > now))
+            .order_by(FrontPin.position, FrontPin.id)
+        ).unique()
+    )
+
+
+def front_page(
+    per_page: int, before: Cursor | None = None, after: Cursor | None = None
+) -> FrontPage:
+    """The front page for a ?avant=/?apres= cursor (none: the first page).
+
+    Deeper pages are the plain list of latest articles (no pins, no blocks). On the first
+    page the latest list leaves out the lead and featured stories, and still holds
+    `per_page` articles when there are enough. Queries: pins 1, latest 2, sections 1,
+    blocks 1 each.
+    """
+    if before is not None or after is not None:
+        page = live_page(per_page, before=before, after=after)
+        if not page.is_first:
+            return FrontPage(None, [], page)
+    now = utcnow()
+    shown = [
+        pin.article
+        for pin in db.session.scalars(
+            select(FrontPin)
+            .join(FrontPin.article)
+            .where(
+                Article.is_live,
+                or_(FrontPin.expires_at.is_(None), FrontPin.expires_at > now),
+            )
+            .order_by(FrontPin.position, FrontPin.id)
+            .limit(PINS_MAX)
+        ).unique()
+    ]
+    shown_ids = {article.id for article in shown}
+    fetched = live_page(per_page + len(shown_ids))
+    items = [article for article in fetched.items if article.id not in shown_ids]
+    if len(items) > per_page:
+        items = items[:per_page]
+        older = ARTICLE_ORDER.cursor(items[-1])
+    else:
+        older = fetched.older
+    latest = ArticlePage(items, older, None, is_first=True)
+    return FrontPage(
+        lead=shown[0] if shown else None,
+        featured=shown[1 : 1 + FEATURED_MAX],
+        latest=latest,
+        blocks=section_blocks(shown_ids),
+    )
+
+
+def chosen_sections() -> list[Section]:
+    """The sections given a block, in order."""
+    return [
+        choice.section
+        for choice in db.session.scalars(
+            select(FrontSection).order_by(FrontSection.position, FrontSection.section_id)
+        ).unique()
+    ]
+
+
+def section_blocks(leave_out: set[int] = frozenset()) -> list[SectionBlock]:
+    """Each chosen section with its latest live articles (its subsections' included, as
+    on its own page), leaving out `leave_out` (the lead and featured stories). A section
+    without a live article has no block.
+
+    One query for every block's keys (a UNION ALL of one limited range per block, as
+    models/listing reads several sections), one for their articles, whatever the number
+    of blocks; the section tree is read once to find each block's subsections.
+    """
+    chosen = chosen_sections()
+    if not chosen:
+        return []
+    children: dict[int | None, list[int]] = {}
+    for section_id, parent_id in db.session.execute(select(Section.id, Section.parent_id)):
+        children.setdefault(parent_id, []).append(section_id)
+    parts = []
+    for index, section in enumerate(chosen):
+        ids, todo = [], [section.id]
+        while todo:
+            ids.append(todo.pop())
+            todo.extend(children.get(ids[-1], ()))
+        statement = (
+            Article.live()
+            .with_only_columns(literal(index).label("block"), Article.published_at, Article.id)
+            .order_by(None)
+            .where(Article.section_id.in_(ids))
+        )
+        if leave_out:
+            statement = statement.where(Article.id.not_in(leave_out))
+        statement = statement.order_by(*ARTICLE_ORDER.order_by()).limit(SECTION_BLOCK_SIZE)
+        parts.append(select(*statement.subquery().c))
+    keys = list(db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]))
+    found = {
+        article.id: article
+        for article in db.session.scalars(
+            select(Article).where(Article.id.in_({row.id for row in keys}))
+        ).unique()
+    }
+    per_block: dict[int, list] = {}
+    for row in keys:
+        per_block.setdefault(row.block, []).append(row)
+    blocks = []
+    for index, section in enumerate(chosen):
+        rows = sorted(per_block.get(index, ()), key=lambda r: (r.published_at, r.id), reverse=True)
+        articles = [found[row.id] for row in rows if row.id in found]
+        if articles:
+            blocks.append(SectionBlock(section, articles))
+    return blocks
+
+
+# --------------------------------------------------------------------------- changes
+
+
+def _renumber(pins: Sequence[FrontPin]) -> None:
+    for position, pin in enumerate(pins):
+        if pin.position != position:
+            pin.position = position
+
+
+def _drop_expired(now: datetime) -> None:
+    for pin in db.session.scalars(
+        select(FrontPin).where(FrontPin.expires_at.is_not(None), FrontPin.expires_at <= now)
+    ).unique():
+        db.session.delete(pin)
+
+
+def _pin_of(article_id: int) -> FrontPin:
+    pin = db.session.scalar(select(FrontPin).where(FrontPin.article_id == article_id))
+    if pin is None or pin.has_expired:
+        raise FrontError(gettext("Cet article n’est pas à la une."))
+    return pin
+
+
+def pinned_article_ids() -> set[int]:
+    """Ids of the articles with an unexpired pin (live or not)."""
+    return {pin.article_id for pin in current_pins()}
+
+
+def _check_expiry(expires_at: datetime | None, now: datetime) -> None:
+    if expires_at is not None and expires_at <= now:
+        raise FrontError(gettext("Choisissez une date d’expiration à venir."))
+
+
+def pin(
+    article: Article, by: User | None, expires_at: datetime | None = None, *, lead: bool = False
+) -> FrontPin:
+    """Pin `article` after the current pins (first: it is the lead), or as the lead.
+
+    `expires_at` is naive UTC, or None for no expiry. Raises FrontError for a draft or an
+    article in the trash, an article already pinned, a full front page (PINS_MAX), or
+    an expiry that is not ahead.
+    """
+    now = utcnow()
+    if article.is_trashed:
+        raise FrontError(gettext("Un article dans la corbeille ne peut pas être mis à la une."))
+    if not (article.is_live or article.is_scheduled):
+        raise FrontError(gettext("Seul un article publié ou programmé peut être mis à la une."))
+    _check_expiry(expires_at, now)
+    _drop_expired(now)
+    db.session.flush()
+    pins = current_pins(now)
+    if any(existing.article_id == article.id for existing in pins):
+        raise FrontError(gettext("Cet article est déjà à la une."))
+    if len(pins) >= PINS_MAX:
+        raise FrontError(
+            gettext(
+                "La une compte déjà %(count)d articles : retirez-en un d’abord.", count=PINS_MAX
+            )
+        )
+    new = FrontPin(
+        article_id=article.id,
+        expires_at=expires_at,
+        pinned_by_id=by.id if by is not None else None,
+        pinned_at=now,
+    )
+    db.session.add(new)
+    _renumber([new, *pins] if lead else [*pins, new])
+    return new
+
+
+def unpin(article_id: int) -> None:
+    """Take the article off the front page; FrontError if it is not on it."""
+    now = utcnow()
+    removed = _pin_of(article_id)
+    db.session.delete(removed)
+    _drop_expired(now)
+    db.session.flush()
+    _renumber(current_pins(now))
+
+
+def move(article_id: int, step: int) -> None:
+    """Move a pin one place up (step -1: towards the lead) or down (+1).
+
+    Raises FrontError if it is not pinned or already first/last.
+    """
+    pins = current_pins()
+    index = next((i for i, p in enumerate(pins) if p.article_id == article_id), None)
+    if index is None:
+        raise FrontError(gettext("Cet article n’est pas à la une."))
+    target = index + step
+    if step not in (-1, 1) or not 0 <= target < len(pins):
+        raise FrontError(
+            gettext("Cet article est déjà en tête.")
+            if step < 0
+            else gettext("Cet article est déjà en dernier.")
+        )
+    pins[index], pins[target] = pins[target], pins[index]
+    _renumber(pins)
+
+
+def reorder(article_ids: Sequence[int]) -> None:
+    """Put the pins in this order (the ids of every current pin, each once: drag and drop).
+
+    FrontError when the list is not exactly the current pins (someone else changed them).
+    """
+    pins = current_pins()
+    by_article = {p.article_id: p for p in pins}
+    if sorted(article_ids) != sorted(by_article):
+        raise FrontError(gettext("La une a changé entre-temps : rechargez la page et recommencez."))
+    _renumber([by_article[i] for i in article_ids])
+
+
+def set_expiry(article_id: int, expires_at: datetime | None) -> None:
+    """When the pin ends (naive UTC), or None: never. FrontError for a time not ahead."""
+    pin_ = _pin_of(article_id)
+    _check_expiry(expires_at, utcnow())
+    pin_.expires_at = expires_at
+
+
+def choose_sections(section_ids: Sequence[int]) -> None:
+    """The sections given a block, in this order (duplicates ignored); FrontError for an
+    unknown section or too many."""
+    ordered = list(dict.fromkeys(section_ids))
+    if len(ordered) > SECTIONS_MAX:
+        raise FrontError(gettext("Choisissez au plus %(count)d rubriques.", count=SECTIONS_MAX))
+    known = set(db.session.scalars(select(Section.id).where(Section.id.in_(ordered))))
+    if len(known) != len(ordered):
+        raise FrontError(gettext("Rubrique inconnue : rechargez la page."))
+    existing = {c.section_id: c for c in db.session.scalars(select(FrontSection)).unique()}
+    for section_id, choice in existing.items():
+        if section_id not in known:
+            db.session.delete(choice)
+    for position, section_id in enumerate(ordered):
+        choice = existing.get(section_id)
+        if choice is None:
+            db.session.add(FrontSection(section_id=section_id, position=position))
+        elif choice.position != position:
+            choice.position = position
+
+
+def pin_candidates(raw_query: str, limit: int = 10) -> list[Article]:
+    """Live or scheduled articles whose headline matches the query (folded search), newest
+    first, not already pinned: what the "Mettre à la une" search box lists."""
+    matches = headline_matches(raw_query)
+    if matches is None:
+        return []
+    statement = (
+        select(Article)
+        .where(Article.id.in_(matches), or_(Article.is_live, Article.is_scheduled))
+        .order_by(*ARTICLE_ORDER.order_by())
+        .limit(limit)
+    )
+    pinned = pinned_article_ids()
+    if pinned:
+        statement = statement.where(Article.id.not_in(pinned))
+    return list(db.session.scalars(statement).unique())
+
+
+@dataclass
+class Curation:
+    """What the editors' controls on the front page need.
+
+    `pins`: every unexpired pin in order, its article live or not (`pin.article.is_live`
+    tells whether readers see it); `sections`: every section, for the blocks chooser;
+    `chosen`: the ids of the sections with a block, in order.
+    """
+
+    pins: list[FrontPin]
+    sections: list[Section]
+    chosen: list[int]
+
+    @property
+    def pinned_ids(self) -> set[int]:
+        return {pin.article_id for pin in self.pins}
+
+    def pin_of(self, article_id: int) -> FrontPin | None:
+        return next((pin for pin in self.pins if pin.article_id == article_id), None)
+
+    max_pins: int = PINS_MAX
+
+    @property
+    def is_full(self) -> bool:
+        return len(self.pins) >= PINS_MAX
+
+
+def curation() -> Curation:
+    """The front page's pins and section choices, for its editors (three queries)."""
+    return Curation(
+        pins=current_pins(),
+        sections=list(db.session.scalars(select(Section).order_by(Section.name))),
+        chosen=[section.id for section in chosen_sections()],
+    )
+
+
+def pin_for(article_id: int) -> FrontPin | None:
+    """The article's unexpired pin, or None."""
+    found = db.session.scalar(select(FrontPin).where(FrontPin.article_id == article_id))
+    return None if found is None or found.has_expired else found
