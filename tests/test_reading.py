@@ -247,13 +247,12 @@ def test_english_ui_is_available_by_configuration(client, demo):
 def test_database_down_gets_a_french_503_page(client, app, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    import views.reading
-
     def unreachable(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(views.reading, "live_page", unreachable)
-    monkeypatch.setattr("models.Section.top_level", unreachable)
+    # The front page's articles and the masthead's menu: both read the database.
+    monkeypatch.setattr("services.front.front_page", unreachable)
+    monkeypatch.setattr("services.sections.navigation", unreachable)
     response = client.get("/")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
