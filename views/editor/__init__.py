@@ -62,6 +62,7 @@ from views.editor import (  # noqa: E402
     parts,
     paste,
     previews,
+    tags,
 )
 from views.editor.parts import PARTS  # noqa: E402
 
@@ -79,4 +80,5 @@ __all__ = [
     "parts",
     "paste",
     "previews",
+    "tags",
 ]
