@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, render_template, request
 
+from models.tag import Tag
 from services import search
 from views.htmx import wants_fragment
 from views.pages import requested_page
@@ -11,11 +12,14 @@ bp = Blueprint("search", __name__)
 
 @bp.get("/recherche")
 def results():
-    """Live articles matching ?q=, best first; htmx asks for the results region only."""
+    """Live articles matching ?q=, best first; htmx asks for the results region only.
+    ?sujet=<slug> narrows them to one tag's articles (an unknown slug: no narrowing)."""
     page = requested_page()
     if page > search.MAX_PAGE:
         abort(404)
-    found = search.search(request.args.get("q", ""), page=page)
+    slug = request.args.get("sujet", "")
+    tag = Tag.by_slug(slug) if slug and slug.isascii() and len(slug) <= 100 else None
+    found = search.search(request.args.get("q", ""), page=page, tag=tag)
     if page > 1 and not found.results:
         abort(404)  # past the last page of results
     template = "search/_results.html" if wants_fragment() else "search/results.html"
