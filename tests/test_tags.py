@@ -314,7 +314,7 @@ def test_the_sujets_page_is_for_editors(client, newsroom):
     assert "Corée du Nord" in html and "1 article" in html and "Russie" in html
     assert 'href="/redaction/sujets"' in html  # the staff bar's link
     searched = body(client.get("/redaction/sujets?q=coree"))
-    assert "Corée du Nord" in searched and 'id="name-%d"' % newsroom.russie.id not in searched
+    assert "Corée du Nord" in searched and f'id="name-{newsroom.russie.id}"' not in searched
 
 
 def test_rename_merge_and_delete_from_the_page(client, newsroom):
