@@ -96,6 +96,13 @@ def test_an_editor_tags_an_article_through_suggestions(watched_page, live_server
     expect(page.locator(".tag-admin-name")).to_have_text(["Corée du Nord", "Diplomatie"])
     page.locator(".tag-admin-row", has_text="Diplomatie").locator("summary").click()
     assert axe_violations(page) == []
+    # Renamed in place (htmx swaps the list; the page stays).
+    page.evaluate("() => { window.tagsMarker = 1; }")
+    page.get_by_label("Nom", exact=True).last.fill("Diplomatie mondiale")
+    page.get_by_role("button", name="Enregistrer Diplomatie").click()
+    expect(page.get_by_role("status")).to_contain_text("s’appelle désormais « Diplomatie mondiale »")
+    expect(page.locator(".tag-admin-name")).to_have_text(["Corée du Nord", "Diplomatie mondiale"])
+    assert page.evaluate("() => window.tagsMarker") == 1
     assert no_sideways_scroll(page)
     page.screenshot(path=f"/work/wt/shots/tags-admin-{width}.png", full_page=True)
     page.watch.assert_clean()

@@ -102,8 +102,8 @@ def _the_tag(tag_id: int) -> Tag:
     return db.get_or_404(Tag, tag_id)
 
 
-def _back(notice: str):
-    flash(notice)
+def _back(notice: str, category: str = "message"):
+    flash(notice, category)
     return redirect(url_for("editor.tags", q=request.form.get("q") or None))
 
 
@@ -174,7 +174,7 @@ def delete_tag(tag_id: int):
         tags.delete(tag)
     except ValueError as refused:
         db.session.rollback()
-        return _back(str(refused))
+        return _back(str(refused), "error")
     db.session.commit()
     return _back(_("Le sujet « %(name)s » est supprimé.", name=name))
 
