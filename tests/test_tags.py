@@ -413,3 +413,41 @@ def test_search_results_follow_a_tag_rename(app, client, newsroom):
     tags.rename(db.session.get(Tag, newsroom.coree.id), "Corée du Nord (RPDC)")
     db.session.commit()
     assert state(client.get(url)) == "miss"
+
+
+# --------------------------------------------------------------------------- junk input
+
+
+def test_junk_never_makes_a_500_nor_a_change(client, newsroom):
+    from tests.test_junk_input import JUNK_VALUES, MEGABYTE, RAW_BODIES
+
+    log_in(client, newsroom.editor)
+    a = newsroom.article
+    targets = {
+        f"/redaction/articles/{a.id}/sujets": [
+            "sujets-tags", "sujets-add", "sujets-pick", "sujets-action", "sujets-version",
+        ],
+        f"/redaction/sujets/{newsroom.russie.id}/modifier": ["name", "description"],
+        f"/redaction/sujets/{newsroom.russie.id}/fusionner": ["target"],
+    }  # fmt: skip
+    problems = []
+    for url, fields in targets.items():
+        valid = {field: "" for field in fields}
+        for field in fields:
+            for junk in [*JUNK_VALUES, MEGABYTE, ["1", "x"], ["retirer-1", "monter-"]]:
+                response = client.post(url, headers=HX, data={**valid, field: junk})
+                if response.status_code >= 500:
+                    problems.append((url, field, str(junk)[:20], response.status_code))
+        for raw in RAW_BODIES:
+            response = client.post(url, headers=HX, data=raw,
+                                   content_type="application/x-www-form-urlencoded")  # fmt: skip
+            if response.status_code >= 500:
+                problems.append((url, "raw", raw[:20], response.status_code))
+    for junk in JUNK_VALUES + [MEGABYTE]:
+        for url in ("/redaction/sujets/suggestions", "/redaction/sujets", "/recherche"):
+            response = client.get(url, query_string={"q": junk, "sujet": junk, "apres": junk})
+            if response.status_code >= 500:
+                problems.append((url, "get", str(junk)[:20], response.status_code))
+    assert problems == []
+    assert fresh(a.id).tags == []  # every post to the part was junk or a rearrangement
+    assert db.session.get(Tag, newsroom.russie.id) is not None  # renamed maybe, never lost
