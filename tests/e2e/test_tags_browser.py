@@ -70,6 +70,13 @@ def test_an_editor_tags_an_article_through_suggestions(watched_page, live_server
     expect(create).to_be_visible()
     create.click()
     expect(page.locator(".tag-row-name")).to_have_text(["Corée du Nord", "Diplomatie"])
+    # The keyboard: Enter in the field adds what was typed; "Retirer" takes it off again.
+    page.get_by_label("Ajouter un sujet").fill("Séoul")
+    page.get_by_label("Ajouter un sujet").press("Enter")
+    expect(page.locator(".tag-row-name")).to_have_text(["Corée du Nord", "Diplomatie", "Séoul"])
+    expect(page.get_by_label("Ajouter un sujet")).to_be_focused()
+    page.get_by_role("button", name="Retirer Séoul").press("Enter")
+    expect(page.locator(".tag-row-name")).to_have_text(["Corée du Nord", "Diplomatie"])
     assert no_sideways_scroll(page)
     page.screenshot(path=f"/work/wt/shots/tags-form-{width}.png", full_page=False)
 
@@ -100,7 +107,9 @@ def test_an_editor_tags_an_article_through_suggestions(watched_page, live_server
     page.evaluate("() => { window.tagsMarker = 1; }")
     page.get_by_label("Nom", exact=True).last.fill("Diplomatie mondiale")
     page.get_by_role("button", name="Enregistrer Diplomatie").click()
-    expect(page.get_by_role("status")).to_contain_text("s’appelle désormais « Diplomatie mondiale »")
+    expect(page.get_by_role("status")).to_contain_text(
+        "s’appelle désormais « Diplomatie mondiale »"
+    )
     expect(page.locator(".tag-admin-name")).to_have_text(["Corée du Nord", "Diplomatie mondiale"])
     assert page.evaluate("() => window.tagsMarker") == 1
     assert no_sideways_scroll(page)
