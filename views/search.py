@@ -1,5 +1,7 @@
 """The search page: a GET form that works without JavaScript, and htmx active search."""
 
+import re
+
 from flask import Blueprint, abort, render_template, request
 
 from models.tag import Tag
@@ -8,6 +10,8 @@ from views.htmx import wants_fragment
 from views.pages import requested_page
 
 bp = Blueprint("search", __name__)
+# What a tag's slug may be (models.slugs): anything else is no narrowing, never a query.
+SLUG = re.compile(r"[a-z0-9-]{1,100}", re.ASCII)
 
 
 @bp.get("/recherche")
@@ -18,7 +22,7 @@ def results():
     if page > search.MAX_PAGE:
         abort(404)
     slug = request.args.get("sujet", "")
-    tag = Tag.by_slug(slug) if slug and slug.isascii() and len(slug) <= 100 else None
+    tag = Tag.by_slug(slug) if SLUG.fullmatch(slug) else None
     found = search.search(request.args.get("q", ""), page=page, tag=tag)
     if page > 1 and not found.results:
         abort(404)  # past the last page of results

@@ -24,6 +24,7 @@ from views.access import editor_required, register_staff_link
 from views.editor import bp
 from views.forms import EmptyForm, Form
 from views.htmx import wants_fragment
+from views.search import SLUG
 
 register_staff_link("editor.tags", _l("Sujets"), visible_to=lambda user: user.is_editor)
 
@@ -70,7 +71,7 @@ def tag_suggestions():
 def _page_context(edit_forms: dict | None = None, merge_forms: dict | None = None) -> dict:
     search = _search_words()
     after = request.args.get("apres") or None
-    if after is not None and not (after.isascii() and len(after) <= 120):
+    if after is not None and SLUG.fullmatch(after) is None:
         abort(404)
     rows = tags.listing(search, after, PER_PAGE)
     more = len(rows) > PER_PAGE
