@@ -258,6 +258,13 @@ def test_suggestions_endpoint(client, newsroom):
     )
     assert "Corée du Nord" in exact and "Créer" not in exact
     assert "Créer" not in body(client.get("/redaction/sujets/suggestions?q=%00", headers=HX))
+    # A sujet already in the form is not offered again.
+    chosen = client.get(
+        "/redaction/sujets/suggestions",
+        query_string={"sujets-add": "cor", "sujets-tags": ["Corée du Nord"]},
+        headers=HX,
+    )
+    assert 'value="Corée du Nord"' not in body(chosen) and "Créer « cor »" in body(chosen)
 
 
 # --------------------------------------------------------------------------- filters

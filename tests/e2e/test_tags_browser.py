@@ -65,6 +65,10 @@ def test_an_editor_tags_an_article_through_suggestions(watched_page, live_server
     expect(page.locator(".tag-row-name")).to_have_text(["Corée du Nord"])
 
     field = page.get_by_label("Ajouter un sujet")
+    field.press_sequentially("cor", delay=30)  # already chosen: not offered again
+    expect(page.get_by_role("button", name="Créer « cor »")).to_be_visible()
+    assert page.get_by_role("button", name="Corée du Nord", exact=True).count() == 0
+    field.fill("")
     field.press_sequentially("Diplomatie", delay=20)
     create = page.get_by_role("button", name="Créer « Diplomatie »")
     expect(create).to_be_visible()

@@ -61,8 +61,12 @@ def tag_suggestions():
         typed = tags.clean_name(typed)
     except ValueError:
         return render_template("editor/tags_suggestions.html", found=[], create=None)
-    found = tags.suggestions(typed)
+    # The sujets already in the form (htmx sends them along): not suggested again.
+    chosen = {tags.slug_for(name) for name in request.args.getlist("sujets-tags")[:50]}
+    found = [tag for tag in tags.suggestions(typed, limit=tags.SUGGESTIONS_MAX + len(chosen))]
     exists = any(tags.slug_for(tag.name) == tags.slug_for(typed) for tag in found)
+    exists = exists or tags.slug_for(typed) in chosen
+    found = [tag for tag in found if tag.slug not in chosen][: tags.SUGGESTIONS_MAX]
     return render_template(
         "editor/tags_suggestions.html", found=found, create=None if exists else typed
     )
