@@ -376,7 +376,8 @@ class Article(db.Model):
         lead_credit. Revisions saved before slug, sponsor and bio were added
         lack those keys: readers of a snapshot must treat a missing key as "not recorded".
         Since issue 13: author_ids and author_names (the byline, in order), seo_title,
-        seo_description and social_image.
+        seo_description and social_image. Since issue 14: tag_ids and tag_names (the
+        sujets, in order; the names kept for the history should a tag be deleted).
         """
         authors = self.authors
         return {
@@ -396,9 +397,27 @@ class Article(db.Model):
             "seo_title": self.seo_title,
             "seo_description": self.seo_description,
             "social_image": self.social_image,
+            "tag_ids": [link.tag.id for link in self.tag_links],
+            "tag_names": [link.tag.name for link in self.tag_links],
             "blocks": [{"kind": b.kind, "data": b.data} for b in self.blocks],
             **self._lead_snapshot(),
         }
+
+    def _restore_tags(self, tag_ids: list[int], tag_names: list[str]) -> None:
+        """The sujets a snapshot had: by id, else (deleted or merged since) by the name's
+        old slug, which a merge left as a redirect to the tag it became; else skipped."""
+        from models.slugs import slugify
+        from models.tag import TagRedirect
+
+        tags: list[Tag] = []
+        for position, tag_id in enumerate(tag_ids):
+            tag = db.session.get(Tag, tag_id)
+            if tag is None and position < len(tag_names):
+                moved = db.session.get(TagRedirect, slugify(tag_names[position]))
+                tag = moved.tag if moved is not None else None
+            if tag is not None and all(tag is not other for other in tags):
+                tags.append(tag)
+        self.set_tags(tags)
 
     def _lead_snapshot(self) -> dict:
         """lead_media (the image's token, or None), lead_alt, lead_caption, lead_credit."""
@@ -435,7 +454,8 @@ class Article(db.Model):
         - `sponsor`: the sponsor (unless it no longer exists), which readers must see;
         - `bio`: the author's bio, shown under all their articles (same author only);
         - `authors`: the byline (authors whose account is gone or inactive are skipped).
-        The search and social fields come back with the text.
+        The search and social fields come back with the text, and the sujets (those
+        since deleted are skipped; a merged one comes back as the tag it became).
         Never restored: the slug (a public address; it changes through the headline).
         A key the snapshot lacks (an older revision) leaves that field as it is.
         """
@@ -463,6 +483,8 @@ class Article(db.Model):
         for key in ("seo_title", "seo_description", "social_image"):
             if key in snapshot:
                 setattr(self, key, snapshot[key])
+        if "tag_ids" in snapshot:
+            self._restore_tags(snapshot["tag_ids"], snapshot.get("tag_names", []))
         self.blocks = [
             Block(position=i, kind=b["kind"], data=b["data"])
             for i, b in enumerate(snapshot["blocks"])

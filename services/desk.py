@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from models import Article, Section, db
 from models.authorship import ArticleAuthor
 from models.listing import Cursor, Keyset
+from models.tag import ArticleTag, Tag
 from models.user import User
 from services.search import headline_matches
 
@@ -32,16 +33,13 @@ SEARCH_MAX = 200  # characters of ?q= the desk searches for (services/search.MAX
 @dataclass(frozen=True)
 class DeskFilters:
     """What the desk shows: a state (STATES), a section (and those below it), an author
-    (a user id) and words searched in headlines and standfirsts.
-
-    The tag filter (issue 14) comes here: a field, its condition in conditions(), and
-    its select in templates/editor/_desk_filters.html.
-    """
+    (a user id), a sujet (a tag id) and words searched in headlines and standfirsts."""
 
     state: str = ""
     section_id: int | None = None
     author_id: int | None = None
     search: str = ""
+    tag_id: int | None = None
 
 
 def conditions(user: User, filters: DeskFilters, *, with_state: bool = True) -> list:
@@ -56,6 +54,8 @@ def conditions(user: User, filters: DeskFilters, *, with_state: bool = True) -> 
         where.append(Article.section_id.in_(ids))
     if filters.author_id is not None:
         where.append(Article.signed_by(filters.author_id))  # co-signed included
+    if filters.tag_id is not None:
+        where.append(Article.tagged(filters.tag_id))
     matches = headline_matches(filters.search) if filters.search else None
     if matches is not None:
         where.append(Article.id.in_(matches))
@@ -93,4 +93,17 @@ def authors(user: User) -> list[User]:
     )
     return db.session.scalars(
         select(User).where(User.id.in_(signed)).order_by(User.display_name, User.id)
+    ).all()
+
+
+def tags(user: User) -> list[Tag]:
+    """Whom the sujet filter offers: every tag carried by an article `user` may edit."""
+    carried = (
+        select(ArticleTag.tag_id)
+        .join(Article, Article.id == ArticleTag.article_id)
+        .where(user.editable_articles())
+        .distinct()
+    )
+    return db.session.scalars(
+        select(Tag).where(Tag.id.in_(carried)).order_by(Tag.slug, Tag.id)
     ).all()

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from models import db
 from models.content import Article, Block
+from models.tag import Tag
 from models.text import INVISIBLE_IN_WORDS, fold, to_plain_text
 
 # Tables written by hand in the search migration, with no model (see migrations/env.py).
@@ -379,18 +380,24 @@ class ResultPage:
     page: int
     results: list[Result]
     has_next: bool
+    # The sujet the search was narrowed to (?sujet=), None for every article.
+    tag: Tag | None = None
 
     @property
     def has_prev(self) -> bool:
         return self.page > 1
 
 
-def search(raw_query: str, page: int = 1, per_page: int = PER_PAGE) -> ResultPage:
-    """Live articles matching the query, best first, with highlighted headline and snippet."""
+def search(
+    raw_query: str, page: int = 1, per_page: int = PER_PAGE, tag: Tag | None = None
+) -> ResultPage:
+    """Live articles matching the query, best first, with highlighted headline and snippet;
+    only those carrying `tag` when one is given."""
     query = Query.parse(raw_query)
     if not query.words:
-        return ResultPage(query, page, [], False)
-    ids = _matching_ids(query, offset=(page - 1) * per_page, limit=per_page + 1)
+        return ResultPage(query, page, [], False, tag)
+    tag_id = tag.id if tag is not None else None
+    ids = _matching_ids(query, offset=(page - 1) * per_page, limit=per_page + 1, tag_id=tag_id)
     articles = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_(ids)))}
     # Only the bodies: the articles' own columns were just loaded above.
     bodies = read_bodies(db.session.connection(), ids[:per_page])
@@ -403,15 +410,17 @@ def search(raw_query: str, page: int = 1, per_page: int = PER_PAGE) -> ResultPag
         for i in ids[:per_page]
         if i in articles
     ]
-    return ResultPage(query, page, results, has_next=len(ids) > per_page and page < MAX_PAGE)
+    has_next = len(ids) > per_page and page < MAX_PAGE
+    return ResultPage(query, page, results, has_next=has_next, tag=tag)
 
 
 _FTS = table("article_search", column("rowid"))
 _PG_DOCUMENTS = table("search_document", column("article_id"), column("document"))
 
 
-def _matching_ids(query: Query, offset: int, limit: int) -> list[int]:
-    """Ids of live matches, best first, ranked among a bounded set of candidates."""
+def _matching_ids(query: Query, offset: int, limit: int, tag_id: int | None = None) -> list[int]:
+    """Ids of live matches (carrying tag `tag_id` if given), best first, ranked among a
+    bounded set of candidates."""
     postgres = db.session.get_bind().dialect.name == "postgresql"
     if postgres:
         tsquery = func.to_tsquery(literal_column("'simple'"), query.pg_tsquery())
@@ -434,6 +443,8 @@ def _matching_ids(query: Query, offset: int, limit: int) -> list[int]:
         .order_by(score.desc() if postgres else score.asc())
         .order_by(Article.published_at.desc(), Article.id.desc())
     )
+    if tag_id is not None:
+        statement = statement.where(Article.tagged(tag_id))
     return list(db.session.scalars(statement.offset(offset).limit(limit)))
 
 

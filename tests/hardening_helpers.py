@@ -144,6 +144,7 @@ def build_world() -> World:
     }
     shared.update(stored_image(author.id))
     shared.update(a_sponsor())
+    shared.update(a_tag())
     return World(
         own={**article_arguments(own), **shared, **a_preview_link(own, author)},
         other={**article_arguments(demo), **shared, **a_preview_link(demo, editor)},
@@ -189,6 +190,18 @@ def a_sponsor() -> dict:
     db.session.add(sponsor)
     db.session.commit()
     return {"sponsor_id": sponsor.id}
+
+
+def a_tag() -> dict:
+    """A sujet no article carries (it may be renamed, merged or deleted), when the app has tags."""
+    try:
+        from models.tag import Tag
+    except ImportError:
+        return {"tag_id": 1}
+    tag = Tag(name="Sujet en attente", slug="sujet-en-attente")
+    db.session.add(tag)
+    db.session.commit()
+    return {"tag_id": tag.id}
 
 
 def a_preview_link(article: Article, by: User) -> dict:
@@ -264,6 +277,7 @@ FRAGMENT_ENDPOINTS = {
     "editor.history",
     "editor.insert_chooser",
     "editor.media_picker",
+    "editor.tag_suggestions",
     "editor.move_block",
     "editor.new_block_form",
     "editor.part_display",
@@ -329,6 +343,8 @@ def post_data(endpoint: str, world: World, arguments: dict) -> dict:
         "editor.create_preview_link": {"duration": "24h"},
         "editor.save_media_words": {"alt": "Une photo", "caption": "", "credit": "AFP"},
         "editor.save_focal_point": {"x": "30", "y": "60"},
+        "editor.rename_tag": {"name": f"Sujet renommé {n}", "description": "Une description."},
+        "editor.merge_tag": {"target": "Diplomatie"},
         "editor.clean_pasted": {"html": "<p>Collé <b>ici</b></p>", "text": "Collé ici"},
         "editor.new_article": {
             "headline": f"Un nouvel article {n}",

@@ -129,6 +129,12 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "POST editor.save_media_words": MEDIA_OWNER,
     "POST editor.save_focal_point": MEDIA_OWNER,
     "POST editor.delete_media_view": MEDIA_OWNER,
+    # Sujets: suggestions for anyone tagging an article; the sujets page for editors.
+    "GET editor.tag_suggestions": ("401", "ok", "ok", "ok", "ok"),  # htmx: the list
+    "GET editor.tags": INBOX,
+    "POST editor.rename_tag": INBOX,
+    "POST editor.merge_tag": INBOX,
+    "POST editor.delete_tag": INBOX,
     "GET corrections.section": EDIT,
     "GET corrections.new": EDIT,
     "POST corrections.create": EDIT,  # a draft gets a 422 ("only a published article…")

@@ -39,7 +39,7 @@ CACHED_ENDPOINTS: dict[str, tuple[str, ...]] = {
     "reading.author": ("lists",),
     "reading.tag": ("lists", "tags"),
     "reading.article": (),
-    "search.results": ("lists", "texts"),
+    "search.results": ("lists", "texts", "tags"),
     "feeds.site_feed": ("lists",),
     "feeds.section_feed": ("lists",),
     "feeds.author_feed": ("lists",),

@@ -91,6 +91,8 @@ def news_article(article: Article) -> dict:
             }
             for correction in article.corrections
         ]
+    if article.tags:  # the sujets, in the editor's order
+        data["keywords"] = [tag.name for tag in article.tags]
     if article.sponsor:
         data["sponsor"] = {"@type": "Organization", "name": article.sponsor.name}
         if article.sponsor.link:

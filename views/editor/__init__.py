@@ -66,6 +66,7 @@ from views.editor import (  # noqa: E402
     paste,
     previews,
     sections,
+    tags,
 )
 from views.editor.parts import PARTS  # noqa: E402
 
@@ -85,4 +86,5 @@ __all__ = [
     "paste",
     "previews",
     "sections",
+    "tags",
 ]

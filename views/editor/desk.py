@@ -1,6 +1,6 @@
 """The articles desk (/redaction/articles): every article the user may edit, and the trash.
 
-One page, filtered by a GET form (state, section, author, words): htmx swaps the list as
+One page, filtered by a GET form (state, section, author, sujet, words): htmx swaps the list as
 the filters change and pushes the URL, so a filtered list is a shareable address; without
 JavaScript the same form submits and gets the same page. Putting an article in the trash
 asks for confirmation in a <details> of its row (no script needed); with htmx the answer
@@ -59,6 +59,7 @@ def requested_filters() -> desk.DeskFilters:
         section_id=_id_param("rubrique"),
         author_id=_id_param("auteur"),
         search=" ".join(values.get("q", "").split())[: desk.SEARCH_MAX],
+        tag_id=_id_param("sujet"),
     )
 
 
@@ -69,6 +70,7 @@ def filter_args(filters: desk.DeskFilters, **extra) -> dict:
         "rubrique": filters.section_id,
         "auteur": filters.author_id,
         "q": filters.search or None,
+        "sujet": filters.tag_id,
     }
     return {key: value for key, value in {**args, **extra}.items() if value is not None}
 
@@ -100,6 +102,7 @@ def render_desk(filters: desk.DeskFilters, before: Cursor | None = None, notice=
         "state_params": PARAM_OF_STATE,
         "sections": section_choices(),
         "authors": desk.authors(current_user) if current_user.is_editor else [],
+        "tags": desk.tags(current_user),
         "notice": notice,
         "action_form": EmptyForm(),
         "trash_days": current_app.config["GAZETTE_TRASH_DAYS"],

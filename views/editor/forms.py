@@ -40,6 +40,7 @@ from models.content import (
     BlockKind,
 )
 from models.media import ALT_MAX, Media
+from models.text import accept_text
 from models.user import BIO_MAX
 from services import embeds
 from services.images import ImageRejected
@@ -177,6 +178,38 @@ class AuthorsForm(VersionedForm):
 
     authors = AccountIdsField(_l("Auteurs"))
     add = SelectField(_l("Ajouter un auteur"), coerce=str, validate_choice=False)
+    action = HiddenField()
+
+
+class TagNamesField(Field):
+    """Tag names in order, posted as repeated hidden inputs (the article's sujets).
+
+    Each passes the text boundary (models.text.accept_text, one line); a name holding a
+    character XML forbids makes the form invalid with a French message. Whether each
+    name is acceptable (length, not empty) is the part's check (services.tags).
+    """
+
+    def process_formdata(self, valuelist):
+        self.data = []
+        for raw in valuelist:
+            accepted = accept_text(raw, multiline=False)
+            if accepted.removed:
+                raise ValueError(gettext("La liste des sujets est illisible : rechargez la page."))
+            self.data.append(accepted.text)
+
+    def _value(self):
+        return ""
+
+
+class TagsForm(Form, VersionedForm):
+    """The article's sujets in order; `add` takes new names (several separated by commas
+    or lines, without JavaScript); `pick` is a suggestion chosen; `action` is the button
+    pressed: "ajouter", "monter-<n>", "descendre-<n>", "retirer-<n>" (n: the tag's place
+    in the list, from 0), or empty for "Enregistrer"."""
+
+    tags = TagNamesField(_l("Sujets"))
+    add = StringField(_l("Ajouter un sujet"))
+    pick = StringField(_l("Suggestion choisie"))
     action = HiddenField()
 
 

@@ -8,6 +8,7 @@ someone else changed it since the form was loaded (a conflict, 409).
 from __future__ import annotations
 
 import hashlib
+import re
 
 from flask import make_response, redirect
 from flask_babel import gettext as _
@@ -28,7 +29,9 @@ from models.content import (
     SEO_TITLE_SHOWN,
 )
 from models.slugs import slugify, unique_slug
+from models.tag import TAGS_PER_ARTICLE_MAX
 from models.time import utcnow
+from services import tags
 from services.richtext import to_plain_text
 from views.editor import bp, editing
 from views.editor.forms import (
@@ -40,6 +43,7 @@ from views.editor.forms import (
     SectionForm,
     SeoForm,
     StandfirstForm,
+    TagsForm,
 )
 from views.forms import clean_results, cleaned, keep_posted_choice, notice_for
 from views.htmx import (
@@ -465,6 +469,97 @@ class Seo(ArticlePart):
         return " — ".join(filter(None, (article.seo_title, article.seo_description))) or ""
 
 
+class Tags(ArticlePart):
+    """The article's sujets, in order: add (typed, or a suggestion), move, remove, save.
+
+    Like the authors, each button posts the form and gets it back changed, unsaved
+    (rearrange), so it works the same without JavaScript; htmx only fetches suggestions
+    while a name is typed (editor.tag_suggestions). The names are kept in the form, not
+    ids: a new sujet is created (services.tags.find_or_create) only when the list is saved.
+    """
+
+    form, summary = TagsForm, _l("Sujets modifiés")
+    draft_label = _l("Un brouillon non enregistré des sujets existe")
+    display_template, form_template = "reading/_tags.html", "editor/parts/_tags_fields.html"
+    snapshot_keys = ("tag_ids",)
+
+    def load(self, article):
+        return {"tags": [tag.name for tag in article.tags]}
+
+    @staticmethod
+    def typed_names(raw: str | None) -> list[str]:
+        """Names typed in the "add" field: separated by commas, semicolons or lines."""
+        return [name for name in re.split(r"[,;\n]", raw or "") if name.strip()]
+
+    def _append(self, names: list[str], new: list[str]) -> None:
+        known = {tags.slug_for(" ".join(name.split())) for name in names}
+        for name in new:
+            name = " ".join(name.split())
+            if name and tags.slug_for(name) not in known:
+                names.append(name)
+                known.add(tags.slug_for(name))
+
+    def rearrange(self, form):
+        if form.tags.process_errors or form.add.process_errors or form.pick.process_errors:
+            return False  # junk: the save refuses it with the field's message (422)
+        names = list(form.tags.data or [])
+        action = form.action.data or ""
+        if form.pick.data:
+            self._append(names, [form.pick.data])
+            form.add.data = ""
+            form.focus = "add"
+        elif action == "ajouter":
+            self._append(names, self.typed_names(form.add.data))
+            form.add.data = ""
+            form.focus = "add"
+        else:
+            verb, _sep, raw = action.partition("-")
+            if verb not in ("monter", "descendre", "retirer") or not raw.isascii():
+                return False
+            if not raw.isdigit() or int(raw) >= len(names):
+                return True  # a button from an older form: show the list as it is
+            index = int(raw)
+            if verb == "retirer":
+                names.pop(index)
+                form.focus = "add"
+            else:
+                other = index - 1 if verb == "monter" else index + 1
+                if 0 <= other < len(names):
+                    names[index], names[other] = names[other], names[index]
+                    index = other
+                end = index == 0 if verb == "monter" else index == len(names) - 1
+                twin = "descendre" if verb == "monter" else "monter"
+                form.focus = f"{twin if end else verb}-{index}"
+        form.tags.data = names
+        return True
+
+    def check(self, form):
+        names = list(form.tags.data or [])
+        self._append(names, self.typed_names(form.add.data))  # typed, then "Enregistrer"
+        form.tags.data = names
+        try:
+            cleaned_names = [tags.clean_name(name) for name in names]
+        except ValueError as refused:
+            form.tags.errors = [str(refused)]
+            return False
+        if len(cleaned_names) > TAGS_PER_ARTICLE_MAX:
+            form.tags.errors = [_("%(max)d sujets au plus.", max=TAGS_PER_ARTICLE_MAX)]
+            return False
+        form.names = cleaned_names
+        return True
+
+    def save(self, article, form):
+        chosen: list = []
+        for name in form.names:
+            tag = tags.find_or_create(name)
+            if all(tag is not other for other in chosen):
+                chosen.append(tag)
+        article.set_tags(chosen)
+
+    def theirs(self, article):
+        return ", ".join(tag.name for tag in article.tags) or _("Aucun sujet")
+
+
 # URL name -> part. The URL names are French, like every other address on the site.
 PARTS: dict[str, ArticlePart] = {
     "titre": Headline(),
@@ -475,6 +570,7 @@ PARTS: dict[str, ArticlePart] = {
     "image": LeadImage(),
     "auteurs": Authors(),
     "referencement": Seo(),
+    "sujets": Tags(),
 }
 PART_NAMES = ",".join(PARTS)
 

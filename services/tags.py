@@ -1,0 +1,234 @@
+"""Tags (sujets) as the newsroom manages them: find or create one from a typed name,
+suggest some while a name is typed, rename, describe, merge, delete.
+
+Names are compared by their slug (models.slugs.slugify): "Corée du nord", "coree du
+nord" and "Corée du Nord" are one tag, the first created. Suggestions compare folded
+words the same way, through the slug: typing "coree" or "nord" finds "Corée du Nord".
+
+Every refusal is a ValueError whose message is French, shown to the editor as is.
+Nothing here commits: the caller commits (and the journal records the request).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select, update
+
+from models import db
+from models.content import Article
+from models.slugs import slugify, unique_slug
+from models.tag import (
+    TAG_DESCRIPTION_MAX,
+    TAG_NAME_MAX,
+    TAG_SLUG_MAX,
+    ArticleTag,
+    Tag,
+    TagRedirect,
+)
+
+SUGGESTIONS_MAX = 8
+# Characters XML refuses (and C0/C1 controls): a name is one line of plain text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def clean_name(raw: str) -> str:
+    """A typed name as stored: NFC, control characters dropped, whitespace collapsed,
+    trimmed. Raises ValueError (French) when empty or longer than TAG_NAME_MAX."""
+    name = " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFC", raw or "")).split())
+    if not name:
+        raise ValueError(_("Le nom du sujet est vide."))
+    if len(name) > TAG_NAME_MAX:
+        raise ValueError(_("Le nom d’un sujet tient en %(max)d caractères.", max=TAG_NAME_MAX))
+    return name
+
+
+def slug_for(name: str) -> str:
+    """The slug a name gets ("Corée du Nord" → "coree-du-nord"); "sujet" for no letters."""
+    slug = slugify(name, max_length=TAG_SLUG_MAX - 4)
+    return "sujet" if slug == "article" and "article" not in name.casefold() else slug
+
+
+def _slug_taken(slug: str, exclude_id: int | None = None) -> bool:
+    tag = Tag.by_slug(slug)
+    if tag is not None and tag.id != exclude_id:
+        return True
+    redirect = db.session.get(TagRedirect, slug)
+    return redirect is not None and redirect.tag_id != exclude_id
+
+
+def find(raw_name: str) -> Tag | None:
+    """The existing tag a typed name means (same slug, or an old slug of it), or None.
+    Raises ValueError for a name clean_name refuses."""
+    slug = slug_for(clean_name(raw_name))
+    tag = Tag.by_slug(slug)
+    if tag is None:
+        redirect = db.session.get(TagRedirect, slug)
+        tag = redirect.tag if redirect is not None else None
+    return tag
+
+
+def find_or_create(raw_name: str) -> Tag:
+    """The tag named `raw_name`: an existing one whose slug matches (an old slug of a
+    renamed or merged tag leads to the tag it now is), or a new one added to the session.
+    Raises ValueError (French) for an empty or too long name."""
+    name = clean_name(raw_name)
+    tag = find(name)
+    if tag is not None:
+        return tag
+    tag = Tag(name=name, slug=unique_slug(slug_for(name), _slug_taken), description="")
+    db.session.add(tag)
+    db.session.flush()
+    return tag
+
+
+def suggestions(typed: str, limit: int = SUGGESTIONS_MAX) -> list[Tag]:
+    """Existing tags whose name has a word starting with what was typed, folded
+    ("coree" and "Corée" find "Corée du Nord"; "nord" too); those whose name starts
+    with it first, then by name. Empty for nothing typed."""
+    try:
+        prefix = slug_for(clean_name(typed))
+    except ValueError:
+        return []
+    if prefix == "sujet" and "sujet" not in typed.casefold():
+        return []
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    starts = Tag.slug.like(f"{escaped}%", escape="\\")
+    statement = (
+        select(Tag)
+        .where(or_(starts, Tag.slug.like(f"%-{escaped}%", escape="\\")))
+        .order_by(starts.desc(), func.lower(Tag.name), Tag.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(statement))
+
+
+def rename(tag: Tag, raw_name: str) -> Tag:
+    """A new name, and the slug that goes with it; the old slug redirects (301) to the
+    tag. Raises ValueError (French) when the new slug is another tag's (merge instead)."""
+    name = clean_name(raw_name)
+    slug = slug_for(name)
+    if slug != tag.slug:
+        if _slug_taken(slug, exclude_id=tag.id):
+            other = find(name)
+            raise ValueError(
+                _(
+                    "Le sujet « %(name)s » existe déjà : fusionnez plutôt les deux sujets.",
+                    name=other.name if other is not None else name,
+                )
+            )
+        reclaimed = db.session.get(TagRedirect, slug)  # its own old slug, taken back
+        if reclaimed is not None:
+            db.session.delete(reclaimed)
+        db.session.add(TagRedirect(old_slug=tag.slug, tag_id=tag.id))
+        tag.slug = slug
+    tag.name = name
+    db.session.flush()
+    return tag
+
+
+def describe(tag: Tag, raw_description: str) -> Tag:
+    """Its description: plain text, NFC, lines kept, trimmed. Raises ValueError (French)
+    past TAG_DESCRIPTION_MAX characters."""
+    text = unicodedata.normalize("NFC", raw_description or "").replace("\r\n", "\n")
+    text = _CONTROL.sub("", text.replace("\r", "\n")).strip()
+    if len(text) > TAG_DESCRIPTION_MAX:
+        raise ValueError(_("La description tient en %(max)d caractères.", max=TAG_DESCRIPTION_MAX))
+    tag.description = text
+    return tag
+
+
+def merge(source: Tag, target: Tag) -> Tag:
+    """`source` folded into `target`: its articles carry `target` instead (at source's
+    place in their list, unless they carried `target` already, which keeps its place);
+    its slug and old slugs redirect to `target`; `source` is deleted.
+    Returns `target`. Raises ValueError (French) to merge a tag into itself."""
+    if source.id == target.id:
+        raise ValueError(_("Un sujet ne peut pas être fusionné avec lui-même."))
+    already = set(
+        db.session.scalars(select(ArticleTag.article_id).where(ArticleTag.tag_id == target.id))
+    )
+    links = db.session.scalars(select(ArticleTag).where(ArticleTag.tag_id == source.id)).all()
+    for link in links:
+        if link.article_id in already:
+            db.session.delete(link)
+        else:
+            # A new row rather than a changed key: the primary key holds tag_id.
+            db.session.add(
+                ArticleTag(
+                    article_id=link.article_id,
+                    tag_id=target.id,
+                    position=link.position,
+                    published_at=link.published_at,
+                )
+            )
+            db.session.delete(link)
+    db.session.flush()
+    db.session.execute(
+        update(TagRedirect).where(TagRedirect.tag_id == source.id).values(tag_id=target.id)
+    )
+    db.session.add(TagRedirect(old_slug=source.slug, tag_id=target.id))
+    db.session.delete(source)
+    db.session.flush()
+    # Articles loaded in this session still hold the old rows in their list.
+    for article in db.session.identity_map.values():
+        if isinstance(article, Article):
+            db.session.expire(article, ["tag_links"])
+    return target
+
+
+def delete(tag: Tag) -> None:
+    """Delete a tag no article carries (its redirects go with it). Raises ValueError
+    (French) while articles carry it."""
+    if article_count(tag):
+        raise ValueError(
+            _("Des articles portent encore ce sujet : retirez-le ou fusionnez-le d’abord.")
+        )
+    db.session.execute(TagRedirect.__table__.delete().where(TagRedirect.tag_id == tag.id))
+    db.session.delete(tag)
+    db.session.flush()
+
+
+def article_count(tag: Tag) -> int:
+    """How many articles (any state) carry the tag."""
+    return db.session.scalar(
+        select(func.count()).select_from(ArticleTag).where(ArticleTag.tag_id == tag.id)
+    )
+
+
+def listing(
+    search: str = "", after_name: str | None = None, per_page: int = 50
+) -> list[tuple[Tag, int]]:
+    """(tag, its articles in any state) by name, those matching `search` (folded, as
+    suggestions()); `per_page` + 1 rows so the caller knows whether more follow."""
+    counts = (
+        select(ArticleTag.tag_id, func.count().label("n"))
+        .group_by(ArticleTag.tag_id)
+        .subquery("counts")
+    )
+    statement = (
+        select(Tag, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.tag_id == Tag.id)
+        .order_by(Tag.slug)
+    )
+    if search.strip():
+        ids = [tag.id for tag in suggestions(search, limit=1000)]
+        statement = statement.where(Tag.id.in_(ids))
+    if after_name:
+        statement = statement.where(Tag.slug > after_name)
+    return [(tag, n) for tag, n in db.session.execute(statement.limit(per_page + 1))]
+
+
+def live_tag_ids(tag_ids: list[int]) -> set[int]:
+    """Which of these tags have a page (a live article): the others are not links."""
+    if not tag_ids:
+        return set()
+    live = Article.live().with_only_columns(Article.id).order_by(None)
+    statement = (
+        select(ArticleTag.tag_id)
+        .where(ArticleTag.tag_id.in_(tag_ids), ArticleTag.article_id.in_(live))
+        .distinct()
+    )
+    return set(db.session.scalars(statement))

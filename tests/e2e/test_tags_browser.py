@@ -1,0 +1,121 @@
+"""Sujets in Chromium at 390 and 1280 px: an editor adds two tags through the suggestion
+list (an existing one found by "cor", a new one created), saves, and readers see rel=tag
+links; the /redaction/sujets page; axe is happy and nothing scrolls sideways."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from models import Tag, db
+from tests.e2e.conftest import PageWatch, axe_violations
+from tests.factories import make_article, make_section, make_user
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def newsroom(app):
+    section = make_section("International", slug="international")
+    editor = make_user(
+        "Edith Éditrice", role="editor", password=PASSWORD, email="edith@gazette.example"
+    )
+    make_article(
+        "Le sommet de Pyongyang",
+        section=section,
+        author=editor,
+        slug="sommet",
+        standfirst="Un sommet historique.",
+        blocks=[("paragraph", {"html": "Premier paragraphe."})],
+    )
+    db.session.add(Tag(name="Corée du Nord", slug="coree-du-nord"))
+    db.session.commit()
+    return editor
+
+
+def log_in(page, live_server):
+    page.goto(live_server + "/connexion")
+    page.get_by_label("Adresse électronique").fill("edith@gazette.example")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_an_editor_tags_an_article_through_suggestions(watched_page, live_server, newsroom, width):
+    page = watched_page
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, live_server)
+    page.goto(live_server + "/article/sommet")
+    page.get_by_role("button", name="Modifier les sujets").click()
+    field = page.get_by_label("Ajouter un sujet")
+    expect(field).to_be_visible()
+
+    field.press_sequentially("cor", delay=30)
+    suggestion = page.get_by_role("button", name="Corée du Nord", exact=True)
+    expect(suggestion).to_be_visible()
+    expect(page.get_by_role("button", name="Créer « cor »")).to_be_visible()
+    assert axe_violations(page) == []
+    suggestion.click()
+    expect(page.locator(".tag-row-name")).to_have_text(["Corée du Nord"])
+
+    field = page.get_by_label("Ajouter un sujet")
+    field.press_sequentially("cor", delay=30)  # already chosen: not offered again
+    expect(page.get_by_role("button", name="Créer « cor »")).to_be_visible()
+    assert page.get_by_role("button", name="Corée du Nord", exact=True).count() == 0
+    field.fill("")
+    field.press_sequentially("Diplomatie", delay=20)
+    create = page.get_by_role("button", name="Créer « Diplomatie »")
+    expect(create).to_be_visible()
+    create.click()
+    expect(page.locator(".tag-row-name")).to_have_text(["Corée du Nord", "Diplomatie"])
+    # The keyboard: Enter in the field adds what was typed; "Retirer" takes it off again.
+    page.get_by_label("Ajouter un sujet").fill("Séoul")
+    page.get_by_label("Ajouter un sujet").press("Enter")
+    expect(page.locator(".tag-row-name")).to_have_text(["Corée du Nord", "Diplomatie", "Séoul"])
+    expect(page.get_by_label("Ajouter un sujet")).to_be_focused()
+    page.get_by_role("button", name="Retirer Séoul").press("Enter")
+    expect(page.locator(".tag-row-name")).to_have_text(["Corée du Nord", "Diplomatie"])
+    assert no_sideways_scroll(page)
+    page.screenshot(path=f"/work/wt/shots/tags-form-{width}.png", full_page=False)
+
+    page.locator("#part-sujets").get_by_role("button", name="Enregistrer").click()
+    links = page.locator("#part-sujets a[rel=tag]")
+    expect(links).to_have_text(["Corée du Nord", "Diplomatie"])
+    assert axe_violations(page) == []
+
+    # A reader: a browser context of its own (no session), watched like the editor's page.
+    reader = page.context.browser.new_page(viewport={"width": width, "height": 900})
+    reader.watch = PageWatch(reader, live_server)
+    reader.goto(live_server + "/article/sommet")
+    tag_links = reader.locator("a[rel=tag]")
+    expect(tag_links).to_have_text(["Corée du Nord", "Diplomatie"])
+    assert tag_links.first.get_attribute("href") == "/sujet/coree-du-nord"
+    assert axe_violations(reader) == []
+    assert no_sideways_scroll(reader)
+    reader.screenshot(path=f"/work/wt/shots/tags-article-{width}.png", full_page=True)
+    reader.watch.assert_clean()
+    reader.close()
+
+    page.goto(live_server + "/redaction/sujets")
+    expect(page.get_by_role("heading", name="Sujets", exact=True)).to_be_visible()
+    expect(page.locator(".tag-admin-name")).to_have_text(["Corée du Nord", "Diplomatie"])
+    page.locator(".tag-admin-row", has_text="Diplomatie").locator("summary").click()
+    assert axe_violations(page) == []
+    # Renamed in place (htmx swaps the list; the page stays).
+    page.evaluate("() => { window.tagsMarker = 1; }")
+    page.get_by_label("Nom", exact=True).last.fill("Diplomatie mondiale")
+    page.get_by_role("button", name="Enregistrer Diplomatie").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "s’appelle désormais « Diplomatie mondiale »"
+    )
+    expect(page.locator(".tag-admin-name")).to_have_text(["Corée du Nord", "Diplomatie mondiale"])
+    assert page.evaluate("() => window.tagsMarker") == 1
+    assert no_sideways_scroll(page)
+    page.screenshot(path=f"/work/wt/shots/tags-admin-{width}.png", full_page=True)
+    page.watch.assert_clean()
