@@ -68,6 +68,10 @@ ACTION_LABELS = {
     "editor.toggle_navigation": _l("Rubrique ajoutée au menu ou retirée"),
     "editor.move_in_navigation": _l("Menu réordonné"),
     "editor.delete_section": _l("Rubrique supprimée"),
+    # Tags (issue 14, views/editor/tags.py).
+    "editor.rename_tag": _l("Sujet renommé ou décrit"),
+    "editor.merge_tag": _l("Sujets fusionnés"),
+    "editor.delete_tag": _l("Sujet supprimé"),
 }
 TARGET_LABELS = {
     "article": _l("article"),
