@@ -69,7 +69,7 @@ def schema_fingerprint() -> str:
     """Changes when a migration or the generator changes: then the cached file is rebuilt."""
     digest = hashlib.blake2b(digest_size=6)
     files = sorted((ROOT / "migrations" / "versions").glob("*.py"))
-    files += [ROOT / "models" / "demo_generate.py", ROOT / "models" / "demo.py"]
+    files += [ROOT / "demo" / name for name in ("generate.py", "load.py", "phrases.json")]
     for path in files:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
