@@ -6,13 +6,16 @@ Run alone with `BENCH_ONLY=caching .venv/bin/python bench/run.py` (or directly:
 For each size (BENCH_SIZES, default 1000,100000):
 
 1. a SQLite database: `flask db upgrade`, `demo load`, `demo generate --articles N
-   --seed 1`. Generating 100,000 articles takes minutes, so the file is kept in
-   bench/.cache/ (git-ignored), named after the migrations and the generator's code;
+   --seed 1` (tags: one per 20 articles, so 5,000 at 100,000). Generating 100,000
+   articles takes minutes, so the file is kept in bench/.cache/ (git-ignored), named
+   after the migrations and the generator's code and phrase banks;
 2. the bare-Flask baseline (bench/baseline_app.py) serving the article page's bytes;
 3. the app under gunicorn, cold (GAZETTE_PAGE_CACHE=0: every request renders) then warm
    (page cache on, in process), each page measured with wrk after a warm-up:
-   article, front, section (first page and 500th page, or the last one when the section
-   has fewer), author (the most prolific), search (a broad word);
+   article, front (curated: `demo generate` pins a lead and featured stories and picks
+   section blocks when nobody has), section (first page and 500th page, or the last one
+   when the section has fewer), tag (the most used: first page and 500th or last page),
+   author (the most prolific), search (a broad word);
 4. at the largest size: the peak RSS (VmHWM) of the warm app's gunicorn workers.
 
 Then, once, the article page through the sample nginx config (deploy/nginx/gazette.conf,
@@ -69,7 +72,7 @@ def schema_fingerprint() -> str:
     """Changes when a migration or the generator changes: then the cached file is rebuilt."""
     digest = hashlib.blake2b(digest_size=6)
     files = sorted((ROOT / "migrations" / "versions").glob("*.py"))
-    files += [ROOT / "models" / "demo_generate.py", ROOT / "models" / "demo.py"]
+    files += [ROOT / "demo" / name for name in ("generate.py", "load.py", "phrases.json")]
     for path in files:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
@@ -121,25 +124,52 @@ def targets(database: Path, per_page: int = 10) -> list[tuple[str, str]]:
             )
         ]
         marks = ",".join("?" * len(ids))
-        count = connection.execute(
-            f"SELECT count(*) FROM article a WHERE a.section_id IN ({marks}) AND {live}",
+        section_page, section_cursor = deep_page(
+            connection,
+            f"FROM article a WHERE a.section_id IN ({marks}) AND {live}",
+            "a.published_at",
+            "a.id",
             (*ids, now),
-        ).fetchone()[0]
-        page = max(2, min(DEEP_PAGE, (count + per_page - 1) // per_page))
-        published_at, article_id = connection.execute(
-            f"SELECT a.published_at, a.id FROM article a WHERE a.section_id IN ({marks}) "
-            f"AND {live} ORDER BY a.published_at DESC, a.id DESC LIMIT 1 OFFSET ?",
-            (*ids, now, (page - 1) * per_page - 1),
+            per_page,
+        )
+        # The most used tag: the one whose page reads the longest range of article_tag.
+        tag_id, tag_slug = connection.execute(
+            "SELECT t.id, t.slug FROM tag t JOIN article_tag x ON x.tag_id = t.id "
+            f"JOIN article a ON a.id = x.article_id WHERE {live} "
+            "GROUP BY t.id ORDER BY count(*) DESC, t.id LIMIT 1",
+            (now,),
         ).fetchone()
-    cursor = Cursor(datetime.fromisoformat(published_at), article_id)
+        tag_page, tag_cursor = deep_page(
+            connection,
+            f"FROM article_tag x JOIN article a ON a.id = x.article_id WHERE x.tag_id = ? AND {live}",
+            "x.published_at",
+            "x.article_id",
+            (tag_id, now),
+            per_page,
+        )
     return [
         ("article", run.ARTICLE_PATH),
         ("front", "/"),
         ("section", f"/rubrique/{section_slug}"),
-        (f"section p{page}", f"/rubrique/{section_slug}?avant={cursor}"),
+        (f"section p{section_page}", f"/rubrique/{section_slug}?avant={section_cursor}"),
+        ("tag", f"/sujet/{tag_slug}"),
+        (f"tag p{tag_page}", f"/sujet/{tag_slug}?avant={tag_cursor}"),
         ("author", f"/auteur/{author}"),
         ("search", f"/recherche?q={SEARCH_WORD}"),
     ]
+
+
+def deep_page(connection, rows_sql: str, at: str, key: str, params: tuple, per_page: int):
+    """(page number, cursor) of the DEEP_PAGE-th page of a list, or of its last page when
+    it has fewer: the cursor is the last row of the page before, as "Articles plus anciens"
+    links to it. `rows_sql` is the list's FROM … WHERE, `at`/`key` its keyset columns."""
+    count = connection.execute(f"SELECT count(*) {rows_sql}", params).fetchone()[0]
+    page = max(2, min(DEEP_PAGE, (count + per_page - 1) // per_page))
+    published_at, article_id = connection.execute(
+        f"SELECT {at}, {key} {rows_sql} ORDER BY {at} DESC, {key} DESC LIMIT 1 OFFSET ?",
+        (*params, (page - 1) * per_page - 1),
+    ).fetchone()
+    return page, Cursor(datetime.fromisoformat(published_at), article_id)
 
 
 # --------------------------------------------------------------------------- measuring
@@ -270,8 +300,11 @@ def nginx_config(
 
 
 def comparable(page: str) -> str:
-    """The deep section page is page 500 at one size and the last page at a smaller one."""
-    return "section deep" if page.startswith("section p") else page
+    """A deep page is page 500 at one size and the last page at a smaller one."""
+    for kind in ("section", "tag"):
+        if page.startswith(f"{kind} p"):
+            return f"{kind} deep"
+    return page
 
 
 def print_report(measured: list[dict], nginx: dict) -> None:

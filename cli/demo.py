@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -36,17 +38,26 @@ def demo_load() -> None:
     help="Nombre d’articles à créer.",
 )
 @click.option(
+    "--tags",
+    type=click.IntRange(0, 100_000),
+    default=None,
+    help="Nombre de sujets répartis sur ces articles (par défaut : un pour 20 articles).",
+)
+@click.option(
     "--seed", type=int, default=None, help="Graine aléatoire, pour un tirage reproductible."
 )
-def demo_generate(count: int, seed: int | None) -> None:
-    """Ajoute N articles réalistes (après `demo load`) ; relancer en ajoute N de plus."""
+def demo_generate(count: int, tags: int | None, seed: int | None) -> None:
+    """Ajoute N articles réalistes et leurs sujets (après `demo load`) ; relancer en ajoute
+    N de plus (les sujets existants sont réutilisés, la une n’est composée qu’une fois)."""
     from demo.generate import generate_articles
 
+    started = time.perf_counter()
     try:
         with click.progressbar(length=count, label="Génération des articles") as bar:
-            generate_articles(count, seed=seed, progress=bar.update)
+            generate_articles(count, seed=seed, progress=bar.update, tags=tags)
     except (OperationalError, ProgrammingError) as error:
         raise schema_missing(error) from None
     except ValueError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"{count} articles créés.")
+    elapsed = time.perf_counter() - started
+    click.echo(f"{count} articles créés en {elapsed:.0f} s.")

@@ -6,6 +6,13 @@ something to find. Rows go in with Core executemany, one transaction per batch, 
 batch is indexed for search in that same transaction: 100,000 articles take minutes, not
 hours. Core inserts skip the ORM events the page cache listens to, so each batch bumps
 the page-cache generations it changed itself: cached pages show the new articles at once.
+
+Tags come from the banks too (topics, places, and "topic + place": "Énergie en Pologne"),
+as many as asked (by default one per 20 articles, so 5,000 at 100,000). Each article
+carries 0 to 4 of them, drawn with a Zipf-like popularity: the first few tags are on
+thousands of articles, most on a handful, as in a real archive. The first run also
+curates the front page (a lead, featured stories, section blocks) when nobody has, so
+that benchmarks of "/" measure a curated page.
 """
 
 from __future__ import annotations
@@ -13,8 +20,10 @@ from __future__ import annotations
 import html
 import json
 import random
+from bisect import bisect
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import accumulate
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
@@ -22,7 +31,9 @@ from sqlalchemy import func, insert, select
 from models import db
 from models.authorship import ArticleAuthor
 from models.content import Article, ArticleStatus, Block, BlockKind, Section
+from models.front import FEATURED_MAX, FrontPin, FrontSection
 from models.slugs import slugify, unique_slug
+from models.tag import TAG_SLUG_MAX, ArticleTag, Tag
 from models.time import utcnow
 from models.user import Role, User
 from services import page_cache, search
@@ -52,6 +63,16 @@ CLOSERS: list[str] = PHRASES["closers"]
 SPEAKERS: list[str] = PHRASES["speakers"]
 QUOTE_OPENINGS: list[str] = PHRASES["quote_openings"]
 LIST_INTROS: list[str] = PHRASES["list_intros"]
+# Tag names: "tag_topics" ("Énergie") and "tag_places" as [name, "in" form] ("Pologne",
+# "en Pologne"), alone or combined ("Énergie en Pologne").
+TAG_TOPICS: list[str] = PHRASES["tag_topics"]
+TAG_PLACES: list[tuple[str, str]] = [tuple(p) for p in PHRASES["tag_places"]]
+TAGS_PER_ARTICLE = (0, 1, 2, 3, 4)
+# How often an article has 0, 1, 2, 3 or 4 tags (mean about 1.9).
+TAGS_PER_ARTICLE_WEIGHTS = (10, 25, 35, 20, 10)
+# Zipf exponent of tag popularity: the tag of rank r is drawn in proportion to 1/r**s.
+TAG_ZIPF_EXPONENT = 1.0
+FRONT_SECTION_BLOCKS = 3
 
 
 def _capitalised(text: str) -> str:
@@ -157,33 +178,151 @@ def prepare_newsroom() -> Newsroom:
     return Newsroom(sections=sections, author_ids=[a.id for a in authors])
 
 
-def generate_articles(count: int, seed: int | None = None, progress=None) -> int:
+def default_tag_count(articles: int) -> int:
+    """Tags generated alongside `articles` articles when not told: one per 20 (at least 20)."""
+    return max(20, articles // 20)
+
+
+def tag_names(count: int, seed: int | None = None) -> list[str]:
+    """Up to `count` distinct tag names (distinct slugs too), most popular first.
+
+    Topics and places alone come first (shuffled by `seed`), then "topic + place"
+    combinations; at most len(TAG_TOPICS) * (len(TAG_PLACES) + 1) + len(TAG_PLACES).
+    """
+    rng = random.Random(f"tag-names:{seed}")
+    alone = TAG_TOPICS + [name for name, _ in TAG_PLACES]
+    rng.shuffle(alone)
+    names = list(alone)
+    # Combinations are only built (and shuffled) when the plain names do not suffice.
+    if count > len(names):
+        combined = [f"{topic} {where}" for topic in TAG_TOPICS for _, where in TAG_PLACES]
+        rng.shuffle(combined)
+        names += combined
+    chosen, slugs = [], set()
+    for name in names:
+        if len(chosen) == count:
+            break
+        slug = slugify(name, TAG_SLUG_MAX)
+        if slug not in slugs:  # "Energie" and "Énergie" would share a page
+            slugs.add(slug)
+            chosen.append(name)
+    return chosen
+
+
+def prepare_tags(count: int, seed: int | None = None) -> list[int]:
+    """The ids of `count` tags, most popular first: existing ones (same slug) are reused,
+    the others inserted in one executemany. Bumps the "tags" generation if any is new."""
+    names = tag_names(count, seed)
+    existing = dict(db.session.execute(select(Tag.slug, Tag.id)).tuples().all())
+    db.session.rollback()
+    missing = [
+        {"name": name, "slug": slugify(name, TAG_SLUG_MAX), "description": ""}
+        for name in names
+        if slugify(name, TAG_SLUG_MAX) not in existing
+    ]
+    if missing:
+        table = Tag.__table__
+        with db.engine.begin() as connection:
+            ids = connection.scalars(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), missing
+            ).all()
+        existing.update({row["slug"]: tag_id for row, tag_id in zip(missing, ids, strict=True)})
+        page_cache.bump({"tags"})
+    return [existing[slugify(name, TAG_SLUG_MAX)] for name in names]
+
+
+class TagDraw:
+    """Draws an article's tags: 0 to 4, by Zipf-like popularity, without repeats."""
+
+    def __init__(self, tag_ids: list[int], rng: random.Random):
+        self.tag_ids, self.rng = tag_ids, rng
+        weights = (1 / (rank + 1) ** TAG_ZIPF_EXPONENT for rank in range(len(tag_ids)))
+        self.cumulative = list(accumulate(weights))
+
+    def tags(self) -> list[int]:
+        if not self.tag_ids:
+            return []
+        rng, total = self.rng, self.cumulative[-1]
+        wanted = rng.choices(TAGS_PER_ARTICLE, TAGS_PER_ARTICLE_WEIGHTS)[0]
+        chosen: list[int] = []
+        for _ in range(wanted * 3):  # popular tags repeat: a few more draws, then give up
+            if len(chosen) == wanted:
+                break
+            tag_id = self.tag_ids[bisect(self.cumulative, rng.random() * total)]
+            if tag_id not in chosen:
+                chosen.append(tag_id)
+        return chosen
+
+
+def generate_articles(
+    count: int, seed: int | None = None, progress=None, tags: int | None = None
+) -> int:
     """Add `count` published articles (all already live) and return how many were added.
 
-    `seed` makes the text reproducible; `progress(n)` is called after each batch of n.
+    `seed` makes the text and the tags reproducible; `progress(n)` is called after each
+    batch of n; `tags` is how many tags to spread over them (default_tag_count() when
+    None, 0 for none). Curates the front page if nobody has (curate_front_page()).
     Needs an app context. Raises ValueError (French message) when there is no section yet.
     """
     newsroom = prepare_newsroom()
     if not newsroom.sections:
         raise ValueError("aucune rubrique : lancez d’abord `flask --app app demo load`.")
     writer = ArticleWriter(random.Random(seed))
-    serial = (db.session.scalar(select(func.max(Article.id))) or 0) + 1
+    # Their own generator, so that tags leave a seed's articles as they were.
+    draw = TagDraw(
+        prepare_tags(default_tag_count(count) if tags is None else tags, seed),
+        random.Random(f"article-tags:{seed}") if seed is not None else random.Random(),
+    )
+    first = serial = (db.session.scalar(select(func.max(Article.id))) or 0) + 1
     db.session.rollback()  # end the read; batches use their own connections and transactions
     done = 0
     while done < count:
         size = min(BATCH_SIZE, count - done)
         with db.engine.begin() as connection:
-            _insert_batch(connection, writer, newsroom, serial, size)
+            _insert_batch(connection, writer, newsroom, serial, size, draw)
         # After the commit, as the session events would: lists and search change.
         page_cache.bump(page_cache.ARTICLES_ADDED)
         serial += size
         done += size
         if progress:
             progress(size)
+    curate_front_page(first)
     return done
 
 
-def _insert_batch(connection, writer: ArticleWriter, newsroom: Newsroom, serial: int, size: int):
+def curate_front_page(first_generated_id: int = 0) -> None:
+    """Pin the newest generated live articles (a lead and FEATURED_MAX featured, no expiry)
+    when nothing is pinned, and give the first FRONT_SECTION_BLOCKS top-level sections a
+    block when no section has one: an editor's choices are never overwritten."""
+    if db.session.scalar(select(func.count()).select_from(FrontPin)) == 0:
+        newest = db.session.scalars(
+            Article.live()
+            .where(Article.id >= first_generated_id)
+            .with_only_columns(Article.id)
+            .order_by(Article.published_at.desc(), Article.id.desc())
+            .limit(1 + FEATURED_MAX)
+        ).all()
+        db.session.add_all(
+            FrontPin(article_id=article_id, position=position)
+            for position, article_id in enumerate(newest)
+        )
+    if db.session.scalar(select(func.count()).select_from(FrontSection)) == 0:
+        tops = db.session.scalars(
+            select(Section.id)
+            .where(Section.parent_id.is_(None))
+            .order_by(Section.nav_position, Section.id)
+            .limit(FRONT_SECTION_BLOCKS)
+        ).all()
+        db.session.add_all(
+            FrontSection(section_id=section_id, position=position)
+            for position, section_id in enumerate(tops)
+        )
+    db.session.commit()  # the session events bump "front" if anything was added
+
+
+def _insert_batch(
+    connection, writer: ArticleWriter, newsroom: Newsroom, serial: int, size: int, draw: TagDraw
+):
     rng, now = writer.rng, utcnow()
     archive_seconds = int(timedelta(days=365 * YEARS_OF_ARCHIVE).total_seconds())
     articles, bodies = [], []
@@ -205,6 +344,7 @@ def _insert_batch(connection, writer: ArticleWriter, newsroom: Newsroom, serial:
                 "updated_at": published_at + timedelta(hours=rng.randint(1, 48))
                 if updated
                 else None,
+                "first_published_at": published_at,
                 "created_at": published_at,
                 "version": 1,
             }
@@ -226,6 +366,15 @@ def _insert_batch(connection, writer: ArticleWriter, newsroom: Newsroom, serial:
             for position, user_id in enumerate(_byline(article_id, newsroom, row["author_id"]))
         ],
     )  # fmt: skip
+    # Each tag row carries its article's publication date: the tag index reads it.
+    links = [
+        {"article_id": article_id, "tag_id": tag_id, "position": position,
+         "published_at": row["published_at"]}
+        for article_id, row in zip(ids, articles, strict=True)
+        for position, tag_id in enumerate(draw.tags())
+    ]  # fmt: skip
+    if links:
+        connection.execute(insert(ArticleTag.__table__), links)
     connection.execute(
         insert(Block.__table__),
         [

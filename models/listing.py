@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select, union_all
 
-from models import db
+from models import content, db
 from models.authorship import ArticleAuthor
 from models.content import Article
 from models.tag import ArticleTag
@@ -228,6 +228,11 @@ def _linked_range(order: Keyset, key, limit, before, after):
         .order_by(None)
         .where(order.id == Article.id, key)
     )
+    if before is None and after is None:
+        # Redundant for live articles, but it makes the first page a range of the link
+        # table's index too: without it SQLite (no statistics) reads every live article
+        # from ix_article_live and sorts them (seconds for a big tag at 100,000 articles).
+        statement = statement.where(order.at <= content.utcnow())  # is_live's own clock
     if before is not None:
         statement = statement.where(order.past(before))
     elif after is not None:

@@ -6,13 +6,14 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from demo.generate import generate_articles
 from models import Article, AuditEvent, Section, User, db
 from models.authorship import ArticleAuthor
 from models.content import ArticleStatus
 from models.listing import Cursor, Keyset, _filters, _range, live_page
+from models.tag import ArticleTag
 from models.time import utcnow
 from tests.factories import make_article, make_section, make_user
 
@@ -137,11 +138,41 @@ def test_pages_read_an_index_range_without_sorting(app):
         (_filters(None, None)[0], "ix_article_live"),
         (_filters([1], None)[0], "ix_article_section_published"),
         (_filters(None, 1)[0], "ix_article_author_user_published"),
+        (_filters(None, None, 1)[0], "ix_article_tag_tag_published"),
     ]:
-        statement = _range(filters, 11, cursor, None)
+        for before in (None, cursor):  # the first page, and any page behind a cursor
+            statement = _range(filters, 11, before, None)
+            sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+            explain = db.session.execute(text("EXPLAIN QUERY PLAN " + sql))
+            plan = " ".join(row[-1] for row in explain)
+            assert f"INDEX {index}" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_a_tag_page_reads_an_index_range_on_postgresql(demo):
+    """The tag page's query on PostgreSQL, as its planner chooses with real statistics:
+    an index scan of ix_article_tag_tag_published in index order (no Sort node), at the
+    first page and deep behind a cursor, each article then fetched by its key."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("EXPLAIN (FORMAT JSON) is PostgreSQL's")
+    generate_articles(1000, seed=2, tags=20)
+    tag_id = db.session.scalar(
+        select(ArticleTag.tag_id).group_by(ArticleTag.tag_id).order_by(func.count().desc())
+    )
+    db.session.execute(text("ANALYZE article"))
+    db.session.execute(text("ANALYZE article_tag"))
+    for cursor in (None, Cursor(utcnow() - timedelta(days=365), 10**6)):
+        statement = _range(_filters(None, None, tag_id)[0], 11, cursor, None)
         sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
-        plan = " ".join(row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
-        assert f"INDEX {index}" in plan and "TEMP B-TREE" not in plan, plan
+        plan = db.session.scalar(text("EXPLAIN (FORMAT JSON) " + sql))
+        nodes = list(_plan_nodes(plan[0]["Plan"]))
+        assert any(n.get("Index Name") == "ix_article_tag_tag_published" for n in nodes), plan
+        assert not any(n["Node Type"] in ("Sort", "Incremental Sort") for n in nodes), plan
+
+
+def _plan_nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
 
 
 def test_live_page_api_for_an_empty_list(app):
