@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from urllib.parse import urlsplit
 
 from feedgen.entry import FeedEntry
@@ -413,8 +412,3 @@ def robots():
         f"Sitemap: {url_for('feeds.sitemap_news', _external=True)}",
     ]
     return Response("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
-
-
-def rfc822(value: datetime) -> str:
-    """RSS dates: "Wed, 19 Jun 2024 12:05:00 +0000" (stored times are UTC)."""
-    return format_datetime(value.replace(tzinfo=UTC))

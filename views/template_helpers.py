@@ -21,7 +21,6 @@ from services.typography import (
 from views.auth import staff_navigation
 from views.bylines import author_links, names_list
 from views.editor import editor_templates
-from views.feeds import rfc822
 from views.reading import embed_for_page, navigation
 from views.seo import search_and_social
 from views.sponsors import sponsor_for_inquiry
@@ -33,7 +32,6 @@ FILTERS = {
     "publication_datetime": publication_datetime,
     "short_date": short_date,
     "iso_datetime": iso_datetime,  # <time datetime>, feeds and sitemaps
-    "rfc822": rfc822,  # RSS dates
     "plain_text": to_plain_text,
     "number": format_decimal,
 }
