@@ -54,8 +54,14 @@ def typeset_html(html: str) -> Markup:
 
 def typeset_text(text: str | None) -> Markup:
     """Typeset plain text, then escape it."""
+    return escape(typeset_plain(text))
+
+
+def typeset_plain(text: str | None) -> str:
+    """Typeset plain text and leave it plain (str): for outputs that escape it themselves,
+    such as the XML generators of feeds."""
     text = text or ""
-    return escape(_french_text(text) if _is_french() else text)
+    return _french_text(text) if _is_french() else text
 
 
 def publication_datetime(value: datetime) -> str:

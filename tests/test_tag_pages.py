@@ -76,3 +76,37 @@ def test_tag_pages_follow_publication_changes(app, client):
     db.session.commit()
     assert article.published_at == article.first_published_at
     assert "Front de l’Est" in client.get("/sujet/ukraine").get_data(as_text=True)
+
+
+def test_a_tag_only_on_unpublished_articles_has_no_feed(app, client):
+    """An embargoed story's tag must not show its name to whoever guesses the address."""
+    tag = Tag(name="Ghana", slug="ghana")
+    db.session.add(tag)
+    draft = make_article("Cacao : l’enquête", status="draft", published_at=None)
+    draft.set_tags([tag])
+    scheduled = make_article("Cacao, demain", published_at=utcnow() + timedelta(days=1))
+    scheduled.set_tags([tag])
+    db.session.commit()
+    for url in ("/sujet/ghana", "/sujet/ghana/flux.rss", "/sujet/ghana/flux.atom"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Ghana" not in response.get_data(as_text=True), url
+    assert "ghana" not in client.get("/sitemaps/sujets.xml").get_data(as_text=True)
+
+
+def test_rss_channel_link_is_the_page_and_summaries_are_typeset(app, client):
+    tag = Tag(name="Diplomatie", slug="diplomatie")
+    db.session.add(tag)
+    _tagged(
+        tag,
+        "L'accord signé",
+        standfirst="Il l'a dit... enfin",
+        published_at=utcnow() - timedelta(hours=1),
+    )
+    for url, page in (("/flux.rss", "/"), ("/sujet/diplomatie/flux.rss", "/sujet/diplomatie")):
+        parsed = feedparser.parse(client.get(url).data)
+        assert parsed.feed.link == "http://localhost" + page or parsed.feed.link.endswith(page)
+        assert not parsed.feed.link.endswith(".rss")
+        entry = parsed.entries[0]
+        assert entry.title == "L’accord signé"
+        assert entry.summary == "Il l’a dit… enfin"

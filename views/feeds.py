@@ -43,7 +43,7 @@ from models.listing import live_page
 from models.tag import ArticleTag
 from models.text import xml_safe
 from models.time import utcnow
-from services.typography import iso_datetime
+from services.typography import iso_datetime, typeset_plain
 from views.feed_content import feed_body_html
 from views.media import enclosure
 from views.pages import or_404
@@ -128,8 +128,9 @@ def feed_response(kind: str, title: str, page_url: str, articles: list[Article])
     feed.load_extension("dc", atom=False, rss=True)  # RSS bylines: one dc:creator each
     feed.id(xml_text(self_url))
     feed.title(xml_text(title))
-    feed.link(href=xml_text(page_url), rel="alternate", type="text/html")
+    # Self first: feedgen writes the *last* link as RSS's channel <link>, the HTML page.
     feed.link(href=xml_text(self_url), rel="self", type=FEED_TYPES[kind])
+    feed.link(href=xml_text(page_url), rel="alternate", type="text/html")
     feed.description(xml_text(_("Les derniers articles : %(title)s", title=title)))
     feed.language(_language())
     feed.generator(xml_text(current_app.config["SITE_NAME"]))
@@ -169,7 +170,7 @@ def _add_entry(feed: FeedGenerator, article: Article) -> None:
     entry_id = article_tag_uri(article)
     entry.id(entry_id)
     entry.guid(entry_id, permalink=False)
-    entry.title(xml_text(article.headline))
+    entry.title(xml_text(typeset_plain(article.headline)))
     entry.link(href=xml_text(link), rel="alternate", type="text/html")
     entry.published(_utc(article.published_at))
     entry.updated(_utc(article.updated_at or article.published_at))
@@ -187,7 +188,8 @@ def _add_entry(feed: FeedGenerator, article: Article) -> None:
             scheme=xml_text(url_for("reading.tag", slug=tag.slug, _external=True)),
         )
     # The standfirst is the summary (RSS description); the whole article is the content.
-    entry.description(xml_text(article.standfirst) or xml_text(article.headline), isSummary=True)
+    summary = typeset_plain(article.standfirst or article.headline)
+    entry.description(xml_text(summary), isSummary=True)
     body = feed_body_html(article)
     if body:
         entry.content(xml_text(body), type="html")
@@ -271,12 +273,17 @@ def author_feed(slug: str, kind: str):
 
 @bp.get("/sujet/<slug>/flux.<kind>")
 def tag_feed(slug: str, kind: str):
-    """The latest articles carrying a tag; an old slug moves (301) to the new one."""
+    """The latest articles carrying a tag; an old slug moves (301) to the new one, and a
+    tag no live article carries is a 404, as its page is."""
     tag = Tag.by_slug(slug)
     if tag is None:
         moved = or_404(db.session.get(TagRedirect, slug))
         return redirect(url_for("feeds.tag_feed", slug=moved.tag.slug, kind=kind), 301)
     articles = live_page(FEED_SIZE, tag_id=tag.id).items
+    if not articles:
+        # As its page (reading.tag): a tag carried only by drafts or embargoed articles
+        # must not show its name to whoever guesses its address.
+        abort(404)
     return feed_response(
         kind, tag.name, url_for("reading.tag", slug=tag.slug, _external=True), articles
     )
