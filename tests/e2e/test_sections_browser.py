@@ -10,9 +10,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from models import Article, db
 from tests.e2e.conftest import axe_violations
 from tests.e2e.test_editing_browser import assert_no_reload, set_marker
-from models import Article, db
 from tests.factories import make_user
 
 PASSWORD = "motdepasse-solide"
