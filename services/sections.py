@@ -18,13 +18,17 @@ commits; the "sections" page-cache generation follows from the flush (services/p
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, func, select
 
 from models import Article, Section, SectionRedirect, db
 from models.content import SECTION_DESCRIPTION_MAX, SECTION_NAME_MAX
 from models.front import FrontSection
 from models.slugs import slugify
+from models.text import INVISIBLE_IN_WORDS, fold
 
 UP, DOWN = "up", "down"
 
@@ -59,10 +63,30 @@ def navigation() -> list[Section]:
     )
 
 
+def _visible(character: str) -> bool:
+    """Whether a character shows: not a format character (Cf: zero-width space, soft
+    hyphen, joiners, BOM…), nor a space (Zs), nor one of INVISIBLE_IN_WORDS."""
+    return character not in INVISIBLE_IN_WORDS and unicodedata.category(character) not in (
+        "Cf",
+        "Zs",
+    )
+
+
 def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
+    """A typed name as stored: plain text kept as typed ("<script>" is a name like any
+    other: templates, feeds and JSON-LD escape it), NFC, whitespace collapsed, invisible
+    characters at either end dropped. A name needs a letter or a digit once invisible
+    characters are set aside: "\u200b", a soft hyphen or "🔥" alone name nothing a reader
+    can read, and their address would be "article"."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = " ".join(name.split())
     if not name:
         raise ValueError(_("Donnez un nom à la rubrique."))
+    if not any(unicodedata.category(c)[0] in "LN" for c in name if _visible(c)):
+        raise ValueError(
+            _("Le nom d’une rubrique doit contenir au moins une lettre ou un chiffre.")
+        )
+    name = name.strip(INVISIBLE_IN_WORDS + " ")
     if len(name) > SECTION_NAME_MAX:
         raise ValueError(_("%(max)d caractères au maximum.", max=SECTION_NAME_MAX))
     return name
@@ -76,15 +100,25 @@ def _siblings(parent_id: int | None) -> list[Section]:
     )
 
 
-def _check_slug_free(slug: str, parent_id: int | None, section: Section | None = None) -> None:
-    for sibling in _siblings(parent_id):
-        if sibling.slug == slug and sibling is not section:
+def _check_slug_free(
+    slug: str, parent_id: int | None, section: Section | None = None, name: str | None = None
+) -> None:
+    """Refuse a slug, or (keeping its slug) a name, that a sibling already has: two
+    sections side by side with one name could not be told apart in any list."""
+    siblings = [s for s in _siblings(parent_id) if s is not section]
+    for sibling in siblings:
+        if sibling.slug == slug:
             raise ValueError(
                 _(
                     "La rubrique « %(name)s » a déjà l’adresse « %(slug)s » à cet endroit.",
                     name=sibling.name,
                     slug=slug,
                 )
+            )
+    for sibling in siblings:
+        if name is not None and fold(sibling.name) == fold(name):
+            raise ValueError(
+                _("Une rubrique s’appelle déjà « %(name)s » à cet endroit.", name=sibling.name)
             )
 
 
@@ -150,7 +184,7 @@ def create(name: str, parent: Section | None = None) -> Section:
     _check_parent(None, parent)
     parent_id = parent.id if parent else None
     slug = slugify(name)
-    _check_slug_free(slug, parent_id)
+    _check_slug_free(slug, parent_id, name=name)
     section = Section(
         name=name,
         slug=slug,
@@ -191,8 +225,8 @@ def save(
     # The address follows a new name; saving the same name (say, a new description)
     # never changes it.
     slug = slugify(name) if name != section.name and not keep_slug else section.slug
-    if moving or slug != section.slug:
-        _check_slug_free(slug, parent_id, section)
+    if moving or slug != section.slug or name != section.name:
+        _check_slug_free(slug, parent_id, section, name)
     old_paths = _paths_below(section)
     if moving:
         old_parent_id = section.parent_id
@@ -226,21 +260,38 @@ def _renumber(parent_id: int | None) -> None:
         sibling.position = position
 
 
-def _swap(items: list[Section], section: Section, direction: str, attribute: str) -> None:
+def _swap(
+    items: list[Section], section: Section, direction: str, attribute: str, where: str
+) -> None:
+    """Swap the section with its neighbour; at either end, a ValueError says why nothing
+    moved (`where`: "niveau" among siblings, "menu" in the masthead's menu)."""
     if direction not in (UP, DOWN):
         raise ValueError(_("Direction inconnue."))
     index = items.index(section)
     other = index - 1 if direction == UP else index + 1
-    if 0 <= other < len(items):
-        items[index], items[other] = items[other], items[index]
+    if not 0 <= other < len(items):
+        if where == "menu":
+            message = (
+                _("« %(name)s » est déjà en tête du menu.", name=section.name)
+                if direction == UP
+                else _("« %(name)s » est déjà en dernier dans le menu.", name=section.name)
+            )
+        else:
+            message = (
+                _("« %(name)s » est déjà la première de son niveau.", name=section.name)
+                if direction == UP
+                else _("« %(name)s » est déjà la dernière de son niveau.", name=section.name)
+            )
+        raise ValueError(message)
+    items[index], items[other] = items[other], items[index]
     for position, item in enumerate(items):
         setattr(item, attribute, position)
 
 
 def reorder(section: Section, direction: str) -> None:
-    """Move the section one place up or down among its siblings (UP or DOWN); at either
-    end nothing changes. Raises ValueError for another direction."""
-    _swap(_siblings(section.parent_id), section, direction, "position")
+    """Move the section one place up or down among its siblings (UP or DOWN). Raises
+    ValueError (French) at either end (nothing moves) or for another direction."""
+    _swap(_siblings(section.parent_id), section, direction, "position", "niveau")
     db.session.commit()
 
 
@@ -257,11 +308,11 @@ def set_in_navigation(section: Section, shown: bool) -> None:
 
 def reorder_navigation(section: Section, direction: str) -> None:
     """Move the section one place up or down in the menu. Raises ValueError if it is not
-    in the menu or for an unknown direction."""
+    in the menu, already at that end of it, or for an unknown direction."""
     items = navigation()
     if section not in items:
         raise ValueError(_("Cette rubrique n’est pas dans le menu."))
-    _swap(items, section, direction, "nav_position")
+    _swap(items, section, direction, "nav_position", "menu")
     db.session.commit()
 
 
@@ -273,11 +324,13 @@ def delete_section(section: Section) -> None:
     )
     if articles:
         raise ValueError(
-            _(
-                "La rubrique « %(name)s » contient %(count)d article(s) (corbeille comprise) : "
+            ngettext(
+                "La rubrique « %(name)s » contient %(num)d article (corbeille comprise) : "
+                "déplacez-le d’abord dans une autre rubrique.",
+                "La rubrique « %(name)s » contient %(num)d articles (corbeille comprise) : "
                 "déplacez-les d’abord dans une autre rubrique.",
+                articles,
                 name=section.name,
-                count=articles,
             )
         )
     if section.children:

@@ -98,7 +98,10 @@ def test_rename_can_keep_the_slug(newsroom):
 def test_order_among_siblings_and_in_the_menu(newsroom):
     sections.reorder(newsroom.sport, sections.UP)
     assert [s.name for s in Section.top_level()] == ["International", "Sport", "Culture"]
-    sections.reorder(newsroom.international, sections.UP)  # already first: nothing moves
+    with pytest.raises(ValueError, match="déjà la première"):  # already first: refused
+        sections.reorder(newsroom.international, sections.UP)
+    with pytest.raises(ValueError, match="déjà la dernière"):
+        sections.reorder(newsroom.culture, sections.DOWN)
     assert Section.top_level()[0].name == "International"
     for section in (newsroom.culture, newsroom.politique, newsroom.sport):
         sections.set_in_navigation(section, True)
@@ -109,6 +112,55 @@ def test_order_among_siblings_and_in_the_menu(newsroom):
     assert [s.name for s in sections.navigation()] == ["Sport", "Politique"]
     with pytest.raises(ValueError, match="pas dans le menu"):
         sections.reorder_navigation(newsroom.culture, sections.DOWN)
+    with pytest.raises(ValueError, match="déjà en tête du menu"):
+        sections.reorder_navigation(newsroom.sport, sections.UP)
+    with pytest.raises(ValueError, match="déjà en dernier dans le menu"):
+        sections.reorder_navigation(newsroom.politique, sections.DOWN)
+    assert [s.name for s in sections.navigation()] == ["Sport", "Politique"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u200b",
+        "\u00ad",
+        "\u200b\u00ad\u2060\ufeff",
+        "🔥",
+        "🔥 ❤️",
+        "   ",
+        "\u00a0\u3000",
+        "—",
+        "\u200e",
+    ],
+    ids=["zwsp", "soft-hyphen", "invisibles", "emoji", "emojis", "spaces", "nbsp", "dash", "lrm"],
+)
+def test_a_name_needs_a_visible_letter_or_digit(newsroom, name):
+    with pytest.raises(ValueError, match="lettre ou un chiffre|Donnez un nom"):
+        sections.create(name)
+    with pytest.raises(ValueError, match="lettre ou un chiffre|Donnez un nom"):
+        sections.rename(newsroom.sport, name)
+    db.session.rollback()
+    assert newsroom.sport.name == "Sport"
+    assert [s.name for s in Section.top_level()] == ["International", "Culture", "Sport"]
+
+
+def test_names_with_letters_in_any_form_are_fine(newsroom):
+    assert sections.create("Cine\u0301ma").name == "Cinéma"  # NFD typed, NFC stored
+    assert sections.create("\u200bÉcrans\u00ad").name == "Écrans"  # invisible ends dropped
+    assert sections.create("2024 🔥").slug == "2024"
+    assert sections.create("Россия").slug == "rossiia"
+    sections.rename(newsroom.sport, "Spo\u0301rt")
+    assert newsroom.sport.name == "Spórt"
+
+
+def test_a_sibling_with_the_same_name_is_refused_even_keeping_the_slug(newsroom):
+    with pytest.raises(ValueError, match="s’appelle déjà « Culture »"):
+        sections.rename(newsroom.sport, "culture", keep_slug=True)
+    db.session.rollback()
+    # Under another parent the same name is fine; lists then show the trail.
+    france = sections.create("France", newsroom.international)
+    top = sections.create("France")
+    assert [s.name for s in france.trail] == ["International", "France"] and top.path == "france"
 
 
 def test_delete_is_refused_with_articles_even_trashed_or_children(newsroom):
@@ -240,7 +292,11 @@ def test_the_page_edits_without_js(client, newsroom, admin):
 def test_refusals_are_french_and_change_nothing(client, newsroom, admin):
     response = client.post(f"/redaction/rubriques/{newsroom.culture.id}/supprimer")
     assert response.status_code == 409
-    assert "contient 1 article" in response.get_data(as_text=True)
+    assert "contient 1 article (corbeille comprise) : déplacez-le d’abord" in response.text
+    make_article("Une autre pièce", section=newsroom.culture, slug="piece-2")
+    response = client.post(f"/redaction/rubriques/{newsroom.culture.id}/supprimer")
+    assert "contient 2 articles (corbeille comprise) : déplacez-les d’abord" in response.text
+    assert "article(s)" not in response.text
     prefix = f"rubrique{newsroom.international.id}"
     response = client.post(
         f"/redaction/rubriques/{newsroom.international.id}",
@@ -309,3 +365,87 @@ def test_junk_never_gives_a_500(client, newsroom, admin):
     )
     assert response.status_code == 422 and "deux niveaux" in response.text
     assert client.get("/rubrique/" + "x/" * 300).status_code == 404
+
+
+def test_the_ends_cannot_move_and_say_so(client, newsroom, admin):
+    for section in (newsroom.culture, newsroom.sport):
+        sections.set_in_navigation(section, True)
+    page = client.get("/redaction/rubriques").text
+    disabled = set(re.findall(r'id="([\w-]+)"[^>]*aria-disabled="true"', page))
+    n = {s: getattr(newsroom, s).id for s in ("international", "politique", "sport", "culture")}
+    assert disabled == {
+        f"monter-{n['international']}", f"descendre-{n['sport']}",
+        f"monter-{n['politique']}", f"descendre-{n['politique']}",  # an only child
+        f"menu-monter-{n['culture']}", f"menu-descendre-{n['sport']}",
+    }  # fmt: skip
+    for url, message in [
+        (f"/redaction/rubriques/{n['international']}/ordre/monter", "déjà la première"),
+        (f"/redaction/rubriques/{n['sport']}/ordre/descendre", "déjà la dernière"),
+        (f"/redaction/rubriques/{n['culture']}/menu/monter", "déjà en tête du menu"),
+        (f"/redaction/rubriques/{n['sport']}/menu/descendre", "déjà en dernier dans le menu"),
+    ]:
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.post(url, headers=headers)
+            assert response.status_code == 409, url
+            assert message in response.text and "Menu réordonné" not in response.text, url
+            assert "déplacée." not in response.text
+    db.session.expire_all()
+    assert [s.name for s in Section.top_level()] == ["International", "Culture", "Sport"]
+    assert [s.name for s in sections.navigation()] == ["Culture", "Sport"]
+
+
+def test_markup_in_a_name_is_kept_as_typed_and_escaped_everywhere(client, newsroom, admin):
+    name = "<script>alert(5)</script> & « Co »"
+    response = client.post(
+        "/redaction/rubriques", data={"nouvelle-name": name, "nouvelle-parent": "0"}
+    )
+    assert response.status_code == 303
+    section = db.session.scalar(db.select(Section).filter_by(name=name))
+    assert section is not None and section.slug == "script-alert-5-script-co"
+    assert "obligatoire" not in client.get(location(response)).text
+    sections.set_in_navigation(section, True)
+    make_article("Alerte", section=section, slug="alerte")
+    client.post("/deconnexion")
+    escaped = "&lt;script&gt;alert(5)&lt;/script&gt; &amp; « Co »"
+    for url in ("/", f"/rubrique/{section.path}", "/article/alerte"):
+        html = client.get(url).text
+        assert "<script>alert(5)" not in html, url
+        assert escaped in html or "\\u003cscript\\u003e" in html, url
+    menu = client.get("/").text
+    menu = menu[menu.index('class="sections-nav"') : menu.index("</nav>")]
+    assert escaped in menu
+    assert escaped in client.get(f"/rubrique/{section.path}").text
+    article = client.get("/article/alerte").text
+    assert '"articleSection": "\\u003cscript\\u003ealert(5)' in article
+    feed = feedparser.parse(client.get(f"/rubrique/{section.path}/flux.rss").data)
+    assert feed.feed.title.startswith(name) and not feed.bozo
+    assert name in [t.term for t in feed.entries[0].tags]
+    atom = feedparser.parse(client.get(f"/rubrique/{section.path}/flux.atom").data)
+    assert atom.feed.title.startswith(name) and not atom.bozo
+
+
+def test_refused_names_over_http_say_why(client, newsroom, admin):
+    for name in ("\u200b", "🔥", "\u00ad"):
+        response = client.post(
+            "/redaction/rubriques", data={"nouvelle-name": name, "nouvelle-parent": "0"}
+        )
+        assert response.status_code == 422, name
+        assert "au moins une lettre ou un chiffre" in response.text, name
+    prefix = f"rubrique{newsroom.sport.id}"
+    response = client.post(
+        f"/redaction/rubriques/{newsroom.sport.id}",
+        data={f"{prefix}-name": "\u200b", f"{prefix}-parent": "0"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422 and "au moins une lettre ou un chiffre" in response.text
+    db.session.expire_all()
+    assert newsroom.sport.name == "Sport" and len(Section.top_level()) == 3
+
+
+def test_choices_and_labels_name_sections_by_their_trail(client, newsroom, admin):
+    sections.rename(newsroom.politique, "France")
+    sections.create("France")
+    page = client.get("/redaction/rubriques").text
+    assert "International › France" in page
+    assert 'aria-label="Monter International › France"' in page
+    assert 'aria-label="Monter France"' in page

@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from models import Article, db
 from tests.e2e.conftest import axe_violations
 from tests.e2e.test_editing_browser import assert_no_reload, set_marker
 from tests.factories import make_user
@@ -88,3 +89,60 @@ def test_an_admin_renames_moves_and_orders_the_menu(admin, watched_page, live_se
     expect(page.get_by_role("heading", level=1)).to_have_text("Géopolitique")
     assert no_sideways_scroll(page)
     page.watch.assert_clean()
+
+
+def same_line(page, first: str, second: str) -> bool:
+    """Whether two elements of the staff bar sit on one line (their boxes overlap vertically)."""
+    a, b = page.locator(first).bounding_box(), page.locator(second).bounding_box()
+    return a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_staff_bar_wraps_between_links_and_keeps_logout_with_the_name(
+    admin, watched_page, live_server, width
+):
+    page = watched_page
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, live_server)
+    # An article page has the most: every staff link, the view switch and the logout.
+    slug = db.session.scalar(db.select(Article.slug).order_by(Article.id))
+    page.goto(live_server + "/article/" + slug)
+    bar = page.locator(".account-bar")
+    expect(bar.get_by_role("button", name="Voir comme un lecteur")).to_be_visible()
+    page.screenshot(path=f"/work/wt/shots/sections-fix-staffbar-{width}.png")
+    assert same_line(page, ".account-name", ".account-bar button:text('Se déconnecter')")
+    for link in bar.locator(".account-links a").all():  # never broken inside a link
+        box = link.bounding_box()
+        assert box["height"] < 30, link.inner_text()
+    assert no_sideways_scroll(page)
+    if width == 1280:  # one line: every link, the view switch, the name and the logout
+        assert same_line(page, ".account-links li:first-child", ".account-links li:last-child")
+        assert same_line(page, ".account-links li:first-child", ".account-name")
+        assert same_line(page, ".account-name", ".view-switch-button")
+    page.goto(live_server + STAFF_PAGE)
+    page.screenshot(path=f"/work/wt/shots/sections-fix-rubriques-{width}.png", full_page=True)
+    assert no_sideways_scroll(page)
+
+
+def test_the_ends_say_they_cannot_move_and_markup_names_are_kept(admin, watched_page, live_server):
+    page = watched_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, live_server)
+    first = page.locator(".section-row").first
+    expect(first.get_by_role("button", name=re.compile("^Monter"))).to_have_attribute(
+        "aria-disabled", "true"
+    )
+    menu_first = page.locator(".sections-menu li").first
+    menu_first.get_by_role("button", name=re.compile("^Monter")).press("Enter")  # keyboard
+    expect(page.get_by_role("alert")).to_contain_text("déjà en tête du menu")
+    expect(page.get_by_role("status")).to_have_count(0)
+
+    name = "<script>alert(5)</script>"
+    page.get_by_role("region", name="Ajouter une rubrique").get_by_label("Nom").fill(name)
+    page.get_by_role("button", name="Ajouter", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text(f"Rubrique « {name} » créée.")
+    expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+    assert axe_violations(page) == []
+    # The refusal's 409 is the only console line; no dialog: the name was never run.
+    assert [e for e in page.watch.console_errors if "status of 409" not in e] == []
+    assert page.watch.dialogs == []

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
 from models import Section, db
-from models.content import SECTION_DESCRIPTION_MAX, SECTION_NAME_MAX
+from models.content import SECTION_DESCRIPTION_MAX
 from services import sections as rules
 from views.access import admin_required, register_staff_link
 from views.editor import bp
@@ -31,10 +31,10 @@ TOP_LEVEL = 0  # the parent select's value for "Premier niveau"
 
 
 class NewSectionForm(Form):
-    name = StringField(
-        _l("Nom"),
-        validators=[Cleaned("plain", required=True, max_length=SECTION_NAME_MAX)],
-    )
+    # A name is plain text kept as typed (Form's text boundary, then the rules'
+    # _clean_name): a sanitiser would turn "<script>…</script>" into nothing and answer
+    # "Ce champ est obligatoire."; templates, feeds and JSON-LD escape it instead.
+    name = StringField(_l("Nom"))
     parent = SelectField(_l("Placée sous"), coerce=int, validate_choice=False)
 
 
@@ -46,10 +46,18 @@ class SectionForm(NewSectionForm):
     keep_slug = BooleanField(_l("Garder l’adresse actuelle malgré le nouveau nom"))
 
 
+def trail_name(section: Section) -> str:
+    """ "International › France": a section as lists name it, so that two sections with
+    one name under different parents can be told apart."""
+    return " › ".join(s.name for s in section.trail)
+
+
 def parent_choices(section: Section | None = None) -> list[tuple[int, str]]:
     """Where a section may go: the top level, or under a top-level section but itself."""
     return [(TOP_LEVEL, _("Premier niveau"))] + [
-        (top.id, top.name) for top in Section.top_level() if section is None or top.id != section.id
+        (top.id, trail_name(top))
+        for top in Section.top_level()
+        if section is None or top.id != section.id
     ]
 
 
@@ -77,15 +85,23 @@ def render_tree(status: int = 200, forms=None, refusals=None, create=None, notic
     """The staff page, or (htmx) just its tree; `forms` and `refusals` by section id."""
     forms, refusals = forms or {}, refusals or {}
     counts = rules.article_counts()
+    tree = rules.tree()
+    # Ids of the first and last of each level: their ↑ / ↓ say they cannot move.
+    levels: dict[int | None, list[int]] = {}
+    for section, _depth in tree:
+        levels.setdefault(section.parent_id, []).append(section.id)
     rows = [
         {
             "section": section,
+            "name": trail_name(section),
+            "first": levels[section.parent_id][0] == section.id,
+            "last": levels[section.parent_id][-1] == section.id,
             "depth": depth,
             "count": counts.get(section.id, 0),
             "form": forms.get(section.id) or row_form(section),
             "refusal": refusals.get(section.id),
         }
-        for section, depth in rules.tree()
+        for section, depth in tree
     ]
     context = dict(
         rows=rows,
@@ -145,7 +161,7 @@ def create_section():
     if not form.validate_on_submit():
         return render_tree(422, create=form)
     try:
-        section = rules.create(cleaned(form.name), parent_from(form.parent.data))
+        section = rules.create(form.name.data, parent_from(form.parent.data))
     except ValueError as refusal:
         return refused(None, str(refusal), form=form)
     return done(_("Rubrique « %(name)s » créée.", name=section.name), section.id)
@@ -164,7 +180,7 @@ def save_section(section_id: int):
     try:
         rules.save(
             section,
-            cleaned(form.name),
+            form.name.data,
             cleaned(form.description),
             parent_from(form.parent.data),
             keep_slug=bool(form.keep_slug.data),
@@ -183,7 +199,11 @@ def move_section(section_id: int, direction: str):
     if direction not in DIRECTIONS:
         abort(404)
     checked_button()
-    rules.reorder(section, DIRECTIONS[direction])
+    try:
+        rules.reorder(section, DIRECTIONS[direction])
+    except ValueError as refusal:
+        db.session.rollback()
+        return refused(section_or_404(section_id), str(refusal), status=409)
     return done(_("Rubrique « %(name)s » déplacée.", name=section.name), section.id)
 
 
@@ -214,6 +234,7 @@ def move_in_navigation(section_id: int, direction: str):
     try:
         rules.reorder_navigation(section, DIRECTIONS[direction])
     except ValueError as refusal:
+        db.session.rollback()
         return refused(section, str(refusal), status=409)
     return done(_("Menu réordonné."), section.id)
 
