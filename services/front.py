@@ -34,6 +34,7 @@ from sqlalchemy import literal, or_, select, union_all
 from models import Article, Section, db
 from models.front import FEATURED_MAX, PINS_MAX, SECTION_BLOCK_SIZE, FrontPin, FrontSection
 from models.listing import ARTICLE_ORDER, ArticlePage, Cursor, live_page
+from models.text import fold
 from models.time import utcnow
 from models.user import User
 from services.search import headline_matches
@@ -48,7 +49,8 @@ class FrontError(ValueError):
 
 @dataclass
 class SectionBlock:
-    """A section's block on the front page: its latest live articles."""
+    """A chosen section's block on the front page: its latest live articles not already
+    shown above. Empty when nothing is left: readers see no block, editors a note."""
 
     section: Section
     articles: list[Article]
@@ -60,7 +62,9 @@ class FrontPage:
 
     `lead` (None without pins) and `featured` are the live, unexpired pins in order;
     `latest` the page of latest live articles (on the first page, without those already
-    shown); `blocks` the chosen sections' blocks (first page only, else empty).
+    shown); `blocks` every chosen section's block, in order (first page only, else
+    empty), without the articles shown above them, some perhaps empty (`shown_blocks`:
+    those readers see).
     """
 
     lead: Article | None
@@ -71,6 +75,11 @@ class FrontPage:
     @property
     def is_first(self) -> bool:
         return self.latest.is_first
+
+    @property
+    def shown_blocks(self) -> list[SectionBlock]:
+        """The blocks with at least one article: those readers see."""
+        return [block for block in self.blocks if block.articles]
 
 
 def current_pins(now: datetime | None = None) -> list[FrontPin]:
@@ -92,8 +101,10 @@ def front_page(
 
     Deeper pages are the plain list of latest articles (no pins, no blocks). On the first
     page the latest list leaves out the lead and featured stories, and still holds
-    `per_page` articles when there are enough. Queries: pins 1, latest 2, sections 1,
-    blocks 1 each.
+    `per_page` articles when there are enough; the section blocks leave out every article
+    shown above them (pins and latest list: a story shows once) and still hold
+    SECTION_BLOCK_SIZE articles when their section has more. Queries: pins 1, latest 2,
+    section blocks 4 whatever their number (1 when no section is chosen).
     """
     if before is not None or after is not None:
         page = live_page(per_page, before=before, after=after)
@@ -117,7 +128,7 @@ def front_page(
         lead=shown[0] if shown else None,
         featured=shown[1 : 1 + FEATURED_MAX],
         latest=latest,
-        blocks=section_blocks(shown_ids),
+        blocks=section_blocks(shown_ids | {article.id for article in items}),
     )
 
 
@@ -132,13 +143,16 @@ def chosen_sections() -> list[Section]:
 
 
 def section_blocks(leave_out: set[int] = frozenset()) -> list[SectionBlock]:
-    """Each chosen section with its latest live articles (its subsections' included, as
-    on its own page), leaving out `leave_out` (the lead and featured stories). A section
-    without a live article has no block.
+    """Each chosen section, in order, with its latest live articles (its subsections'
+    included, as on its own page), leaving out `leave_out` (the ids of the articles shown
+    above: pins and latest list) and those of the blocks above it (a section and its
+    subsection both chosen: a story shows once). A block still holds SECTION_BLOCK_SIZE
+    articles when the section has more; one with nothing left is empty
+    (FrontPage.shown_blocks drops it for readers).
 
     One query for every block's keys (a UNION ALL of one limited range per block, as
-    models/listing reads several sections), one for their articles, whatever the number
-    of blocks; the section tree is read once to find each block's subsections.
+    models/listing reads several sections), one for the articles kept, whatever the
+    number of blocks; the section tree is read once to find each block's subsections.
     """
     chosen = chosen_sections()
     if not chosen:
@@ -146,12 +160,17 @@ def section_blocks(leave_out: set[int] = frozenset()) -> list[SectionBlock]:
     children: dict[int | None, list[int]] = {}
     for section_id, parent_id in db.session.execute(select(Section.id, Section.parent_id)):
         children.setdefault(parent_id, []).append(section_id)
-    parts = []
+    parts, covered = [], []
     for index, section in enumerate(chosen):
-        ids, todo = [], [section.id]
+        ids, todo = set(), [section.id]
         while todo:
-            ids.append(todo.pop())
-            todo.extend(children.get(ids[-1], ()))
+            current = todo.pop()
+            ids.add(current)
+            todo.extend(children.get(current, ()))
+        # Each block above sharing sections may take SECTION_BLOCK_SIZE of these articles:
+        # read that many more, so that this block still fills.
+        overlapping = sum(1 for earlier in covered if earlier & ids)
+        covered.append(ids)
         statement = (
             Article.live()
             .with_only_columns(literal(index).label("block"), Article.published_at, Article.id)
@@ -160,25 +179,32 @@ def section_blocks(leave_out: set[int] = frozenset()) -> list[SectionBlock]:
         )
         if leave_out:
             statement = statement.where(Article.id.not_in(leave_out))
-        statement = statement.order_by(*ARTICLE_ORDER.order_by()).limit(SECTION_BLOCK_SIZE)
+        statement = statement.order_by(*ARTICLE_ORDER.order_by()).limit(
+            SECTION_BLOCK_SIZE * (1 + overlapping)
+        )
         parts.append(select(*statement.subquery().c))
-    keys = list(db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]))
-    found = {
-        article.id: article
-        for article in db.session.scalars(
-            select(Article).where(Article.id.in_({row.id for row in keys}))
-        ).unique()
-    }
     per_block: dict[int, list] = {}
-    for row in keys:
+    for row in db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
         per_block.setdefault(row.block, []).append(row)
-    blocks = []
-    for index, section in enumerate(chosen):
+    taken: set[int] = set()
+    kept: list[list[int]] = []
+    for index in range(len(chosen)):
         rows = sorted(per_block.get(index, ()), key=lambda r: (r.published_at, r.id), reverse=True)
-        articles = [found[row.id] for row in rows if row.id in found]
-        if articles:
-            blocks.append(SectionBlock(section, articles))
-    return blocks
+        ids = [row.id for row in rows if row.id not in taken][:SECTION_BLOCK_SIZE]
+        taken.update(ids)
+        kept.append(ids)
+    found = (
+        {
+            article.id: article
+            for article in db.session.scalars(select(Article).where(Article.id.in_(taken))).unique()
+        }
+        if taken
+        else {}
+    )
+    return [
+        SectionBlock(section, [found[i] for i in ids if i in found])
+        for section, ids in zip(chosen, kept, strict=True)
+    ]
 
 
 # --------------------------------------------------------------------------- changes
@@ -202,11 +228,6 @@ def _pin_of(article_id: int) -> FrontPin:
     if pin is None or pin.has_expired:
         raise FrontError(gettext("Cet article n’est pas à la une."))
     return pin
-
-
-def pinned_article_ids() -> set[int]:
-    """Ids of the articles with an unexpired pin (live or not)."""
-    return {pin.article_id for pin in current_pins()}
 
 
 def _check_expiry(expires_at: datetime | None, now: datetime) -> None:
@@ -323,7 +344,8 @@ def choose_sections(section_ids: Sequence[int]) -> None:
 
 def pin_candidates(raw_query: str, limit: int = 10) -> list[Article]:
     """Live or scheduled articles whose headline matches the query (folded search), newest
-    first, not already pinned: what the "Mettre à la une" search box lists."""
+    first: what the "Mettre à la une" search box lists. Those already pinned are listed
+    too, so that the box can say so rather than "nothing matches" (Curation.pin_of)."""
     matches = headline_matches(raw_query)
     if matches is None:
         return []
@@ -333,9 +355,6 @@ def pin_candidates(raw_query: str, limit: int = 10) -> list[Article]:
         .order_by(*ARTICLE_ORDER.order_by())
         .limit(limit)
     )
-    pinned = pinned_article_ids()
-    if pinned:
-        statement = statement.where(Article.id.not_in(pinned))
     return list(db.session.scalars(statement).unique())
 
 
@@ -344,8 +363,9 @@ class Curation:
     """What the editors' controls on the front page need.
 
     `pins`: every unexpired pin in order, its article live or not (`pin.article.is_live`
-    tells whether readers see it); `sections`: every section, for the blocks chooser;
-    `chosen`: the ids of the sections with a block, in order.
+    tells whether readers see it); `sections`: every section, for the blocks chooser, in
+    French alphabetical order (accents aside: "Économie" with the E); `chosen`: the ids
+    of the sections with a block, in order.
     """
 
     pins: list[FrontPin]
@@ -370,7 +390,9 @@ def curation() -> Curation:
     """The front page's pins and section choices, for its editors (three queries)."""
     return Curation(
         pins=current_pins(),
-        sections=list(db.session.scalars(select(Section).order_by(Section.name))),
+        sections=sorted(
+            db.session.scalars(select(Section)), key=lambda s: (fold(s.name), s.name, s.id)
+        ),
         chosen=[section.id for section in chosen_sections()],
     )
 

@@ -79,10 +79,64 @@ def test_lead_featured_latest_without_duplicates_and_blocks(app, newsroom):
     deeper = front.front_page(3, before=page.latest.older)
     assert [x.slug for x in deeper.latest.items] == ["a4", "a5", "a6"]
     assert deeper.lead is None and deeper.blocks == []
-    # The Culture block: its latest live articles, the pinned a5 and a7 left out.
+    # The Culture block: nothing left (a1, a3 are in the latest list, a5, a7 pinned).
     assert [(b.section.name, [x.slug for x in b.articles]) for b in page.blocks] == [
-        ("Culture", ["a1", "a3"])
+        ("Culture", [])
     ]
+    assert page.shown_blocks == []
+
+
+def test_section_blocks_leave_out_every_story_shown_above_and_still_fill(client, newsroom):
+    """Trial 14, item 4: a story shows once; a block without anything left is hidden from
+    readers, and its editors are told why."""
+    app = client.application
+    app.config["ARTICLES_PER_PAGE"] = 3
+    culture = newsroom.culture
+    for i in range(6):
+        make_article(
+            f"Exposition {i}",
+            section=culture,
+            slug=f"c{i}",
+            published_at=utcnow() - timedelta(days=1, hours=i),
+        )
+    europe = make_section("Europe", parent=newsroom.politique, slug="europe")
+    make_article("Bruxelles tranche", section=europe, slug="bruxelles", published_at=utcnow())
+    empty = make_section("Sciences", slug="sciences")
+    front.pin(newsroom.a[5], newsroom.editor)
+    front.choose_sections([culture.id, newsroom.politique.id, europe.id, empty.id])
+    db.session.commit()
+    page = front.front_page(3)
+    latest = [x.slug for x in page.latest.items]
+    assert latest == ["bruxelles", "a0", "a1"]
+    blocks = {b.section.name: [x.slug for x in b.articles] for b in page.blocks}
+    # Culture: a1 (latest), a5 (pinned) left out, still four stories (SECTION_BLOCK_SIZE).
+    assert blocks["Culture"] == ["a3", "a7", "c0", "c1"]
+    # Politique: bruxelles and a0 shown above; Europe: its one story is already shown.
+    assert blocks["Politique"] == ["a2", "a4", "a6"]
+    assert blocks["Europe"] == [] and blocks["Sciences"] == []
+    shown = [page.lead.slug, *latest] + [x.slug for b in page.blocks for x in b.articles]
+    assert len(shown) == len(set(shown))
+    assert [b.section.name for b in page.shown_blocks] == ["Culture", "Politique"]
+
+    html = client.get("/").text
+    assert story_order(html).count("a3") == 1 and 'id="bloc-' + str(europe.id) not in html
+    assert "aucun autre article" not in html
+    log_in(client, newsroom.editor)
+    html = client.get("/").text
+    assert "Bloc « Europe » : aucun autre article à montrer." in html
+    assert "Bloc « Sciences » : aucun autre article à montrer." in html
+    assert "Bloc « Culture »" not in html
+
+
+def test_a_block_with_overlapping_sections_above_still_fills(app, newsroom):
+    europe = make_section("Europe", parent=newsroom.politique, slug="europe")
+    for i in range(10):  # one in the latest list, four per block, one more
+        make_article(f"Bruxelles {i}", section=europe, slug=f"e{i}", published_at=utcnow())
+    front.choose_sections([newsroom.politique.id, europe.id])
+    db.session.commit()
+    politique, europe_block = front.front_page(1).blocks
+    assert len(politique.articles) == len(europe_block.articles) == 4
+    assert not {x.id for x in politique.articles} & {x.id for x in europe_block.articles}
 
 
 def test_the_page_shows_the_order_and_pagination_still_works(client, newsroom):
@@ -214,6 +268,7 @@ def test_expiry_through_the_form_is_paris_time_and_refuses_the_past(client, news
 
 
 def test_sections_chooser_and_search(client, newsroom):
+    client.application.config["ARTICLES_PER_PAGE"] = 2
     log_in(client, newsroom.editor)
     response = client.post(
         "/redaction/une/rubriques",
@@ -236,6 +291,103 @@ def test_sections_chooser_and_search(client, newsroom):
     found = client.get("/redaction/une/recherche?q=numero 3", headers=HX)
     assert "Titre numéro 3" in found.text and "Mettre à la une" in found.text
     assert client.get("/redaction/une/recherche?q=numero").status_code == 200
+
+
+def test_block_positions_are_checked_by_the_server_in_french(client, newsroom):
+    """Trial 14, item 5: the forms are `novalidate`, so the server's messages are the ones
+    seen: a position below 1, too big or not a number is refused, naming the block."""
+    log_in(client, newsroom.editor)
+    front.choose_sections([newsroom.culture.id])
+    db.session.commit()
+    for junk in ("-3", "0", "100", "deux", "1.5", "²"):
+        response = client.post(
+            "/redaction/une/rubriques",
+            data={"rubrique": [str(newsroom.politique.id)], f"ordre-{newsroom.politique.id}": junk},
+            headers=HX,
+        )
+        assert response.status_code == 422, junk
+        assert "Position du bloc « Politique » : un nombre entier de 1 à 99, ou rien." in (
+            response.text
+        )
+        assert front.curation().chosen == [newsroom.culture.id]
+    # The message shows in the chooser, left open; not at the top of the page.
+    assert re.search(r'<details class="front-sections-chooser" open>', response.text)
+    assert response.text.count('role="alert"') == 1
+    # Without JavaScript: flashed on the front page.
+    client.post(
+        "/redaction/une/rubriques",
+        data={"rubrique": [str(newsroom.culture.id)], f"ordre-{newsroom.culture.id}": "-3"},
+    )
+    assert "Position du bloc « Culture »" in client.get("/").text
+    html = client.get("/").text
+    assert "novalidate" in html and not re.search(r"<form(?![^>]*novalidate)[^>]*une/", html)
+
+
+def test_changes_are_confirmed_in_the_live_region_and_focus_is_named(client, newsroom):
+    """Trial 14, item 5: the htmx answer refills the page's role=status region out of band
+    and names the element to focus when the button pressed is gone."""
+    log_in(client, newsroom.editor)
+    html = client.get("/").text
+    assert '<div class="front-status" id="une-statut" role="status"></div>' in html
+    a2 = newsroom.a[2]
+    response = client.post(f"/redaction/une/epingler/{a2.id}", headers=HX)
+    assert f'data-focus="controles-{a2.id}"' in response.text
+    assert f'id="controles-{a2.id}" tabindex="-1"' in response.text
+    assert re.search(
+        r'<div class="front-status" id="une-statut" role="status" hx-swap-oob="innerHTML">'
+        r"<p[^>]*>« Titre numéro 2 » est à la une.</p></div>",
+        response.text,
+    )
+    response = client.post(
+        "/redaction/une/rubriques", data={"rubrique": [str(newsroom.culture.id)]}, headers=HX
+    )
+    assert "Rubriques de la une enregistrées." in response.text
+    assert '<details class="front-sections-chooser" open>' in response.text
+    # A refusal: the live region is emptied (the alert says why).
+    response = client.post(f"/redaction/une/epingler/{a2.id}", headers=HX)
+    assert response.status_code == 422 and "déjà à la une" in response.text
+    assert 'hx-swap-oob="innerHTML"></div>' in response.text
+    # An expiry refused: said inside its own form, left open, the date typed kept.
+    response = client.post(
+        f"/redaction/une/{a2.id}/expiration", data={"expires_at": "2001-01-01T10:00"}, headers=HX
+    )
+    assert response.status_code == 422
+    assert '<details class="front-expiry" open>' in response.text
+    assert 'value="2001-01-01T10:00" aria-invalid="true"' in response.text
+
+
+def test_searching_a_pinned_article_says_it_is_already_on_the_front_page(client, newsroom):
+    log_in(client, newsroom.editor)
+    front.pin(newsroom.a[3], newsroom.editor)
+    front.pin(newsroom.a[4], newsroom.editor)
+    db.session.commit()
+    found = client.get("/redaction/une/recherche?q=numero 3", headers=HX).text
+    assert "Déjà à la une : c’est l’article principal." in found
+    assert "Aucun article" not in found and "Mettre à la une" not in found
+    found = client.get("/redaction/une/recherche?q=numero 4", headers=HX).text
+    assert "Déjà à la une, en position 2." in found
+    found = client.get("/redaction/une/recherche?q=numero").text  # the page without htmx
+    assert found.count("Mettre à la une</button>") == 6 and "Déjà à la une" in found
+
+
+def test_the_panel_speaks_proper_french(client, newsroom):
+    """Trial 14, item 11: plurals, no "Ordre de Économie", accent-aware order."""
+    make_section("Économie et entreprises", slug="economie")
+    make_section("Europe", slug="europe")
+    make_section("Zoologie", slug="zoologie")
+    log_in(client, newsroom.editor)
+    html = client.get("/").text
+    assert "Aucun article à la une pour l’instant (5 au plus)" in html
+    assert "article(s)" not in html and "Ordre de" not in html
+    assert "Position du bloc « Économie et entreprises »" in html
+    names = re.findall(r'<label for="rubrique-\d+">([^<]+)</label>', html)
+    assert names == ["Culture", "Économie et entreprises", "Europe", "Politique", "Zoologie"]
+    front.pin(newsroom.a[0], newsroom.editor)
+    db.session.commit()
+    assert "1 article à la une sur 5." in client.get("/").text
+    front.pin(newsroom.a[1], newsroom.editor)
+    db.session.commit()
+    assert "2 articles à la une sur 5." in client.get("/").text
 
 
 def test_article_tools_offer_to_pin_and_unpin(client, newsroom):
@@ -364,11 +516,9 @@ def test_a_section_and_its_subsection_both_with_blocks_keep_ids_unique(client, n
     make_article("Bruxelles tranche", section=europe, slug="bruxelles", published_at=utcnow())
     front.choose_sections([newsroom.politique.id, europe.id])
     db.session.commit()
-    page = front.front_page(20)
-    assert [[x.slug for x in b.articles] for b in page.blocks] == [
-        ["bruxelles", "a0", "a2", "a4"],
-        ["bruxelles"],
-    ]
+    client.application.config["ARTICLES_PER_PAGE"] = 1
+    page = front.front_page(1)
+    assert [[x.slug for x in b.articles] for b in page.blocks] == [["a0", "a2", "a4", "a6"], []]
     log_in(client, newsroom.editor)
     ids = re.findall(r' id="([^"]+)"', client.get("/").text)
     assert len(ids) == len(set(ids))

@@ -1,8 +1,27 @@
-// Drag and drop reordering of the front page's pinned stories, for editors: an
-// enhancement over the "Monter"/"Descendre" buttons (which keyboards use). On drop the new
-// order is posted to editor.reorder_pins and htmx swaps #une with the answer.
+// The front page's editing, for editors:
+// - drag and drop reordering of the pinned stories: an enhancement over the
+//   "Monter"/"Descendre" buttons (which keyboards use). On drop the new order is posted
+//   to editor.reorder_pins and htmx swaps #une with the answer;
+// - focus after a change: htmx keeps it on the button pressed when the new #une has one
+//   with the same id ("Monter"); when it is gone (a story pinned from the search results,
+//   removed), focus goes to the element the server names (data-focus: the new story's
+//   controls), else to the message of the live region (#une-statut), so that it is not
+//   left on <body>.
 (function () {
   "use strict";
+
+  function refocus(root) {
+    var wanted = root.getAttribute("data-focus");
+    root.removeAttribute("data-focus");
+    var active = document.activeElement;
+    if (active && active !== document.body && document.contains(active)) return;
+    var target = (wanted && document.getElementById(wanted)) ||
+      root.querySelector("[role=alert]") ||
+      document.querySelector("#une-statut [tabindex]");
+    if (!target) return;
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.focus();
+  }
 
   function pinnedItems(root) {
     return Array.from(root.querySelectorAll(".front-top [data-pin]"));
@@ -58,6 +77,10 @@
   }
 
   document.addEventListener("DOMContentLoaded", start);
-  // After each swap of #une, the new stories need their handlers too.
-  document.addEventListener("htmx:afterSettle", start);
+  // After each swap of #une, the new stories need their handlers too, and focus a place.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    start();
+    var root = document.getElementById("une");
+    if (root && event.detail && event.detail.elt === root) refocus(root);
+  });
 })();

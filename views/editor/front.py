@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import Optional
 
-from models import Article, db
+from models import Article, Section, db
 from services import front
 from views.access import editor_required
 from views.editor import bp
@@ -27,6 +27,8 @@ from views.htmx import article_url, wants_fragment
 
 DIRECTIONS = {"monter": -1, "descendre": 1}
 SEARCH_MAX = 200
+# A section block's position as typed in the chooser (SECTIONS_MAX blocks at most).
+ORDER_MAX = 99
 
 
 class PinExpiryForm(FlaskForm):
@@ -47,8 +49,21 @@ def _ids(name: str) -> list[int] | None:
     return [int(v) for v in values]
 
 
-def front_content(error: str | None = None, status: int = 200):
-    """The front page's curated content (#une), first page, as its editors see it."""
+def front_content(
+    error: str | None = None,
+    status: int = 200,
+    *,
+    notice: str | None = None,
+    focus: str | None = None,
+    place: str | None = None,
+):
+    """The front page's curated content (#une), first page, as its editors see it.
+
+    `notice` (a change made) goes to the page's live region (#une-statut, outside #une so
+    that screen readers announce it) out of band; `focus` is the id of the element to
+    focus when the one pressed is gone (static/js/front.js); `place` says which panel the
+    change came from ("rubriques", "expiration-<id>"): it stays open and shows `error`.
+    """
     page = front.front_page(current_app.config["ARTICLES_PER_PAGE"])
     html = render_template(
         "reading/_front_content.html",
@@ -57,33 +72,63 @@ def front_content(error: str | None = None, status: int = 200):
         editing=True,
         curation=front.curation(),
         front_error=error,
-    )
+        front_focus=focus,
+        front_place=place,
+    ) + render_template("editor/_front_status.html", notice=notice, oob=True)
     return html, status
 
 
-def done(message: str, article: Article | None = None):
+def done(
+    message: str,
+    article: Article | None = None,
+    *,
+    focus: str | None = None,
+    place: str | None = None,
+):
     """After a change: the new content for htmx, else back where the form was (303).
 
     Back on the article page (its tools' button), the button's new label says it; back
-    on the front page, a flashed message does.
+    on the front page, a flashed message does; with htmx, the live region (see
+    front_content for `focus` and `place`).
     """
     db.session.commit()
     if wants_fragment():
-        return front_content()
+        return front_content(notice=message, focus=focus, place=place)
     if article is not None and request.form.get("depuis") == "article":
         return redirect(article_url(article), 303)
     flash(message)
     return redirect(url_for("reading.front_page", _anchor="une"), 303)
 
 
-def refused(error: front.FrontError):
-    """A change that cannot be made: nothing saved, the reason in French (422 for htmx;
-    without JavaScript, on the front page, whose editors see flashed messages)."""
+def refused(error: front.FrontError, place: str | None = None):
+    """A change that cannot be made: nothing saved, the reason in French (422 for htmx,
+    shown in the panel `place` if given; without JavaScript, on the front page, whose
+    editors see flashed messages)."""
     db.session.rollback()
     if wants_fragment():
-        return front_content(str(error), 422)
+        return front_content(str(error), 422, place=place)
     flash(str(error), "error")
     return redirect(url_for("reading.front_page", _anchor="une"), 303)
+
+
+def _order(raw: str, section_id: int) -> int | None:
+    """A block's position as typed: None if blank; FrontError (naming the section) unless
+    a whole number from 1 to 99."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= ORDER_MAX:
+        return int(raw)
+    section = db.session.get(Section, section_id)
+    if section is None:
+        raise front.FrontError(_("Rubrique inconnue : rechargez la page."))
+    raise front.FrontError(
+        _(
+            "Position du bloc « %(name)s » : un nombre entier de 1 à %(max)d, ou rien.",
+            name=section.name,
+            max=ORDER_MAX,
+        )
+    )
 
 
 @bp.post("/une/epingler/<int:article_id>")
@@ -95,7 +140,11 @@ def pin_article(article_id: int):
         front.pin(article, current_user, lead=request.form.get("en_tete") == "1")
     except front.FrontError as error:
         return refused(error)
-    return done(_("« %(headline)s » est à la une.", headline=article.headline), article)
+    return done(
+        _("« %(headline)s » est à la une.", headline=article.headline),
+        article,
+        focus=f"controles-{article.id}",
+    )
 
 
 @bp.post("/une/<int:article_id>/retirer")
@@ -130,14 +179,15 @@ def set_pin_expiry(article_id: int):
     """When the pin ends (Paris time in the form, naive UTC stored); empty: never."""
     article = db.get_or_404(Article, article_id)
     form = PinExpiryForm()
+    place = f"expiration-{article.id}"
     if not form.validate():
-        return refused(front.FrontError(_("Date d’expiration illisible.")))
+        return refused(front.FrontError(_("Date d’expiration illisible.")), place)
     when = form.expires_at.data
     try:
         front.set_expiry(article.id, to_utc(when).replace(tzinfo=None) if when else None)
     except front.FrontError as error:
-        return refused(error)
-    return done(_("Expiration de la une enregistrée."), article)
+        return refused(error, place)
+    return done(_("Expiration de la une enregistrée."), article, focus=f"controles-{article.id}")
 
 
 @bp.post("/une/ordre")
@@ -158,23 +208,27 @@ def reorder_pins():
 @editor_required
 def front_sections():
     """The sections given a block: the ticked `rubrique` boxes, ordered by their
-    `ordre-<id>` numbers (ties and blanks: in the form's order)."""
+    `ordre-<id>` numbers, 1 to 99 (ties and blanks: in the form's order, blanks last);
+    anything else typed there is refused with a French message."""
     ids = _ids("rubrique")
     try:
         if ids is None:
             raise front.FrontError(_("Rubrique inconnue : rechargez la page."))
+        numbers = {
+            section_id: _order(request.form.get(f"ordre-{section_id}", ""), section_id)
+            for section_id in ids
+        }
 
         def rank(item):
             index, section_id = item
-            raw = request.form.get(f"ordre-{section_id}", "").strip()
-            number = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else 9999
-            return (number, index)
+            number = numbers[section_id]
+            return (number if number is not None else ORDER_MAX + 1, index)
 
         ordered = [section_id for _index, section_id in sorted(enumerate(ids), key=rank)]
         front.choose_sections(ordered)
     except front.FrontError as error:
-        return refused(error)
-    return done(_("Rubriques de la une enregistrées."))
+        return refused(error, "rubriques")
+    return done(_("Rubriques de la une enregistrées."), place="rubriques")
 
 
 @bp.get("/une/recherche")
