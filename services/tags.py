@@ -81,7 +81,11 @@ def name_key(name: str) -> str:
     """What two names of one tag share: folded (case and accents, NFC or NFD), without
     spaces, hyphens or invisible characters. "Corée du Nord" and "coree-du-nord" have
     one key; "C++" and "C", or "Feu 🔥" and "Feu !" do not (one slug, two names)."""
-    return "".join(char for char in fold(name) if not char.isspace() and char not in "-_")
+    key = "".join(char for char in fold(name) if not char.isspace() and char not in "-_")
+    if not any(char.isalnum() for char in key):
+        # Letters Unidecode cannot spell: the names themselves, compared without case.
+        key = "".join(unicodedata.normalize("NFKC", name).casefold().split())
+    return key
 
 
 def slug_for(name: str) -> str:

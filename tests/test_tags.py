@@ -486,6 +486,11 @@ def test_a_slug_twin_with_another_name_is_refused_not_reused(newsroom):
     for same in ("c", "coree du nord", "Core\u0301e du Nord", "Corée-du-Nord", "  CORÉE  du nord "):
         assert tags.find_or_create(same) in (c, newsroom.coree)
     assert tags.find("2024") is None and tags.find_or_create("2024").slug == "2024"
+    # Letters no transliteration spells (Phags-pa): compared as written.
+    phags = tags.find_or_create("ꡀꡁ")
+    assert tags.find_or_create("ꡀꡁ") is phags
+    with pytest.raises(ValueError, match="même adresse"):
+        tags.find_or_create("ꡂ")
     # An old slug leads to its tag only for a name that spells it.
     tags.rename(newsroom.russie, "Fédération de Russie")
     assert tags.find("russie") is newsroom.russie
