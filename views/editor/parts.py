@@ -478,6 +478,8 @@ class Tags(ArticlePart):
     (rearrange), so it works the same without JavaScript; htmx only fetches suggestions
     while a name is typed (editor.tag_suggestions). The names are kept in the form, not
     ids: a new sujet is created (services.tags.find_or_create) only when the list is saved.
+    A name is checked when added (services.tags.find), its refusal under the field (422).
+    "afficher" draws the posted list again: the browser's draft put back (editor.js).
     """
 
     form, summary = TagsForm, _l("Sujets modifiés")
