@@ -28,21 +28,64 @@ from models.tag import (
     Tag,
     TagRedirect,
 )
+from models.text import INVISIBLE_IN_WORDS, fold
 
 SUGGESTIONS_MAX = 8
 # Characters XML refuses (and C0/C1 controls): a name is one line of plain text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# How much of a refused name its message quotes.
+_QUOTED_MAX = 40
+
+
+def _quoted(name: str) -> str:
+    return name if len(name) <= _QUOTED_MAX else name[: _QUOTED_MAX - 1] + "…"
+
+
+def _readable(name: str) -> bool:
+    """Whether a name has a letter or a digit once invisible characters (soft hyphen,
+    zero-width ones: INVISIBLE_IN_WORDS, any format character Cf, any space Zs) are
+    set aside: a name only of those, of emoji or of punctuation shows as nothing."""
+    return any(
+        unicodedata.category(char)[0] in "LN"
+        for char in name
+        if char not in INVISIBLE_IN_WORDS and unicodedata.category(char) not in ("Cf", "Zs")
+    )
 
 
 def clean_name(raw: str) -> str:
     """A typed name as stored: NFC, control characters dropped, whitespace collapsed,
-    trimmed. Raises ValueError (French) when empty or longer than TAG_NAME_MAX."""
+    trimmed. Raises ValueError (French) when empty, longer than TAG_NAME_MAX, or without
+    a letter or digit (_readable)."""
     name = " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFC", raw or "")).split())
     if not name:
         raise ValueError(_("Le nom du sujet est vide."))
     if len(name) > TAG_NAME_MAX:
-        raise ValueError(_("Le nom d’un sujet tient en %(max)d caractères.", max=TAG_NAME_MAX))
+        raise ValueError(
+            _(
+                "« %(name)s » est trop long : le nom d’un sujet tient en %(max)d caractères.",
+                name=_quoted(name),
+                max=TAG_NAME_MAX,
+            )
+        )
+    if not _readable(name):
+        raise ValueError(
+            _(
+                "Le nom d’un sujet contient au moins une lettre ou un chiffre (« %(name)s »).",
+                name=name,
+            )
+        )
     return name
+
+
+def name_key(name: str) -> str:
+    """What two names of one tag share: folded (case and accents, NFC or NFD), without
+    spaces, hyphens or invisible characters. "Corée du Nord" and "coree-du-nord" have
+    one key; "C++" and "C", or "Feu 🔥" and "Feu !" do not (one slug, two names)."""
+    key = "".join(char for char in fold(name) if not char.isspace() and char not in "-_")
+    if not any(char.isalnum() for char in key):
+        # Letters Unidecode cannot spell: the names themselves, compared without case.
+        key = "".join(unicodedata.normalize("NFKC", name).casefold().split())
+    return key
 
 
 def slug_for(name: str) -> str:
@@ -61,19 +104,37 @@ def _slug_taken(slug: str, exclude_id: int | None = None) -> bool:
 
 def find(raw_name: str) -> Tag | None:
     """The existing tag a typed name means (same slug, or an old slug of it), or None.
-    Raises ValueError for a name clean_name refuses."""
-    slug = slug_for(clean_name(raw_name))
+
+    The one rule every typed name goes through (the article's sujets, a merge's target,
+    the suggestions' "Créer"; a rename through clean_name and its own slug check).
+    Raises ValueError (French) for a name clean_name refuses, and for a name whose slug
+    is a tag's (or an old slug of it) while the names differ by more than case, accents
+    and spacing (name_key): "C++" is not silently "C", the editor chooses."""
+    name = clean_name(raw_name)
+    slug = slug_for(name)
     tag = Tag.by_slug(slug)
+    same = tag is not None and name_key(tag.name) == name_key(name)
     if tag is None:
         redirect = db.session.get(TagRedirect, slug)
         tag = redirect.tag if redirect is not None else None
+        # An old slug keeps no name: the typed name must spell that slug.
+        same = tag is not None and name_key(name) == slug.replace("-", "")
+    if tag is not None and not same:
+        raise ValueError(
+            _(
+                "« %(name)s » a la même adresse que le sujet « %(other)s » : "
+                "choisissez un autre nom ou ce sujet.",
+                name=_quoted(name),
+                other=tag.name,
+            )
+        )
     return tag
 
 
 def find_or_create(raw_name: str) -> Tag:
     """The tag named `raw_name`: an existing one whose slug matches (an old slug of a
     renamed or merged tag leads to the tag it now is), or a new one added to the session.
-    Raises ValueError (French) for an empty or too long name."""
+    Raises ValueError (French) as find() does."""
     name = clean_name(raw_name)
     tag = find(name)
     if tag is not None:

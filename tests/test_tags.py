@@ -458,3 +458,122 @@ def test_junk_never_makes_a_500_nor_a_change(client, newsroom):
     assert problems == []
     assert fresh(a.id).tags == []  # every post to the part was junk or a rearrangement
     assert db.session.get(Tag, newsroom.russie.id) is not None  # renamed maybe, never lost
+
+
+# ------------------------------------------------------- names without letters, slug twins
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["\u200b", "\u00ad", "\u200b\u00ad", "🔥", "🔥 🔥", ",,, ,", "\u2060\ufeff", "\u200e-"],
+    ids=["zwsp", "soft-hyphen", "zwsp+shy", "emoji", "emojis", "commas", "joiners", "lrm"],
+)
+def test_a_name_without_a_letter_or_digit_is_refused(newsroom, name):
+    with pytest.raises(ValueError, match="lettre ou un chiffre"):
+        tags.find_or_create(name)
+    with pytest.raises(ValueError, match="lettre ou un chiffre"):
+        tags.rename(newsroom.russie, name)
+    assert Tag.by_slug("sujet") is None
+
+
+def test_a_slug_twin_with_another_name_is_refused_not_reused(newsroom):
+    c = tags.find_or_create("C")
+    with pytest.raises(ValueError, match="« C\\+\\+ » a la même adresse que le sujet « C »"):
+        tags.find_or_create("C++")
+    with pytest.raises(ValueError, match="même adresse"):
+        tags.find("Corée du Nord !")
+    # Case, accents (NFC or NFD), spacing and hyphens: the same tag.
+    for same in ("c", "coree du nord", "Core\u0301e du Nord", "Corée-du-Nord", "  CORÉE  du nord "):
+        assert tags.find_or_create(same) in (c, newsroom.coree)
+    assert tags.find("2024") is None and tags.find_or_create("2024").slug == "2024"
+    # Letters no transliteration spells (Phags-pa): compared as written.
+    phags = tags.find_or_create("ꡀꡁ")
+    assert tags.find_or_create("ꡀꡁ") is phags
+    with pytest.raises(ValueError, match="même adresse"):
+        tags.find_or_create("ꡂ")
+    # An old slug leads to its tag only for a name that spells it.
+    tags.rename(newsroom.russie, "Fédération de Russie")
+    assert tags.find("russie") is newsroom.russie
+    with pytest.raises(ValueError, match="Fédération de Russie"):
+        tags.find("Russie ?")
+
+
+def test_the_form_refuses_at_ajouter_with_the_name(client, newsroom):
+    log_in(client, newsroom.alice)
+    a = newsroom.article
+    long_name = "Très " + "long " * 60
+    refused = tags_post(client, a, ["Russie"], action="ajouter", add=long_name)
+    html = body(refused)
+    assert refused.status_code == 422 and "est trop long" in html and "« Très long" in html
+    assert 'id="sujets-add-error"' in html and listed(html) == ["Russie"]
+    assert long_name.strip() in html  # the typed text is kept in the box
+    twin = tags_post(client, a, [], pick="Corée du Nord !")
+    assert twin.status_code == 422 and "a la même adresse que le sujet « Corée du Nord »" in body(
+        twin
+    )
+    listed_twin = tags_post(client, a, ["Cacao"], action="ajouter", add="CACAO, Cacao !")
+    assert listed_twin.status_code == 422 and "« Cacao »" in body(listed_twin)
+    invisible = tags_post(client, a, [], action="ajouter", add="\u200b\u00ad")
+    assert invisible.status_code == 422 and "lettre ou un chiffre" in body(invisible)
+    nothing = tags_post(client, a, [], action="ajouter", add=",,, ,")
+    assert nothing.status_code == 422 and "Tapez le nom d’un sujet." in body(nothing)
+    on_save = tags_post(client, a, [], add="🔥")
+    assert on_save.status_code == 422 and "lettre ou un chiffre" in body(on_save)
+    redrawn = tags_post(client, a, ["Cacao", "Ghana"], action="afficher", add="Côte d’Ivoire")
+    assert redrawn.status_code == 200 and listed(body(redrawn)) == ["Cacao", "Ghana"]
+    assert "Côte d’Ivoire" in body(redrawn)
+    assert fresh(a.id).tags == [] and Tag.by_slug("cacao") is None
+
+
+def test_suggestions_offer_no_creation_of_unreadable_or_long_names(client, newsroom):
+    log_in(client, newsroom.alice)
+    url = "/redaction/sujets/suggestions"
+    commas = client.get(url, query_string={"q": ",,, ,"}, headers=HX)
+    assert commas.status_code == 200 and "Créer" not in body(commas)
+    emoji = client.get(url, query_string={"q": "🔥"}, headers=HX)
+    assert "Créer" not in body(emoji) and "lettre ou un chiffre" in body(emoji)
+    long = client.get(url, query_string={"q": "x" * 300}, headers=HX)
+    assert "Créer" not in body(long) and "est trop long" in body(long)
+    twin = client.get(url, query_string={"q": "Russie !"}, headers=HX)
+    assert "Créer" not in body(twin) and ">Russie</button>" in body(twin)
+    assert "a la même adresse" in body(twin)
+
+
+def test_sujets_page_refusals_name_the_row(client, newsroom):
+    log_in(client, newsroom.editor)
+    russie = newsroom.russie
+    empty = client.post(
+        f"/redaction/sujets/{russie.id}/modifier", data={"name": "", "description": ""}
+    )
+    html = body(empty)
+    assert empty.status_code == 422
+    assert f'for="name-{russie.id}"' in html and f'id="name-{russie.id}"' in html
+    assert f'id="name-{russie.id}-error"' in html and 'id="name-error"' not in html
+    assert f'for="name-{newsroom.coree.id}"' in html
+    shy = client.post(
+        f"/redaction/sujets/{russie.id}/modifier", data={"name": "\u00ad", "description": ""}
+    )
+    assert shy.status_code == 422 and "lettre ou un chiffre" in body(shy)
+    no_target = client.post(f"/redaction/sujets/{russie.id}/fusionner", data={"target": " "})
+    assert no_target.status_code == 422
+    assert "Indiquez le sujet dans lequel fusionner « Russie »." in body(no_target)
+    assert f'for="target-{russie.id}"' in body(no_target)
+    twin = client.post(
+        f"/redaction/sujets/{russie.id}/fusionner", data={"target": "Corée du Nord ?"}
+    )
+    assert twin.status_code == 422 and "a la même adresse" in body(twin)
+    db.session.expire_all()
+    assert Tag.by_slug("russie") is russie
+
+
+def test_tag_page_description_and_search_without_words(client, newsroom):
+    newsroom.article.set_tags([newsroom.russie])
+    db.session.commit()
+    page = body(client.get("/sujet/russie"))
+    assert "Les articles du sujet « Russie » sur " in page
+    article = body(client.get("/article/sommet"))  # its own look, not the share buttons'
+    assert '<nav class="article-tags"' in article and 'class="share article-tags"' not in article
+    hint = client.get("/recherche", query_string={"sujet": "russie"})
+    assert hint.status_code == 200
+    assert "parmi les articles du sujet « Russie »" in body(hint)
+    assert 'href="/sujet/russie"' in body(hint)

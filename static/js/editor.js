@@ -482,7 +482,16 @@
   // Key: "gazette-brouillon:<article>:<part>:<version>" (part: "titre", "bloc-12",
   // "nouveau-paragraph-apres-12"); value: {"saved": ms since epoch, "version", "fields"}.
   var DRAFT_PREFIX = "gazette-brouillon:";
-  var initialValues = new WeakMap();
+  // The values a form had when it was opened, by draft key and version: a form given
+  // back by the server (a list rearranged: "Ajouter", "Monter"; or refused, 422) is
+  // compared with the part as it was opened, not as it came back, so what was added
+  // before the reload stays in the draft.
+  var initialValues = new Map();
+  var watchedForms = new WeakSet();
+
+  function initialKey(form) {
+    return form.getAttribute("data-draft-key") + ":" + (form.getAttribute("data-draft-version") || "0");
+  }
 
   function storage() {
     try { return window.localStorage; } catch (error) { return null; } // private mode, blocked
@@ -497,7 +506,8 @@
         if (field.type === "checkbox") values[field.name] = "";
         return;
       }
-      values[field.name] = field.value;
+      // Repeated names (a list's rows: "sujets-tags") are kept together, one per line.
+      values[field.name] = field.name in values ? values[field.name] + "\n" + field.value : field.value;
     });
     return values;
   }
@@ -508,7 +518,7 @@
   }
 
   function isDirty(form) {
-    var initial = initialValues.get(form);
+    var initial = initialValues.get(initialKey(form));
     return Boolean(initial) && !sameValues(initial, formValues(form));
   }
 
@@ -565,8 +575,33 @@
     return format.format(-Math.round(seconds / 86400), "day");
   }
 
+  // A list whose rows the server draws (data-draft-list="<name>" on its container):
+  // its hidden inputs are put back, then the form is drawn again from them by its
+  // data-draft-redraw button (a rearrange that changes nothing, nothing saved).
+  function putBackList(form, container, name, value) {
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=hidden]"), function (input) {
+      if (input.name === name) input.remove();
+    });
+    value.split("\n").filter(Boolean).forEach(function (item) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = item;
+      container.appendChild(input);
+    });
+    return form.querySelector("[data-draft-redraw]");
+  }
+
   function putBack(form, fields) {
+    var redraw = null;
     Object.keys(fields).forEach(function (name) {
+      var container = Array.prototype.find.call(form.querySelectorAll("[data-draft-list]"), function (element) {
+        return element.getAttribute("data-draft-list") === name;
+      });
+      if (container) {
+        redraw = putBackList(form, container, name, fields[name]) || redraw;
+        return;
+      }
       var field = form.elements.namedItem(name);
       if (!field && /-\d+$/.test(name)) { // a list item added by a paste
         var fieldset = form.querySelector("fieldset.list-items");
@@ -583,6 +618,7 @@
         field.dispatchEvent(new CustomEvent("editor:reload"));
       }
     });
+    return redraw;
   }
 
   function offerDraft(form) {
@@ -596,9 +632,13 @@
     offer.querySelector("[data-draft-resume]").addEventListener("click", function () {
       // The draft's version goes back too: if the part was saved since, the save is a
       // conflict (409) that shows both texts, never an overwrite.
-      putBack(form, draft.fields);
+      var redraw = putBack(form, draft.fields);
       offer.remove();
       keepDraft(form);
+      if (redraw) {
+        redraw.click();
+        return;
+      }
       var first = form.querySelector(".rich-editor, textarea:not([hidden]), input:not([type=hidden]), select");
       if (first) first.focus();
     });
@@ -611,8 +651,9 @@
   }
 
   function watchForm(form) {
-    if (initialValues.has(form) || !form.hasAttribute("data-draft-key")) return;
-    initialValues.set(form, formValues(form));
+    if (watchedForms.has(form) || !form.hasAttribute("data-draft-key")) return;
+    watchedForms.add(form);
+    if (!initialValues.has(initialKey(form))) initialValues.set(initialKey(form), formValues(form));
     offerDraft(form);
   }
 
@@ -623,11 +664,32 @@
     });
   });
 
-  // Saved: the draft is no longer needed. (A form given back, 4xx, keeps it.)
+  function formNow(key) {
+    return Array.prototype.find.call(document.querySelectorAll("form[data-draft-key]"), function (form) {
+      return form.getAttribute("data-draft-key") === key;
+    });
+  }
+
+  // Saved: the draft is no longer needed. A form given back (a list rearranged, 200;
+  // refused, 4xx) keeps it, brought up to date with what the form now holds.
   // (detail.elt may already be what replaced the form: requestConfig.elt is the form.)
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = (event.detail.requestConfig && event.detail.requestConfig.elt) || event.detail.elt;
-    if (event.detail.successful && form && form.matches && form.matches("form[data-draft-key]")) dropDrafts(form);
+    if (form && form.matches && form.matches("form[data-draft-key]")) {
+      var now = formNow(form.getAttribute("data-draft-key"));
+      if (now) {
+        if (now !== form) keepDraft(now);
+      } else if (event.detail.successful) {
+        dropDrafts(form);
+      }
+    }
+    // Forms closed (saved, cancelled): opened again, they start from the stored part.
+    Array.from(initialValues.keys()).forEach(function (key) {
+      var open = Array.prototype.some.call(document.querySelectorAll("form[data-draft-key]"), function (element) {
+        return initialKey(element) === key;
+      });
+      if (!open) initialValues.delete(key);
+    });
   });
 
   window.addEventListener("beforeunload", function (event) {

@@ -333,6 +333,8 @@ class Authors(ArticlePart):
                 ids.append(added)
             form.add.data = ""
             form.focus = "add"
+        elif action == "afficher":
+            pass  # a draft put back in the browser: the list drawn again as posted
         else:
             verb, _sep, raw = action.partition("-")
             if verb not in ("monter", "descendre", "retirer") or not raw.isascii():
@@ -476,6 +478,8 @@ class Tags(ArticlePart):
     (rearrange), so it works the same without JavaScript; htmx only fetches suggestions
     while a name is typed (editor.tag_suggestions). The names are kept in the form, not
     ids: a new sujet is created (services.tags.find_or_create) only when the list is saved.
+    A name is checked when added (services.tags.find), its refusal under the field (422).
+    "afficher" draws the posted list again: the browser's draft put back (editor.js).
     """
 
     form, summary = TagsForm, _l("Sujets modifiés")
@@ -491,27 +495,51 @@ class Tags(ArticlePart):
         """Names typed in the "add" field: separated by commas, semicolons or lines."""
         return [name for name in re.split(r"[,;\n]", raw or "") if name.strip()]
 
-    def _append(self, names: list[str], new: list[str]) -> None:
-        known = {tags.slug_for(" ".join(name.split())) for name in names}
+    def _append(self, names: list[str], new: list[str]) -> str | None:
+        """Add the new names not yet in the list; the first refusal's message (French),
+        or None. A name is checked as the save will (services.tags.find: letters, length,
+        another tag's address) and against the names already listed, not yet saved."""
+        listed = {tags.slug_for(" ".join(name.split())): name for name in names}
         for name in new:
             name = " ".join(name.split())
-            if name and tags.slug_for(name) not in known:
-                names.append(name)
-                known.add(tags.slug_for(name))
+            if not name:
+                continue
+            try:
+                tags.find(name)
+                name = tags.clean_name(name)
+            except ValueError as refused:
+                return str(refused)
+            slug = tags.slug_for(name)
+            if slug in listed:
+                if tags.name_key(listed[slug]) != tags.name_key(name):
+                    return _(
+                        "« %(name)s » a la même adresse que le sujet « %(other)s » : "
+                        "choisissez un autre nom ou ce sujet.",
+                        name=name,
+                        other=listed[slug],
+                    )
+                continue
+            names.append(name)
+            listed[slug] = name
+        return None
 
     def rearrange(self, form):
         if form.tags.process_errors or form.add.process_errors or form.pick.process_errors:
             return False  # junk: the save refuses it with the field's message (422)
         names = list(form.tags.data or [])
         action = form.action.data or ""
-        if form.pick.data:
-            self._append(names, [form.pick.data])
-            form.add.data = ""
+        if form.pick.data or action == "ajouter":
+            typed = [form.pick.data] if form.pick.data else self.typed_names(form.add.data)
+            refused = self._append(names, typed) if typed else _("Tapez le nom d’un sujet.")
             form.focus = "add"
-        elif action == "ajouter":
-            self._append(names, self.typed_names(form.add.data))
+            if refused:
+                # The list as it was, the typed text kept, the reason under the field.
+                # (validate() clears a field's errors: check() puts it back, then 422.)
+                form.refused_add = refused
+                return False
             form.add.data = ""
-            form.focus = "add"
+        elif action == "afficher":
+            pass  # a draft put back in the browser: the list drawn again as posted
         else:
             verb, _sep, raw = action.partition("-")
             if verb not in ("monter", "descendre", "retirer") or not raw.isascii():
@@ -534,11 +562,19 @@ class Tags(ArticlePart):
         return True
 
     def check(self, form):
+        if getattr(form, "refused_add", None):
+            form.add.errors = [form.refused_add]  # "Ajouter" refused a name
+            return False
         names = list(form.tags.data or [])
-        self._append(names, self.typed_names(form.add.data))  # typed, then "Enregistrer"
+        refused = self._append(names, self.typed_names(form.add.data))  # typed, "Enregistrer"
+        if refused:
+            form.add.errors = [refused]
+            return False
         form.tags.data = names
         try:
             cleaned_names = [tags.clean_name(name) for name in names]
+            for name in cleaned_names:
+                tags.find(name)
         except ValueError as refused:
             form.tags.errors = [str(refused)]
             return False

@@ -56,19 +56,27 @@ def tag_suggestions():
     what was typed (?q=, or the field itself: htmx sends it under its own name), then
     "Créer « … »" when no tag has that name. Buttons of the part's form (name "sujets-pick")."""
     typed = request.args.get("q") or request.args.get("sujets-add") or ""
-    typed = " ".join(typed.split())[:TAG_NAME_MAX]
+    typed = " ".join(typed.split())
+    if not typed.strip(",; "):
+        return render_template("editor/tags_suggestions.html", found=[], create=None)
     try:
         typed = tags.clean_name(typed)
-    except ValueError:
-        return render_template("editor/tags_suggestions.html", found=[], create=None)
+    except ValueError as refused:
+        # Too long, or no letter: say why rather than offer to create it.
+        return render_template(
+            "editor/tags_suggestions.html", found=[], create=None, why=str(refused)
+        )
     # The sujets already in the form (htmx sends them along): not suggested again.
     chosen = {tags.slug_for(name) for name in request.args.getlist("sujets-tags")[:50]}
     found = [tag for tag in tags.suggestions(typed, limit=tags.SUGGESTIONS_MAX + len(chosen))]
-    exists = any(tags.slug_for(tag.name) == tags.slug_for(typed) for tag in found)
-    exists = exists or tags.slug_for(typed) in chosen
+    why = None
+    try:
+        exists = tags.find(typed) is not None or tags.slug_for(typed) in chosen
+    except ValueError as refused:  # another tag's address: that one is suggested
+        exists, why = True, str(refused)
     found = [tag for tag in found if tag.slug not in chosen][: tags.SUGGESTIONS_MAX]
     return render_template(
-        "editor/tags_suggestions.html", found=found, create=None if exists else typed
+        "editor/tags_suggestions.html", found=found, create=None if exists else typed, why=why
     )
 
 
@@ -113,7 +121,11 @@ def _back(notice: str, category: str = "message"):
 
 
 def _refused(tag: Tag, *, edit=None, merge=None):
-    """The page again, the refused form filled as typed, its message on it (422)."""
+    """The page again, the refused form filled as typed, its message on it (422).
+    Its fields take the row's ids ("name-4"), as the other rows' fields have them."""
+    for form in (edit, merge):
+        for form_field in form or ():
+            form_field.id = form_field.label.field_id = f"{form_field.name}-{tag.id}"
     context = _page_context({tag.id: edit} if edit else None, {tag.id: merge} if merge else None)
     if all(row[0].id != tag.id for row in context["rows"]):
         context["rows"].insert(0, (tag, tags.article_count(tag)))
@@ -152,7 +164,11 @@ def merge_tag(tag_id: int):
     if not form.validate_on_submit():
         return _refused(tag, merge=form)
     try:
-        target = tags.find(form.target.data or "")
+        if not (form.target.data or "").strip():
+            raise ValueError(
+                _("Indiquez le sujet dans lequel fusionner « %(name)s ».", name=tag.name)
+            )
+        target = tags.find(form.target.data)
         if target is None:
             raise ValueError(_("Aucun sujet ne porte ce nom : choisissez un sujet existant."))
         name = tag.name
