@@ -156,6 +156,18 @@ _INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_IN_WORDS), "")
 
 
 @lru_cache(maxsize=65_536)
+def is_readable_name(name: str) -> bool:
+    """Whether a name (of a tag, a section) shows something a reader can read: a letter
+    or a digit (Unicode categories L*, N*) once invisible characters are set aside
+    (INVISIBLE_IN_WORDS, any format character Cf, any space Zs). "\u200b", a soft
+    hyphen, "🔥" or ",,," alone name nothing, and their slug would be a placeholder."""
+    return any(
+        unicodedata.category(char)[0] in "LN"
+        for char in name
+        if char not in INVISIBLE_IN_WORDS and unicodedata.category(char) not in ("Cf", "Zs")
+    )
+
+
 def _transliterate(run: str) -> str:
     """Unidecode's ASCII for a run of non-ASCII characters (a text has few distinct runs)."""
     return unidecode(run.translate(_INVISIBLE))

@@ -28,7 +28,7 @@ from models import Article, Section, SectionRedirect, db
 from models.content import SECTION_DESCRIPTION_MAX, SECTION_NAME_MAX
 from models.front import FrontSection
 from models.slugs import slugify
-from models.text import INVISIBLE_IN_WORDS, fold
+from models.text import INVISIBLE_IN_WORDS, fold, is_readable_name
 
 UP, DOWN = "up", "down"
 
@@ -63,15 +63,6 @@ def navigation() -> list[Section]:
     )
 
 
-def _visible(character: str) -> bool:
-    """Whether a character shows: not a format character (Cf: zero-width space, soft
-    hyphen, joiners, BOM…), nor a space (Zs), nor one of INVISIBLE_IN_WORDS."""
-    return character not in INVISIBLE_IN_WORDS and unicodedata.category(character) not in (
-        "Cf",
-        "Zs",
-    )
-
-
 def _clean_name(name: str) -> str:
     """A typed name as stored: plain text kept as typed ("<script>" is a name like any
     other: templates, feeds and JSON-LD escape it), NFC, whitespace collapsed, invisible
@@ -82,7 +73,7 @@ def _clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
         raise ValueError(_("Donnez un nom à la rubrique."))
-    if not any(unicodedata.category(c)[0] in "LN" for c in name if _visible(c)):
+    if not is_readable_name(name):
         raise ValueError(
             _("Le nom d’une rubrique doit contenir au moins une lettre ou un chiffre.")
         )

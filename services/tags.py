@@ -28,7 +28,7 @@ from models.tag import (
     Tag,
     TagRedirect,
 )
-from models.text import INVISIBLE_IN_WORDS, fold
+from models.text import fold, is_readable_name
 
 SUGGESTIONS_MAX = 8
 # Characters XML refuses (and C0/C1 controls): a name is one line of plain text.
@@ -41,21 +41,10 @@ def _quoted(name: str) -> str:
     return name if len(name) <= _QUOTED_MAX else name[: _QUOTED_MAX - 1] + "…"
 
 
-def _readable(name: str) -> bool:
-    """Whether a name has a letter or a digit once invisible characters (soft hyphen,
-    zero-width ones: INVISIBLE_IN_WORDS, any format character Cf, any space Zs) are
-    set aside: a name only of those, of emoji or of punctuation shows as nothing."""
-    return any(
-        unicodedata.category(char)[0] in "LN"
-        for char in name
-        if char not in INVISIBLE_IN_WORDS and unicodedata.category(char) not in ("Cf", "Zs")
-    )
-
-
 def clean_name(raw: str) -> str:
     """A typed name as stored: NFC, control characters dropped, whitespace collapsed,
     trimmed. Raises ValueError (French) when empty, longer than TAG_NAME_MAX, or without
-    a letter or digit (_readable)."""
+    a letter or digit (models.text.is_readable_name)."""
     name = " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFC", raw or "")).split())
     if not name:
         raise ValueError(_("Le nom du sujet est vide."))
@@ -67,7 +56,7 @@ def clean_name(raw: str) -> str:
                 max=TAG_NAME_MAX,
             )
         )
-    if not _readable(name):
+    if not is_readable_name(name):
         raise ValueError(
             _(
                 "Le nom d’un sujet contient au moins une lettre ou un chiffre (« %(name)s »).",
