@@ -18,7 +18,7 @@ from tests.e2e.conftest import PageWatch, axe_violations
 from tests.factories import make_article, make_section, make_user
 
 PASSWORD = "correct horse battery"
-SHOTS = "/work/wt/shots"
+SHOTS = "/tmp"
 REM = 16
 
 

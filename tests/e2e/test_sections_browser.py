@@ -109,7 +109,7 @@ def test_the_staff_bar_wraps_between_links_and_keeps_logout_with_the_name(
     page.goto(live_server + "/article/" + slug)
     bar = page.locator(".account-bar")
     expect(bar.get_by_role("button", name="Voir comme un lecteur")).to_be_visible()
-    page.screenshot(path=f"/work/wt/shots/sections-fix-staffbar-{width}.png")
+    page.screenshot(path=f"/tmp/sections-fix-staffbar-{width}.png")
     assert same_line(page, ".account-name", ".account-bar button:text('Se déconnecter')")
     for link in bar.locator(".account-links a").all():  # never broken inside a link
         box = link.bounding_box()
@@ -120,7 +120,7 @@ def test_the_staff_bar_wraps_between_links_and_keeps_logout_with_the_name(
         assert same_line(page, ".account-links li:first-child", ".account-name")
         assert same_line(page, ".account-name", ".view-switch-button")
     page.goto(live_server + STAFF_PAGE)
-    page.screenshot(path=f"/work/wt/shots/sections-fix-rubriques-{width}.png", full_page=True)
+    page.screenshot(path=f"/tmp/sections-fix-rubriques-{width}.png", full_page=True)
     assert no_sideways_scroll(page)
 
 
