@@ -79,18 +79,25 @@ def test_an_editor_tags_an_article_through_suggestions(watched_page, live_server
     suggestion.click()
     expect(page.locator(".tag-row-name")).to_have_text(["Corée du Nord"])
 
+    htmx_idle(page)
     field = page.get_by_label("Ajouter un sujet")
     field.press_sequentially("cor", delay=30)  # already chosen: not offered again
     expect(page.get_by_role("button", name="Créer « cor »")).to_be_visible()
     assert page.get_by_role("button", name="Corée du Nord", exact=True).count() == 0
+    htmx_idle(page)
     field.fill("")
     field.press_sequentially("Diplomatie", delay=20)
     create = page.get_by_role("button", name="Créer « Diplomatie »")
     expect(create).to_be_visible()
+    htmx_idle(page)
     create.click()
     expect(page.locator(".tag-row-name")).to_have_text(["Corée du Nord", "Diplomatie"])
     # The keyboard: Enter in the field adds what was typed; "Retirer" takes it off again.
+    htmx_idle(page)
     page.get_by_label("Ajouter un sujet").fill("Séoul")
+    # The suggestions asked for while typing have come (their request is delayed 250 ms).
+    expect(page.get_by_role("button", name="Créer « Séoul »")).to_be_visible()
+    htmx_idle(page)
     page.get_by_label("Ajouter un sujet").press("Enter")
     expect(page.locator(".tag-row-name")).to_have_text(["Corée du Nord", "Diplomatie", "Séoul"])
     expect(page.get_by_label("Ajouter un sujet")).to_be_focused()
