@@ -12,8 +12,9 @@ after_commit bumps), so every ORM save invalidates exactly the pages that showed
 changed, without the editing code knowing, and on every instance sharing the Redis store.
 Code that writes around the ORM (bulk inserts) calls bump() itself.
 
-Time: a scheduled article goes live by itself, so pages listing articles expire no later
-than the next scheduled publication (next_publication(), cached per "lists" generation).
+Time: a scheduled article goes live by itself, and a front-page pin expires by itself, so
+pages listing articles expire no later than the next scheduled publication, and the front
+page no later than the next pin expiry (next_change(), each moment cached per generation).
 
 This module never reads the request: which requests are cached, under which key, and the
 HTTP headers are views/http_cache.py's business. While a page renders, the rows it loads
@@ -224,49 +225,56 @@ def _report_loaded(target, _context) -> None:
     # Sections are covered by ALWAYS.
 
 
+def _next_moment(key: str, token: str | None, upcoming_query) -> float | None:
+    """The next moment (epoch seconds) pages of a generation change by themselves, with
+    no write to bump it: `upcoming_query` selects that moment (a naive UTC datetime, or
+    NULL for none). Remembered in the store under `key` with the generation's `token` it
+    was computed for, so one query per change of that generation."""
+    remembered = cache.get(key)
+    if remembered and remembered[0] == token and (remembered[1] is None or remembered[1] > now()):
+        return remembered[1]
+    upcoming = db.session.scalar(upcoming_query)
+    when = upcoming.replace(tzinfo=UTC).timestamp() if upcoming else None
+    cache.set(key, (token, when), 0)
+    return when
+
+
 @tolerant(default=None)
 def next_publication(lists_token: str | None) -> float | None:
     """When the next scheduled article goes live (epoch seconds), None if none is waiting.
 
-    Remembered in the store with the "lists" token it was computed for, so one query per
-    change of what is published. Returns None too when the store is down.
+    Remembered with the "lists" token it was computed for. Returns None too when the
+    store is down.
     """
-    current = now()
-    remembered = cache.get(NEXT_PUBLICATION_KEY)
-    if (
-        remembered
-        and remembered[0] == lists_token
-        and (remembered[1] is None or remembered[1] > current)
-    ):
-        return remembered[1]
-    upcoming = db.session.scalar(select(func.min(Article.published_at)).where(Article.is_scheduled))
-    when = upcoming.replace(tzinfo=UTC).timestamp() if upcoming else None
-    cache.set(NEXT_PUBLICATION_KEY, (lists_token, when), 0)
-    return when
+    upcoming = select(func.min(Article.published_at)).where(Article.is_scheduled)
+    return _next_moment(NEXT_PUBLICATION_KEY, lists_token, upcoming)
 
 
 @tolerant(default=None)
 def next_pin_expiry(front_token: str | None) -> float | None:
     """When the next front-page pin expires (epoch seconds), None if no pin will.
 
-    The front page changes then by itself (services/front.py), so its cached copy must
-    not outlive that moment. Remembered with the "front" token it was computed for, like
-    next_publication(). Returns None too when the store is down.
+    The front page changes then by itself (services/front.py). Remembered with the
+    "front" token it was computed for. Returns None too when the store is down.
     """
-    current = now()
-    remembered = cache.get(NEXT_PIN_EXPIRY_KEY)
-    if (
-        remembered
-        and remembered[0] == front_token
-        and (remembered[1] is None or remembered[1] > current)
-    ):
-        return remembered[1]
-    upcoming = db.session.scalar(
-        select(func.min(FrontPin.expires_at)).where(FrontPin.expires_at > utcnow())
-    )
-    when = upcoming.replace(tzinfo=UTC).timestamp() if upcoming else None
-    cache.set(NEXT_PIN_EXPIRY_KEY, (front_token, when), 0)
-    return when
+    upcoming = select(func.min(FrontPin.expires_at)).where(FrontPin.expires_at > utcnow())
+    return _next_moment(NEXT_PIN_EXPIRY_KEY, front_token, upcoming)
+
+
+# Generations whose pages change by themselves at a known moment, with no write: a page
+# that depends on one must not be kept past it.
+TIMED_GENERATIONS = {"lists": next_publication, "front": next_pin_expiry}
+
+
+def next_change(depends_on: dict[str, str | None]) -> float | None:
+    """The earliest moment (epoch seconds) a page with these generations ({name: token})
+    changes by itself: a scheduled publication, a pin's expiry; None if none is due."""
+    moments = [
+        moment
+        for name, upcoming in TIMED_GENERATIONS.items()
+        if name in depends_on and (moment := upcoming(depends_on[name])) is not None
+    ]
+    return min(moments, default=None)
 
 
 # --------------------------------------------------------------------------- entries

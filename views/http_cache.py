@@ -157,15 +157,11 @@ def store_in_cache(response: Response) -> Entry:
     unchanged_during_render = depends_on.pop(ANY_CHANGE, None) == before.get(ANY_CHANGE)
     rendered_at = page_cache.now()
     expires_at = rendered_at + current_app.config["PAGE_CACHE_TIMEOUT"]
-    if "lists" in names:
-        upcoming = page_cache.next_publication(depends_on.get("lists"))
-        if upcoming is not None:
-            expires_at = min(expires_at, upcoming)
-    if "front" in names:
-        # A pin that expires changes the front page by itself: no copy may outlive it.
-        expiry = page_cache.next_pin_expiry(depends_on.get("front"))
-        if expiry is not None:
-            expires_at = min(expires_at, expiry)
+    # A scheduled publication or a pin's expiry changes the page by itself: no copy may
+    # outlive it.
+    upcoming = page_cache.next_change(depends_on)
+    if upcoming is not None:
+        expires_at = min(expires_at, upcoming)
     body = response.get_data()
     entry = Entry(
         status=response.status_code,
