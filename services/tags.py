@@ -109,15 +109,21 @@ def find(raw_name: str) -> Tag | None:
         # An old slug keeps no name: the typed name must spell that slug.
         same = tag is not None and name_key(name) == slug.replace("-", "")
     if tag is not None and not same:
-        raise ValueError(
-            _(
-                "« %(name)s » a la même adresse que le sujet « %(other)s » : "
-                "choisissez un autre nom ou ce sujet.",
-                name=_quoted(name),
-                other=tag.name,
-            )
-        )
+        raise slug_twin(name, tag.name)
     return tag
+
+
+def slug_twin(name: str, other: str) -> ValueError:
+    """The refusal (French) of a name whose slug is the sujet `other`'s while the names
+    differ (name_key): "« C++ » a la même adresse que le sujet « C »…"."""
+    return ValueError(
+        _(
+            "« %(name)s » a la même adresse que le sujet « %(other)s » : "
+            "choisissez un autre nom ou ce sujet.",
+            name=_quoted(name),
+            other=other,
+        )
+    )
 
 
 def find_or_create(raw_name: str) -> Tag:

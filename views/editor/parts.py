@@ -293,6 +293,35 @@ class LeadImage(ArticlePart):
 # --------------------------------------------------------------------------- people, search and social
 
 
+ROW_VERBS = ("monter", "descendre", "retirer")
+
+
+def row_button(action: str) -> tuple[str, str] | None:
+    """(verb, argument) of a list row's button, "monter-12" → ("monter", "12"), for the
+    authors' and the sujets' lists; None for any other action."""
+    verb, _sep, raw = action.partition("-")
+    if verb not in ROW_VERBS or not raw.isascii():
+        return None
+    return verb, raw
+
+
+def press_row_button(items: list, verb: str, index: int, name_of) -> str:
+    """Apply a row's button to `items`, in place: "retirer" removes items[index], "monter"
+    and "descendre" swap it with its neighbour (nothing past either end). Returns where
+    focus goes: the "add" field after a removal, else the button pressed, or its twin
+    when the row reached an end; a button is named by `name_of(item, index)`."""
+    if verb == "retirer":
+        items.pop(index)
+        return "add"
+    other = index - 1 if verb == "monter" else index + 1
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+        index = other
+    end = index == 0 if verb == "monter" else index == len(items) - 1
+    twin = "descendre" if verb == "monter" else "monter"
+    return f"{twin if end else verb}-{name_of(items[index], index)}"
+
+
 class Authors(ArticlePart):
     """The byline's authors, in order: add, move up or down, remove, then save.
 
@@ -336,25 +365,15 @@ class Authors(ArticlePart):
         elif action == "afficher":
             pass  # a draft put back in the browser: the list drawn again as posted
         else:
-            verb, _sep, raw = action.partition("-")
-            if verb not in ("monter", "descendre", "retirer") or not raw.isascii():
+            button = row_button(action)
+            if button is None:
                 return False
+            verb, raw = button
             author_id = int(raw) if raw.isdigit() else None
             if author_id not in ids:
                 return True  # a button from an older form: show the list as it is
-            index = ids.index(author_id)
-            if verb == "retirer":
-                ids.remove(author_id)
-                form.focus = "add"
-            else:
-                other = index - 1 if verb == "monter" else index + 1
-                if 0 <= other < len(ids):
-                    ids[index], ids[other] = ids[other], ids[index]
-                    index = other
-                # Focus stays on the button pressed, or its twin at either end of the list.
-                end = index == 0 if verb == "monter" else index == len(ids) - 1
-                twin = "descendre" if verb == "monter" else "monter"
-                form.focus = f"{twin if end else verb}-{author_id}"
+            # Buttons name an author by id: "monter-12".
+            form.focus = press_row_button(ids, verb, ids.index(author_id), lambda item, _i: item)
         form.authors.data = ids
         return True
 
@@ -512,12 +531,7 @@ class Tags(ArticlePart):
             slug = tags.slug_for(name)
             if slug in listed:
                 if tags.name_key(listed[slug]) != tags.name_key(name):
-                    return _(
-                        "« %(name)s » a la même adresse que le sujet « %(other)s » : "
-                        "choisissez un autre nom ou ce sujet.",
-                        name=name,
-                        other=listed[slug],
-                    )
+                    return str(tags.slug_twin(name, listed[slug]))
                 continue
             names.append(name)
             listed[slug] = name
@@ -541,23 +555,14 @@ class Tags(ArticlePart):
         elif action == "afficher":
             pass  # a draft put back in the browser: the list drawn again as posted
         else:
-            verb, _sep, raw = action.partition("-")
-            if verb not in ("monter", "descendre", "retirer") or not raw.isascii():
+            button = row_button(action)
+            if button is None:
                 return False
+            verb, raw = button
             if not raw.isdigit() or int(raw) >= len(names):
                 return True  # a button from an older form: show the list as it is
-            index = int(raw)
-            if verb == "retirer":
-                names.pop(index)
-                form.focus = "add"
-            else:
-                other = index - 1 if verb == "monter" else index + 1
-                if 0 <= other < len(names):
-                    names[index], names[other] = names[other], names[index]
-                    index = other
-                end = index == 0 if verb == "monter" else index == len(names) - 1
-                twin = "descendre" if verb == "monter" else "monter"
-                form.focus = f"{twin if end else verb}-{index}"
+            # Buttons name a sujet by its place in the list: "monter-2".
+            form.focus = press_row_button(names, verb, int(raw), lambda _item, i: i)
         form.tags.data = names
         return True
 
