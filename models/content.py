@@ -75,6 +75,12 @@ class Section(db.Model):
     def path(self) -> str:
         return "/".join(s.slug for s in self.trail)
 
+    @property
+    def trail_name(self) -> str:
+        """ "International › Politique": how titles, feeds and staff lists name a section,
+        so that two sections with one name under different parents can be told apart."""
+        return " › ".join(s.name for s in self.trail)
+
     def with_descendant_ids(self) -> list[int]:
         """This section and every section below it: a parent page lists its children's articles."""
         ids, todo = [], [self]

@@ -37,7 +37,7 @@ from flask_babel import gettext as _
 from lxml import etree
 from sqlalchemy import func, select
 
-from models import Article, Section, Tag, TagRedirect, User, db
+from models import Article, Section, Tag, User, db
 from models.authorship import ArticleAuthor
 from models.listing import live_page
 from models.tag import ArticleTag
@@ -47,7 +47,7 @@ from services.typography import iso_datetime, typeset_plain
 from views.feed_content import feed_body_html
 from views.media import enclosure
 from views.pages import or_404
-from views.reading import moved_section, with_query
+from views.reading import moved_section, moved_tag, with_query
 from views.seo import social_image
 from views.urls import absolute_url_for
 
@@ -252,9 +252,11 @@ def section_feed(section_path: str, kind: str):
             with_query(url_for("feeds.section_feed", section_path=moved.path, kind=kind)), 301
         )
     articles = live_page(FEED_SIZE, section_ids=section.with_descendant_ids()).items
-    title = " › ".join(s.name for s in section.trail)
     return feed_response(
-        kind, title, url_for("reading.section", section_path=section.path, _external=True), articles
+        kind,
+        section.trail_name,
+        url_for("reading.section", section_path=section.path, _external=True),
+        articles,
     )
 
 
@@ -277,8 +279,8 @@ def tag_feed(slug: str, kind: str):
     tag no live article carries is a 404, as its page is."""
     tag = Tag.by_slug(slug)
     if tag is None:
-        moved = or_404(db.session.get(TagRedirect, slug))
-        return redirect(url_for("feeds.tag_feed", slug=moved.tag.slug, kind=kind), 301)
+        moved = moved_tag(slug)
+        return redirect(with_query(url_for("feeds.tag_feed", slug=moved.slug, kind=kind)), 301)
     articles = live_page(FEED_SIZE, tag_id=tag.id).items
     if not articles:
         # As its page (reading.tag): a tag carried only by drafts or embargoed articles
@@ -341,13 +343,7 @@ def sitemap_sections():
 @bp.get("/sitemaps/auteurs.xml")
 def sitemap_authors():
     """Every author who has signed something published, alone or with others."""
-    rows = db.session.execute(
-        select(User.slug, func.max(func.coalesce(Article.updated_at, Article.published_at)))
-        .join(ArticleAuthor, ArticleAuthor.user_id == User.id)
-        .join(Article, Article.id == ArticleAuthor.article_id)
-        .where(Article.is_live)
-        .group_by(User.slug)
-    ).all()
+    rows = _linked_to_live_articles(User, ArticleAuthor.user_id)
     entries = [(url_for("reading.author", slug=slug, _external=True), last) for slug, last in rows]
     return urlset_response(entries)
 
@@ -355,16 +351,23 @@ def sitemap_authors():
 @bp.get("/sitemaps/sujets.xml")
 def sitemap_tags():
     """Every tag page with at least one live article (the others are 404s)."""
-    rows = db.session.execute(
-        select(Tag.slug, func.max(func.coalesce(Article.updated_at, Article.published_at)))
-        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
-        .join(Article, Article.id == ArticleTag.article_id)
+    rows = _linked_to_live_articles(Tag, ArticleTag.tag_id)
+    entries = [(url_for("reading.tag", slug=slug, _external=True), last) for slug, last in rows]
+    return urlset_response(entries)
+
+
+def _linked_to_live_articles(owner, link_owner_id) -> list[tuple[str, datetime]]:
+    """(slug, last change of its live articles) of each author or tag (`owner`, a model
+    with `id` and `slug`) that a live article links to through `link_owner_id`
+    (ArticleAuthor.user_id, ArticleTag.tag_id: a link table with `article_id`)."""
+    link = link_owner_id.class_
+    return db.session.execute(
+        select(owner.slug, func.max(func.coalesce(Article.updated_at, Article.published_at)))
+        .join(link, link_owner_id == owner.id)
+        .join(Article, Article.id == link.article_id)
         .where(Article.is_live)
-        .group_by(Tag.slug)
+        .group_by(owner.slug)
     ).all()
-    return urlset_response(
-        [(url_for("reading.tag", slug=slug, _external=True), last) for slug, last in rows]
-    )
 
 
 @bp.get("/sitemaps/articles-<int:number>.xml")

@@ -99,10 +99,7 @@ def tag(slug: str):
     """
     tag = Tag.by_slug(slug)
     if tag is None:
-        moved = db.session.get(TagRedirect, slug)
-        if moved is None:
-            abort(404)
-        return redirect(url_for("reading.tag", slug=moved.tag.slug, **request.args), 301)
+        return redirect(with_query(url_for("reading.tag", slug=moved_tag(slug).slug)), 301)
     articles = paginate(tag_id=tag.id)
     if not articles.items:
         abort(404)
@@ -161,6 +158,12 @@ def moved_section(section_path: str) -> Section:
     """The section that used to have this path (SectionRedirect); 404 if none did."""
     moved = db.session.get(SectionRedirect, section_path.strip("/"))
     return or_404(db.session.get(Section, moved.section_id) if moved else None)
+
+
+def moved_tag(slug: str) -> Tag:
+    """The tag that used to have this slug (TagRedirect: renamed or merged); 404 if none."""
+    moved = db.session.get(TagRedirect, slug)
+    return or_404(moved.tag if moved else None)
 
 
 def with_query(url: str) -> str:

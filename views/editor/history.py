@@ -89,7 +89,7 @@ def _section_label(section_id: int | None) -> str:
     section = db.session.get(Section, section_id) if section_id is not None else None
     if section is None:
         return _("(rubrique supprimée)")
-    return " › ".join(s.name for s in section.trail)
+    return section.trail_name
 
 
 def _published_at(snapshot: dict) -> datetime | None:

@@ -164,7 +164,7 @@ class SectionPart(ArticlePart):
         article.section = db.session.get(Section, form.section.data)
 
     def theirs(self, article):
-        return " › ".join(s.name for s in article.section.trail)
+        return article.section.trail_name
 
 
 class RepublicationForm(PublicationForm):

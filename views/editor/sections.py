@@ -46,16 +46,10 @@ class SectionForm(NewSectionForm):
     keep_slug = BooleanField(_l("Garder l’adresse actuelle malgré le nouveau nom"))
 
 
-def trail_name(section: Section) -> str:
-    """ "International › France": a section as lists name it, so that two sections with
-    one name under different parents can be told apart."""
-    return " › ".join(s.name for s in section.trail)
-
-
 def parent_choices(section: Section | None = None) -> list[tuple[int, str]]:
     """Where a section may go: the top level, or under a top-level section but itself."""
     return [(TOP_LEVEL, _("Premier niveau"))] + [
-        (top.id, trail_name(top))
+        (top.id, top.trail_name)
         for top in Section.top_level()
         if section is None or top.id != section.id
     ]
@@ -93,7 +87,7 @@ def render_tree(status: int = 200, forms=None, refusals=None, create=None, notic
     rows = [
         {
             "section": section,
-            "name": trail_name(section),
+            "name": section.trail_name,
             "first": levels[section.parent_id][0] == section.id,
             "last": levels[section.parent_id][-1] == section.id,
             "depth": depth,
