@@ -81,14 +81,25 @@ class Section(db.Model):
         so that two sections with one name under different parents can be told apart."""
         return " › ".join(s.name for s in self.trail)
 
-    def with_descendant_ids(self) -> list[int]:
-        """This section and every section below it: a parent page lists its children's articles."""
-        ids, todo = [], [self]
+    def with_descendant_ids(self, children: dict[int | None, list[int]] | None = None) -> list[int]:
+        """This section's id and every id below it: a parent page lists its children's
+        articles. `children` is children_by_parent(), read once by a caller asking for
+        several sections; read here otherwise (one query)."""
+        children = children if children is not None else Section.children_by_parent()
+        ids, todo = [], [self.id]
         while todo:
-            section = todo.pop()
-            ids.append(section.id)
-            todo.extend(section.children)
+            current = todo.pop()
+            ids.append(current)
+            todo.extend(children.get(current, ()))
         return ids
+
+    @classmethod
+    def children_by_parent(cls) -> dict[int | None, list[int]]:
+        """{parent id (None: top level): its sections' ids}, the whole tree in one query."""
+        children: dict[int | None, list[int]] = {}
+        for section_id, parent_id in db.session.execute(select(cls.id, cls.parent_id)):
+            children.setdefault(parent_id, []).append(section_id)
+        return children
 
     @classmethod
     def by_path(cls, path: str) -> Section | None:

@@ -1,8 +1,8 @@
 """The curated front page ("À la une"): what it shows, and the editors' changes to it.
 
-`front_page()` assembles the page in a handful of queries: the pins (one query, their
-articles joined), the latest live articles not already shown (models/listing.live_page),
-the chosen sections (one query) and one query per section block. Only live articles
+`front_page()` assembles the page in a handful of queries, whatever the number of pins and
+blocks: the pins (one query, their articles joined), the latest live articles not already
+shown (models/listing.live_page), and the section blocks (section_blocks: four). Only live articles
 show (Article.is_live) and only unexpired pins count: a pin whose time has come is
 ignored from then on, with no job, as a scheduled article goes live by itself; the page
 cache expires the front page no later than the next pin expiry
@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
 from flask_babel import gettext
 from sqlalchemy import literal, or_, select, union_all
@@ -157,16 +158,10 @@ def section_blocks(leave_out: set[int] = frozenset()) -> list[SectionBlock]:
     chosen = chosen_sections()
     if not chosen:
         return []
-    children: dict[int | None, list[int]] = {}
-    for section_id, parent_id in db.session.execute(select(Section.id, Section.parent_id)):
-        children.setdefault(parent_id, []).append(section_id)
+    children = Section.children_by_parent()
     parts, covered = [], []
     for index, section in enumerate(chosen):
-        ids, todo = set(), [section.id]
-        while todo:
-            current = todo.pop()
-            ids.add(current)
-            todo.extend(children.get(current, ()))
+        ids = set(section.with_descendant_ids(children))
         # Each block above sharing sections may take SECTION_BLOCK_SIZE of these articles:
         # read that many more, so that this block still fills.
         overlapping = sum(1 for earlier in covered if earlier & ids)
@@ -224,8 +219,8 @@ def _drop_expired(now: datetime) -> None:
 
 
 def _pin_of(article_id: int) -> FrontPin:
-    pin = db.session.scalar(select(FrontPin).where(FrontPin.article_id == article_id))
-    if pin is None or pin.has_expired:
+    pin = pin_for(article_id)
+    if pin is None:
         raise FrontError(gettext("Cet article n’est pas à la une."))
     return pin
 
@@ -371,15 +366,10 @@ class Curation:
     pins: list[FrontPin]
     sections: list[Section]
     chosen: list[int]
-
-    @property
-    def pinned_ids(self) -> set[int]:
-        return {pin.article_id for pin in self.pins}
+    max_pins: ClassVar[int] = PINS_MAX
 
     def pin_of(self, article_id: int) -> FrontPin | None:
         return next((pin for pin in self.pins if pin.article_id == article_id), None)
-
-    max_pins: int = PINS_MAX
 
     @property
     def is_full(self) -> bool:

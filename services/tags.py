@@ -275,16 +275,3 @@ def listing(
     if after_name:
         statement = statement.where(Tag.slug > after_name)
     return [(tag, n) for tag, n in db.session.execute(statement.limit(per_page + 1))]
-
-
-def live_tag_ids(tag_ids: list[int]) -> set[int]:
-    """Which of these tags have a page (a live article): the others are not links."""
-    if not tag_ids:
-        return set()
-    live = Article.live().with_only_columns(Article.id).order_by(None)
-    statement = (
-        select(ArticleTag.tag_id)
-        .where(ArticleTag.tag_id.in_(tag_ids), ArticleTag.article_id.in_(live))
-        .distinct()
-    )
-    return set(db.session.scalars(statement))

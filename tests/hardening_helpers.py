@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from demo.load import load_demo
 from extensions import limiter
-from models import Article, Block, Revision, User, db
+from models import Article, Block, Revision, Tag, User, db
 from models.content import ArticleStatus
 from models.sponsorship import InquiryStatus, OutboxStatus
 from services import outbox
@@ -193,11 +193,7 @@ def a_sponsor() -> dict:
 
 
 def a_tag() -> dict:
-    """A sujet no article carries (it may be renamed, merged or deleted), when the app has tags."""
-    try:
-        from models.tag import Tag
-    except ImportError:
-        return {"tag_id": 1}
+    """A sujet no article carries (it may be renamed, merged or deleted)."""
     tag = Tag(name="Sujet en attente", slug="sujet-en-attente")
     db.session.add(tag)
     db.session.commit()
