@@ -189,16 +189,27 @@ def save_section(section_id: int):
 @admin_required
 def move_section(section_id: int, direction: str):
     """One place up or down among its siblings."""
+    return _move(
+        section_id,
+        direction,
+        rules.reorder,
+        lambda section: _("Rubrique « %(name)s » déplacée.", name=section.name),
+    )
+
+
+def _move(section_id: int, direction: str, reorder, message):
+    """Move a section one place with `reorder` (its siblings' order, or the menu's);
+    a move past either end is refused (409) with the rules' reason, else `message(section)`."""
     section = section_or_404(section_id)
     if direction not in DIRECTIONS:
         abort(404)
     checked_button()
     try:
-        rules.reorder(section, DIRECTIONS[direction])
+        reorder(section, DIRECTIONS[direction])
     except ValueError as refusal:
         db.session.rollback()
         return refused(section_or_404(section_id), str(refusal), status=409)
-    return done(_("Rubrique « %(name)s » déplacée.", name=section.name), section.id)
+    return done(message(section), section.id)
 
 
 @bp.post("/rubriques/<int:section_id>/menu")
@@ -221,16 +232,9 @@ def toggle_navigation(section_id: int):
 @admin_required
 def move_in_navigation(section_id: int, direction: str):
     """One place up or down in the masthead's menu."""
-    section = section_or_404(section_id)
-    if direction not in DIRECTIONS:
-        abort(404)
-    checked_button()
-    try:
-        rules.reorder_navigation(section, DIRECTIONS[direction])
-    except ValueError as refusal:
-        db.session.rollback()
-        return refused(section, str(refusal), status=409)
-    return done(_("Menu réordonné."), section.id)
+    return _move(
+        section_id, direction, rules.reorder_navigation, lambda _section: _("Menu réordonné.")
+    )
 
 
 @bp.post("/rubriques/<int:section_id>/supprimer")
