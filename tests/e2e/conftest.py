@@ -119,3 +119,20 @@ def axe_violations(page) -> list[dict]:
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in violations
     ]
+
+
+def log_in_through_form(page, live_server, email: str, password: str, path: str | None = None):
+    """Log in as a person would, through /connexion; then land on `path` (?next=) if given."""
+    page.goto(live_server + "/connexion" + (f"?next={path}" if path else ""))
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    if path:
+        page.wait_for_url(live_server + path)
+
+
+def no_sideways_scroll(page) -> bool:
+    """Nothing wider than the viewport: the page never scrolls sideways."""
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from models import db
 from models.content import ArticleStatus
 from models.time import utcnow
-from tests.e2e.conftest import axe_violations
+from tests.e2e.conftest import axe_violations, log_in_through_form, no_sideways_scroll
 from tests.factories import make_article, make_section, make_user
 
 PASSWORD = "correct horse battery"
@@ -57,21 +57,12 @@ def newsroom(app):
 
 
 def log_in(page, live_server):
-    page.goto(live_server + "/connexion")
-    page.get_by_label("Adresse électronique").fill("edith@gazette.example")
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    log_in_through_form(page, live_server, "edith@gazette.example", PASSWORD)
 
 
 def state(page, name: str):
     """A state's radio button: its name is the label and the count ("Brouillons 1")."""
     return page.get_by_role("radio", name=re.compile(f"^{name} "))
-
-
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate(
-        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-    )
 
 
 @pytest.mark.parametrize("width", [390, 1280])

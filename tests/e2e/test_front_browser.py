@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from models.time import utcnow
-from tests.e2e.conftest import PageWatch, axe_violations
+from tests.e2e.conftest import PageWatch, axe_violations, log_in_through_form, no_sideways_scroll
 from tests.factories import make_article, make_section, make_user
 
 PASSWORD = "correct horse battery"
@@ -60,16 +60,7 @@ def newsroom(app):
 
 
 def log_in(page, live_server):
-    page.goto(live_server + "/connexion")
-    page.get_by_label("Adresse électronique").fill("edith@gazette.example")
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-
-
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate(
-        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-    )
+    log_in_through_form(page, live_server, "edith@gazette.example", PASSWORD)
 
 
 def pin_by_headline(page, words: str, headline: str):

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from models import Article, db
-from tests.e2e.conftest import axe_violations
+from tests.e2e.conftest import axe_violations, log_in_through_form, no_sideways_scroll
 from tests.e2e.test_editing_browser import assert_no_reload, set_marker
 from tests.factories import make_user
 
@@ -25,15 +25,7 @@ def admin(demo):
 
 
 def log_in(page, live_server, path=STAFF_PAGE):
-    page.goto(live_server + "/connexion?next=" + path)
-    page.get_by_label("Adresse électronique").fill("ada@gazette.example")
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(live_server + path)
-
-
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    log_in_through_form(page, live_server, "ada@gazette.example", PASSWORD, path)
 
 
 def menu_names(page) -> list[str]:
