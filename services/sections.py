@@ -30,7 +30,7 @@ from models.front import FrontSection
 from models.slugs import slugify
 from models.text import INVISIBLE_IN_WORDS, fold, is_readable_name
 
-UP, DOWN = "up", "down"
+UP, DOWN = -1, 1  # one place towards the top, or the bottom (as Article.move_block)
 
 
 def tree() -> list[tuple[Section, int]]:
@@ -252,7 +252,7 @@ def _renumber(parent_id: int | None) -> None:
 
 
 def _swap(
-    items: list[Section], section: Section, direction: str, attribute: str, where: str
+    items: list[Section], section: Section, direction: int, attribute: str, where: str
 ) -> None:
     """Swap the section with its neighbour; at either end, a ValueError says why nothing
     moved (`where`: "niveau" among siblings, "menu" in the masthead's menu)."""
@@ -279,7 +279,7 @@ def _swap(
         setattr(item, attribute, position)
 
 
-def reorder(section: Section, direction: str) -> None:
+def reorder(section: Section, direction: int) -> None:
     """Move the section one place up or down among its siblings (UP or DOWN). Raises
     ValueError (French) at either end (nothing moves) or for another direction."""
     _swap(_siblings(section.parent_id), section, direction, "position", "niveau")
@@ -297,7 +297,7 @@ def set_in_navigation(section: Section, shown: bool) -> None:
     db.session.commit()
 
 
-def reorder_navigation(section: Section, direction: str) -> None:
+def reorder_navigation(section: Section, direction: int) -> None:
     """Move the section one place up or down in the menu. Raises ValueError if it is not
     in the menu, already at that end of it, or for an unknown direction."""
     items = navigation()

@@ -39,6 +39,8 @@ from views.editor.forms import BLOCK_EDITORS
 from views.htmx import InPlaceEditing, saved
 
 bp = Blueprint("editor", __name__, url_prefix="/redaction")
+# The URL's words for a move one place (blocks, front-page pins, sections), as offsets.
+MOVES = {"monter": -1, "descendre": 1}
 editing = InPlaceEditing(bp)
 register_staff_link("editor.dashboard", _l("Tableau de bord"))
 

@@ -151,7 +151,7 @@ def move_block(block_id: int, direction: str):
     """Swap a block with its neighbour; the moved block is re-inserted on the other side."""
     block = editable_block(block_id)
     article = block.article
-    neighbour = article.move_block(block, -1 if direction == "monter" else 1)
+    neighbour = article.move_block(block, views.editor.MOVES[direction])
     if neighbour is None:
         return "", 204  # already first (or last): nothing to do
     views.editor.saved(article, _("Bloc déplacé"))

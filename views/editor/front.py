@@ -22,10 +22,9 @@ from wtforms.validators import Optional
 from models import Article, Section, db
 from services import front
 from views.access import editor_required
-from views.editor import bp
+from views.editor import MOVES, bp
 from views.htmx import article_url, wants_fragment
 
-DIRECTIONS = {"monter": -1, "descendre": 1}
 SEARCH_MAX = 200
 # A section block's position as typed in the chooser (SECTIONS_MAX blocks at most).
 ORDER_MAX = 99
@@ -163,11 +162,11 @@ def unpin_article(article_id: int):
 @editor_required
 def move_pin(article_id: int, direction: str):
     """Move a pin up ("monter", towards the lead) or down ("descendre")."""
-    if direction not in DIRECTIONS:
+    if direction not in MOVES:
         abort(404)
     article = db.get_or_404(Article, article_id)
     try:
-        front.move(article.id, DIRECTIONS[direction])
+        front.move(article.id, MOVES[direction])
     except front.FrontError as error:
         return refused(error)
     return done(_("Ordre de la une modifié."), article)

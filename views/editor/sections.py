@@ -19,14 +19,12 @@ from models import Section, db
 from models.content import SECTION_DESCRIPTION_MAX
 from services import sections as rules
 from views.access import admin_required, register_staff_link
-from views.editor import bp
+from views.editor import MOVES, bp
 from views.forms import Cleaned, EmptyForm, Form, cleaned
 from views.htmx import wants_fragment
 
 register_staff_link("editor.sections", _l("Rubriques"), visible_to=lambda user: user.is_admin)
 
-# The URL's words for up and down, as the blocks' move buttons use them.
-DIRECTIONS = {"monter": rules.UP, "descendre": rules.DOWN}
 TOP_LEVEL = 0  # the parent select's value for "Premier niveau"
 
 
@@ -201,11 +199,11 @@ def _move(section_id: int, direction: str, reorder, message):
     """Move a section one place with `reorder` (its siblings' order, or the menu's);
     a move past either end is refused (409) with the rules' reason, else `message(section)`."""
     section = section_or_404(section_id)
-    if direction not in DIRECTIONS:
+    if direction not in MOVES:
         abort(404)
     checked_button()
     try:
-        reorder(section, DIRECTIONS[direction])
+        reorder(section, MOVES[direction])
     except ValueError as refusal:
         db.session.rollback()
         return refused(section_or_404(section_id), str(refusal), status=409)
