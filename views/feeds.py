@@ -48,7 +48,6 @@ from views.feed_content import feed_body_html
 from views.media import enclosure
 from views.pages import or_404
 from views.reading import moved_section, moved_tag, with_query
-from views.seo import social_image
 from views.urls import absolute_url_for
 
 bp = Blueprint("feeds", __name__)
@@ -202,32 +201,6 @@ def _add_entry(feed: FeedGenerator, article: Article) -> None:
             length=str(lead["length"]),
         )
     entry.atom_links.links = entry.link()
-
-
-# The query arguments that choose a page of a list (models/listing.py's cursors): a
-# deeper page's canonical address keeps them, and only them.
-PAGE_ARGUMENTS = ("avant", "apres")
-
-
-@bp.app_template_global()
-def list_page_meta(articles) -> dict:
-    """What a list page (front, section, tag, author) tells search engines and social
-    networks besides its title and description (templates/reading/_list_meta.html).
-
-    `articles` is the page's ArticlePage. Returns {"url", "locale", "image"}: `url` the
-    canonical address: the list's own on its first page, and on a deeper page that page
-    itself, its cursor kept (each deeper page holds other articles, so pointing it to
-    the first page would tell search engines to forget them; other query arguments are
-    dropped); `image` the newest listed article's social image (views/seo.social_image's
-    shape) or None.
-    """
-    cursor = {key: request.args[key] for key in PAGE_ARGUMENTS if key in request.args}
-    items = getattr(articles, "items", None) or []
-    return {
-        "url": absolute_url_for(request.endpoint, **request.view_args, **cursor),
-        "locale": "fr_FR" if current_app.config["BABEL_DEFAULT_LOCALE"] == "fr" else "en_US",
-        "image": social_image(items[0]) if items else None,
-    }
 
 
 @bp.get("/flux.<kind>")

@@ -12,12 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, current_app, url_for
+from flask import Blueprint, current_app, request, url_for
 from flask_babel import gettext as _
 
 from models.content import Article
 from models.time import iso_utc
 from views.seo import first_image, image_urls, lead_image_files, social_image
+from views.urls import absolute_url_for
 
 bp = Blueprint("structured_data", __name__)
 
@@ -128,11 +129,7 @@ def article_social_tags(article: Article) -> list[tuple[str, str, str]]:
     image = social_image(article)
     tags = [
         ("property", "og:site_name", current_app.config["SITE_NAME"]),
-        (
-            "property",
-            "og:locale",
-            "fr_FR" if current_app.config["BABEL_DEFAULT_LOCALE"] == "fr" else "en_US",
-        ),
+        ("property", "og:locale", og_locale()),
         ("property", "article:published_time", iso(article.published_at)),
         ("property", "article:modified_time", iso(article.updated_at or article.published_at)),
         ("property", "article:section", article.section.name),
@@ -151,6 +148,36 @@ def article_social_tags(article: Article) -> list[tuple[str, str, str]]:
             ("name", "twitter:image:alt", image["alt"]),
         ]
     return [(attribute, name, content) for attribute, name, content in tags if content]
+
+
+def og_locale() -> str:
+    """The site's language as Open Graph names it (ogp.me: language_TERRITORY)."""
+    return "fr_FR" if current_app.config["BABEL_DEFAULT_LOCALE"] == "fr" else "en_US"
+
+
+# The query arguments that choose a page of a list (models/listing.py's cursors): a
+# deeper page's canonical address keeps them, and only them.
+PAGE_ARGUMENTS = ("avant", "apres")
+
+
+def list_page_meta(articles) -> dict:
+    """What a list page (front, section, tag, author) tells search engines and social
+    networks besides its title and description (templates/reading/_list_meta.html, a template global).
+
+    `articles` is the page's ArticlePage. Returns {"url", "locale", "image"}: `url` the
+    canonical address: the list's own on its first page, and on a deeper page that page
+    itself, its cursor kept (each deeper page holds other articles, so pointing it to
+    the first page would tell search engines to forget them; other query arguments are
+    dropped); `image` the newest listed article's social image (views/seo.social_image's
+    shape) or None.
+    """
+    cursor = {key: request.args[key] for key in PAGE_ARGUMENTS if key in request.args}
+    items = getattr(articles, "items", None) or []
+    return {
+        "url": absolute_url_for(request.endpoint, **request.view_args, **cursor),
+        "locale": og_locale(),
+        "image": social_image(items[0]) if items else None,
+    }
 
 
 def share_links(article: Article) -> list[dict]:

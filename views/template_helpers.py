@@ -24,7 +24,12 @@ from views.editor import editor_templates
 from views.reading import embed_for_page, navigation
 from views.seo import search_and_social
 from views.sponsors import sponsor_for_inquiry
-from views.structured_data import article_social_tags, article_structured_data, share_links
+from views.structured_data import (
+    article_social_tags,
+    article_structured_data,
+    list_page_meta,
+    share_links,
+)
 
 FILTERS = {
     "typeset_html": typeset_html,  # French typography on stored (sanitised) HTML
@@ -39,6 +44,7 @@ GLOBALS = {
     "get_locale": get_locale,
     "article_structured_data": article_structured_data,
     "article_social_tags": article_social_tags,
+    "list_page_meta": list_page_meta,  # a list page's canonical address, og:locale, image
     "share_links": share_links,
     "author_links": author_links,  # the byline's names, linked, "A, B et C"
     "names_list": names_list,  # names joined as the language lists them: "A, B et C"
