@@ -144,21 +144,31 @@ def suggestions(typed: str, limit: int = SUGGESTIONS_MAX) -> list[Tag]:
     """Existing tags whose name has a word starting with what was typed, folded
     ("coree" and "Corée" find "Corée du Nord"; "nord" too); those whose name starts
     with it first, then by name. Empty for nothing typed."""
-    try:
-        prefix = slug_for(clean_name(typed))
-    except ValueError:
+    match = _word_prefix(typed)
+    if match is None:
         return []
-    if prefix == "sujet" and "sujet" not in typed.casefold():
-        return []
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    starts = Tag.slug.like(f"{escaped}%", escape="\\")
+    starts, any_word = match
     statement = (
         select(Tag)
-        .where(or_(starts, Tag.slug.like(f"%-{escaped}%", escape="\\")))
+        .where(any_word)
         .order_by(starts.desc(), func.lower(Tag.name), Tag.id)
         .limit(limit)
     )
     return list(db.session.scalars(statement))
+
+
+def _word_prefix(typed: str):
+    """SQL conditions for what was typed, folded into a slug: (the slug starts with it,
+    a word of the slug starts with it); None for text that names no tag."""
+    try:
+        prefix = slug_for(clean_name(typed))
+    except ValueError:
+        return None
+    if prefix == "sujet" and "sujet" not in typed.casefold():
+        return None
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    starts = Tag.slug.like(f"{escaped}%", escape="\\")
+    return starts, or_(starts, Tag.slug.like(f"%-{escaped}%", escape="\\"))
 
 
 def rename(tag: Tag, raw_name: str) -> Tag:
@@ -270,8 +280,10 @@ def listing(
         .order_by(Tag.slug)
     )
     if search.strip():
-        ids = [tag.id for tag in suggestions(search, limit=1000)]
-        statement = statement.where(Tag.id.in_(ids))
+        match = _word_prefix(search)
+        if match is None:
+            return []
+        statement = statement.where(match[1])
     if after_name:
         statement = statement.where(Tag.slug > after_name)
     return [(tag, n) for tag, n in db.session.execute(statement.limit(per_page + 1))]
