@@ -265,10 +265,11 @@ def article_count(tag: Tag) -> int:
 
 
 def listing(
-    search: str = "", after_name: str | None = None, per_page: int = 50
+    search: str = "", after_slug: str | None = None, per_page: int = 50
 ) -> list[tuple[Tag, int]]:
-    """(tag, its articles in any state) by name, those matching `search` (folded, as
-    suggestions()); `per_page` + 1 rows so the caller knows whether more follow."""
+    """(tag, its articles in any state) in slug order, those matching `search` (folded, as
+    suggestions()), past `after_slug` (the last row of the page before); `per_page` + 1
+    rows so the caller knows whether more follow."""
     counts = (
         select(ArticleTag.tag_id, func.count().label("n"))
         .group_by(ArticleTag.tag_id)
@@ -284,6 +285,6 @@ def listing(
         if match is None:
             return []
         statement = statement.where(match[1])
-    if after_name:
-        statement = statement.where(Tag.slug > after_name)
+    if after_slug:
+        statement = statement.where(Tag.slug > after_slug)
     return [(tag, n) for tag, n in db.session.execute(statement.limit(per_page + 1))]
