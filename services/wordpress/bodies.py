@@ -71,6 +71,7 @@ from services.richtext import (
     clean_paste,
     removal_message,
     split_at_breaks,
+    split_list_item,
     split_paragraphs,
 )
 from services.wordpress import classic
@@ -106,7 +107,6 @@ COUNT_LABELS: dict[str, str] = {
     "gallery_without_ids": "galeries sans liste d’images non importées",
     "image_without_source": "images sans adresse supprimées",
     "image_bad_source": "images à l’adresse refusée supprimées",
-    "image_without_alt": "images sans texte alternatif (à compléter)",
     "too_long": "textes trop longs répartis sur plusieurs blocs",
     "too_deep": "blocs imbriqués trop profondément, ignorés",
     "control_line_break": "caractères de contrôle U+000B/U+000C lus comme sauts de ligne",
@@ -162,6 +162,7 @@ _CAPTION_CONTENT = re.compile(
     r"((?:<a [^>]+>\s*)?<img [^>]+>(?:\s*</a>)?)(.*)", re.IGNORECASE | re.DOTALL
 )
 _MORE = re.compile(r"<!--(?:more(?:\s.*?)?|nextpage)-->", re.DOTALL)
+_SOURCE_NEWLINE = re.compile(r"[ \t]*[\r\n][ \t\r\n]*")
 _CONVERTED_SHORTCODES = ("caption", "wp_caption", "gallery", "embed")
 
 
@@ -257,7 +258,10 @@ class _Converter:
         for category, count in result.removed:
             self.counts[f"removed_{category}"] += count
             self.removed[category] += count
-        return result.html
+        # A newline in a post's HTML is source layout (a browser shows a space; wpautop
+        # already made <br> of those it meant): stored, the editor would read it as a
+        # line break the next time the block is saved.
+        return _SOURCE_NEWLINE.sub(" ", result.html).strip()
 
     def _sanitise_in_parts(self, raw: str, kind: str) -> str:
         """Input over the sanitiser's guards (MAX_INPUT_CHARS, MAX_START_TAGS), cleaned
@@ -287,7 +291,8 @@ class _Converter:
 
     def plain_html(self, fragment: str) -> str:
         """An HTML fragment's text (headings, captions, quotes): clean_html's "plain"."""
-        return self.sanitise(fragment, "plain")
+        # Spaces of the HTML source (and of unwrapped paragraphs) collapse, as on screen.
+        return re.sub(r"[ \t]{2,}", " ", self.sanitise(fragment, "plain"))
 
     def plain_text(self, text: str) -> str:
         """A text (an attribute's value) as "plain": stored as clean_html leaves it."""
@@ -302,7 +307,7 @@ class _Converter:
 
     def add_paragraph(self, clean: str) -> None:
         """A paragraph block of clean HTML, split at line breaks over PARAGRAPH_MAX."""
-        for part in _fit(clean, PARAGRAPH_MAX, self):
+        for part in _fit(_trim(clean), PARAGRAPH_MAX, self):
             self.add(BlockKind.PARAGRAPH, {"html": part})
 
     def add_plain_as_paragraphs(self, text: str) -> None:
@@ -409,7 +414,7 @@ class _Converter:
         if name is None or name == "core/freeform":
             self.classic(block.inner_html)
         elif name.startswith("core-embed/"):
-            self.embed_block(block)
+            self.embed_block(block, depth)
         elif handler is not None:
             handler(self, block, depth)
         elif name in _LAYOUT_COUNTED or name in _LAYOUT_SILENT:
@@ -577,7 +582,7 @@ class _Converter:
         )
 
     def table_block(self, block: ParsedBlock, depth: int) -> None:
-        self.table(block.full_html())
+        self.flow(block.full_html())  # its <figure> holds the <table> and a caption
 
     def preformatted_block(self, block: ParsedBlock, depth: int) -> None:
         self.flow(block.full_html())
@@ -724,9 +729,10 @@ class _Converter:
             if child.tail:
                 own.text(child.tail)
         items = []
-        clean = self.sanitise(own.take(), "list_item")
-        if to_plain_text(clean):
-            items += _fit(clean, LIST_ITEM_MAX, self)
+        # As the editor's ListForm saves an entry: a list typed as text into one item
+        # ("· un<br>· deux") is several items.
+        for item in split_list_item(self.sanitise(own.take(), "list_item")):
+            items += _fit(_trim(item), LIST_ITEM_MAX, self)
         for sub in nested:
             self.counts["nested_list"] += 1
             items += self._list_items(sub)
@@ -803,8 +809,6 @@ class _Converter:
             self.counts["too_long"] += 1
             self.note(f"texte alternatif de plus de {ALT_MAX} caractères : coupé")
             alt = _cut(alt, ALT_MAX)
-        if not alt:
-            self.counts["image_without_alt"] += 1
         if len(caption) > PLAIN_MAX:
             self.counts["too_long"] += 1
             extra, caption = caption, ""
@@ -1101,6 +1105,18 @@ def _over_guards(markup: str) -> bool:
 _START_TAG = re.compile(r"<[a-zA-Z]")
 
 
+_EDGE_SPACES = (
+    re.compile(r"^((?:<(?:strong|em|a)\b[^>]*>)+)\s+"),
+    re.compile(r"\s+((?:</(?:strong|em|a)>)+)$"),
+)
+
+
+def _trim(clean: str) -> str:
+    """Clean HTML without the spaces left inside its edges ("<em>Avant </em>") where an
+    image or a block split a paragraph."""
+    return _EDGE_SPACES[1].sub(r"\1", _EDGE_SPACES[0].sub(r"\1", clean))
+
+
 def _chunks(text: str, size: int) -> list[str]:
     """Text in chunks of about `size` characters, cut at spaces when there are some."""
     chunks = []
@@ -1140,7 +1156,6 @@ ABBREVIATIONS = frozenset(
      "c-à-d", "j.-c", "vs", "réf", "tél", "dép", "gén", "col", "cap", "lt", "sgt", "bd"}
 )  # fmt: skip
 _SENTENCE_END = re.compile(r"[.!?…]+")
-_CLOSERS = '»”"’)]'
 _SPACES = " \u00a0\u202f\t\n"
 
 
@@ -1155,7 +1170,8 @@ def first_sentence(text: str, limit: int = STANDFIRST_MAX) -> str:
     cut at a space and ended with "…". Whitespace is collapsed; text goes through
     accept_text (NFC). Returns "" for blank text.
     """
-    text = " ".join(accept_text(text or "", multiline=False).text.split())
+    # Spaces and line breaks collapse; no-break spaces (French typography) stay.
+    text = re.sub(r"[ \t\r\n\f\v]+", " ", accept_text(text or "", multiline=False).text).strip()
     if not text:
         return ""
     depth = 0  # inside « … »
@@ -1172,10 +1188,11 @@ def first_sentence(text: str, limit: int = STANDFIRST_MAX) -> str:
             index += 1
             continue
         stop = match.end()
-        while stop < len(text) and text[stop] in _CLOSERS + "\u00a0\u202f":
-            if text[stop] == "»":
+        # Closing quotes after the mark, "»" with the space French sets before it.
+        while closer := re.match(r"[ \u00a0\u202f]?»|[»”\"’)\]]", text[stop:]):
+            if "»" in closer[0]:
                 depth = max(0, depth - 1)
-            stop += 1
+            stop += closer.end()
         if depth == 0 and _ends_sentence(text, index, stop, match.group(0)):
             end = stop
             break
