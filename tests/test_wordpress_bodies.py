@@ -1014,3 +1014,55 @@ def test_first_sentence_never_exceeds_the_limit(text):
     sentence = first_sentence(text)
     assert len(sentence) <= STANDFIRST_MAX
     assert sentence == sentence.strip()
+
+
+# --------------------------------------------------------------------------- images: links and lazy loading
+
+
+def test_a_link_to_the_image_itself_is_dropped_silently():
+    text = '<a href="https://ex.fr/wp-content/uploads/p.jpg"><img src="https://ex.fr/p-300x200.jpg" alt="P"></a>'
+    text += (
+        '\n\n<a href="https://ex.fr/?attachment_id=4"><img src="https://ex.fr/q.jpg" alt="Q"></a>'
+    )
+    result = convert_body(text)
+    assert [p.kind for p in result.pieces] == ["image", "image"]
+    assert result.counts == {} and result.notes == []
+
+
+def test_a_link_elsewhere_on_an_image_is_counted():
+    inner = '<figure><a href="https://sponsor.example/offre"><img src="https://ex.fr/b.jpg" alt="B"/></a></figure>'
+    result = convert_body(block("image", inner, {"id": "8"}))
+    assert [(p.kind, p.data) for p in result.pieces] == [image("https://ex.fr/b.jpg", 8, "B")]
+    assert result.counts == {"image_link": 1}
+    assert result.notes == ["lien posé sur une image retiré (https://sponsor.example/offre)"]
+
+
+def test_lazy_loaded_image_source():
+    text = '<img src="data:image/gif;base64,R0lGOD" data-src="https://ex.fr/vrai.jpg" alt="V">'
+    assert pieces(text) == [image("https://ex.fr/vrai.jpg", None, "V")]
+
+
+def test_a_list_right_inside_a_list_is_flattened():
+    result = convert_body("<ul><li>a</li><ul><li>b</li></ul><li>c</li></ul>")
+    assert [(p.kind, p.data) for p in result.pieces] == [
+        ("list", {"items": ["a", "b", "c"], "ordered": False})
+    ]
+    assert result.counts == {"nested_list": 1}
+
+
+def test_unknown_shortcode_in_a_gutenberg_paragraph_is_counted():
+    result = convert_body(block("paragraph", '<p>Écrivez-nous : [wpforms id="12"]</p>'))
+    assert [(p.kind, p.data) for p in result.pieces] == [
+        paragraph('Écrivez-nous : [wpforms id="12"]')
+    ]
+    assert result.counts == {"unknown_shortcode": 1}
+
+
+def test_shortcode_block_is_classic():
+    content = block("shortcode", '[gallery ids="7"]') + block("shortcode", "[ninja_form id=2]")
+    result = convert_body(content)
+    assert [(p.kind, p.data) for p in result.pieces] == [
+        image("", 7),
+        paragraph("[ninja_form id=2]"),
+    ]
+    assert result.counts == {"unknown_shortcode": 1}

@@ -53,6 +53,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from bleach._vendor import html5lib
 
@@ -107,6 +108,7 @@ COUNT_LABELS: dict[str, str] = {
     "gallery_without_ids": "galeries sans liste d’images non importées",
     "image_without_source": "images sans adresse supprimées",
     "image_bad_source": "images à l’adresse refusée supprimées",
+    "image_link": "liens posés sur des images retirés (sauf vers l’image elle-même)",
     "too_long": "textes trop longs répartis sur plusieurs blocs",
     "too_deep": "blocs imbriqués trop profondément, ignorés",
     "control_line_break": "caractères de contrôle U+000B/U+000C lus comme sauts de ligne",
@@ -367,11 +369,13 @@ class _Converter:
             if found:
                 content, caption_html = found[1], found[2].strip()
         attachment = _ATTACHMENT_ID.search(attributes.get("id", ""))
-        img = next((e for e in _parse(content).iter() if _name(e) == "img"), None)
+        root = _parse(content)
+        img = next((e for e in root.iter() if _name(e) == "img"), None)
         if img is None:
             self.paragraphs(content + (" " + caption_html if caption_html else ""))
             return
-        self.image(img, caption_html, int(attachment[1]) if attachment else None)
+        attachment_id = int(attachment[1]) if attachment else None
+        self.image(img, caption_html, attachment_id, link=_link_around(root, img))
 
     def _gallery_ids(self, attributes: dict[str, str]) -> None:
         """[gallery ids="1,2"] (or include="…"): images known by attachment id alone."""
@@ -512,8 +516,7 @@ class _Converter:
         root = _parse(block.full_html())
         img = next((e for e in root.iter() if _name(e) == "img"), None)
         caption = next((e for e in root.iter() if _name(e) == "figcaption"), None)
-        attachment = block.attrs.get("id")
-        attachment = attachment if isinstance(attachment, int) and attachment > 0 else None
+        attachment = _attachment_id(block.attrs.get("id"))
         if img is None:
             if attachment is not None:
                 self.add_image(
@@ -525,7 +528,8 @@ class _Converter:
             else:
                 self.counts["image_without_source"] += 1
             return
-        self.image(img, _plain_source(caption) if caption is not None else "", attachment)
+        caption_html = _plain_source(caption) if caption is not None else ""
+        self.image(img, caption_html, attachment, link=_link_around(root, img))
 
     def gallery_block(self, block: ParsedBlock, depth: int) -> None:
         """core/gallery: inner core/image blocks (WordPress 5.9+), or ids and <li> figures."""
@@ -541,9 +545,8 @@ class _Converter:
                         self.counts["gallery_caption"] += 1
                         self.add_plain_as_paragraphs(text)
             return
-        ids = [
-            i for i in block.attrs.get("ids", []) if isinstance(i, int) and not isinstance(i, bool)
-        ]
+        listed = block.attrs.get("ids")
+        ids = [i for i in map(_attachment_id, listed if isinstance(listed, list) else []) if i]
         root = _parse(block.full_html())
         images = [e for e in root.iter() if _name(e) == "img"]
         for index, img in enumerate(images):
@@ -591,6 +594,9 @@ class _Converter:
         self.classic(block.inner_html)
 
     def paragraph_block(self, block: ParsedBlock, depth: int) -> None:
+        # WordPress runs shortcodes over block content too: one left in a paragraph
+        # stays as text here, counted as in a classic post.
+        self._count_unknown_shortcodes(block.full_html())
         self.flow(block.full_html())
 
     # ----------------------------------------------------------------- the HTML walk
@@ -659,7 +665,7 @@ class _Converter:
             self.paragraphs(text)
         elif name == "a" and _only_image(element) is not None:
             self._flush(inline)
-            self.image(_only_image(element), "", None)
+            self.image(_only_image(element), "", None, link=element.get("href", ""))
         elif name in BLOCK_LEVEL and name not in DROPPED_WITH_CONTENT:
             self._flush(inline)
             self._children(element, inline, depth)
@@ -707,12 +713,19 @@ class _Converter:
 
     def _list_items(self, element) -> list[str]:
         """Items of a <ul>/<ol> (or of any element holding <li>), nested lists flattened."""
+        if _name(element) not in ("ul", "ol"):
+            found = next((e for e in element.iter() if _name(e) in ("ul", "ol")), None)
+            if found is not None:
+                return self._list_items(found)
+            lis = [e for e in element.iter() if _name(e) == "li"]  # stray items
+            return [item for li in lis for item in self._list_items_of(li)]
         items: list[str] = []
-        lis = [c for c in element if _name(c) == "li"]
-        if not lis and _name(element) not in ("ul", "ol"):
-            lis = [e for e in element.iter() if _name(e) == "li"][:1]
-        for li in lis:
-            items += self._list_items_of(li)
+        for child in element:
+            if _name(child) == "li":
+                items += self._list_items_of(child)
+            elif _name(child) in ("ul", "ol"):  # a list right inside a list (old markup)
+                self.counts["nested_list"] += 1
+                items += self._list_items(child)
         return items
 
     def _list_items_of(self, li) -> list[str]:
@@ -775,7 +788,7 @@ class _Converter:
         for paragraph in split_paragraphs(pasted.html):
             self.add_paragraph(paragraph)
 
-    def image(self, img, caption_html: str, attachment_id: int | None) -> None:
+    def image(self, img, caption_html: str, attachment_id: int | None, link: str = "") -> None:
         """An image piece from an <img> (and its caption's HTML). Its on… attributes
         (onerror) are counted as scripts removed; its layout ones (class, width, srcset)
         are not content."""
@@ -783,7 +796,12 @@ class _Converter:
         if scripts:
             self.counts["removed_script"] += scripts
             self.removed["script"] += scripts
-        source = (img.get("src") or img.get("data-src") or "").strip()
+        source = (img.get("src") or "").strip()
+        if not source or source.lower().startswith("data:"):  # a lazy-loading plugin's
+            source = (img.get("data-src") or img.get("data-lazy-src") or source).strip()
+        if link.strip() and not _links_to_image(link.strip(), source):
+            self.counts["image_link"] += 1
+            self.note(f"lien posé sur une image retiré ({link.strip()})")
         if attachment_id is None:
             found = _WP_IMAGE_CLASS.search(img.get("class", "")) or re.fullmatch(
                 r"(\d{1,18})", img.get("data-id", "")
@@ -912,6 +930,13 @@ def _parse(fragment: str):
     return parser.parseFragment(fragment or "")
 
 
+def _attachment_id(value) -> int | None:
+    """An attachment id from block attributes: a positive int (or its digits), else None."""
+    if isinstance(value, str) and re.fullmatch(r"\d{1,18}", value):
+        value = int(value)
+    return value if type(value) is int and value > 0 else None
+
+
 def _name(element) -> str:
     tag = element.tag
     if not isinstance(tag, str):
@@ -1005,6 +1030,29 @@ def _text_of(element) -> str:
         if node is not element:
             out.append(node.tail or "")
     return "".join(out)
+
+
+_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|bmp|tiff?|svg)$", re.IGNORECASE)
+
+
+def _links_to_image(href: str, source: str) -> bool:
+    """Whether a link around an image leads to that image (its file, a larger size, or
+    its attachment page, as WordPress links them): dropping it loses nothing."""
+    path = urlsplit(href).path
+    return (
+        href == source
+        or bool(_IMAGE_FILE.search(path))
+        or "attachment_id=" in href
+        or "/attachment/" in path
+    )
+
+
+def _link_around(root, img) -> str:
+    """The href of the <a> that holds `img` in `root`, or ""."""
+    for node in root.iter():
+        if _name(node) == "a" and any(child is img for child in node):
+            return node.get("href", "")
+    return ""
 
 
 def _only_image(element):

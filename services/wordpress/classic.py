@@ -164,8 +164,8 @@ def shortcode_regex(names: list[str] | tuple[str, ...]) -> re.Pattern:
 # Any shortcode-looking tag, for counting the ones we do not convert: a name as
 # WordPress allows it (no spaces, quotes, brackets, slashes, "<", ">", "&", "=").
 ANY_SHORTCODE = re.compile(
-    r"\[(\[?)([^\s\[\]/\"'<>&=\x00-\x20]+)([^\[\]]*)\](?:(.*?)\[/\2\])?", re.DOTALL
-)
+    r"\[(\[?)([^\s\[\]/\"'<>&=\x00-\x20]+)([^\[\]]*)\](?:(.{0,5000}?)\[/\2\])?", re.DOTALL
+)  # (the content is looked for over 5,000 characters at most: a linear scan per tag)
 
 _ATTRIBUTE = re.compile(
     r"""([\w-]+)\s*=\s*"([^"]*)"(?:\s|$)|([\w-]+)\s*=\s*'([^']*)'(?:\s|$)"""
