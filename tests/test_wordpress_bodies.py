@@ -676,6 +676,14 @@ def test_deeply_nested_blocks_are_bounded():
     assert all(piece.kind == "paragraph" for piece in result.pieces)
 
 
+def test_deeply_nested_lists_and_quotes_are_bounded():
+    lists = convert_body("<ul><li>a" * 1000)
+    assert [p.kind for p in lists.pieces] == ["list"] and lists.counts["too_deep"] == 1
+    groups = "<!-- wp:group --><div>" * 1500 + "<p>x</p>" + "</div><!-- /wp:group -->" * 1500
+    quote = convert_body(f"<!-- wp:quote --><blockquote>{groups}</blockquote><!-- /wp:quote -->")
+    assert [(p.kind, p.data) for p in quote.pieces] == [("quote", {"text": "x", "attribution": ""})]
+
+
 # --------------------------------------------------------------------------- classic HTML
 
 

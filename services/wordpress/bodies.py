@@ -110,7 +110,7 @@ COUNT_LABELS: dict[str, str] = {
     "image_bad_source": "images à l’adresse refusée supprimées",
     "image_link": "liens posés sur des images retirés (sauf vers l’image elle-même)",
     "too_long": "textes trop longs répartis sur plusieurs blocs",
-    "too_deep": "blocs imbriqués trop profondément, ignorés",
+    "too_deep": "blocs ou listes imbriqués trop profondément (ignorés, ou gardés comme texte)",
     "control_line_break": "caractères de contrôle U+000B/U+000C lus comme sauts de ligne",
     # "nettoyage du texte : scripts": the category's plural, without its count.
     **{
@@ -711,31 +711,35 @@ class _Converter:
             return
         self.add(BlockKind.HEADING, {"text": text, "level": level})
 
-    def _list_items(self, element) -> list[str]:
+    def _list_items(self, element, depth: int = 0) -> list[str]:
         """Items of a <ul>/<ol> (or of any element holding <li>), nested lists flattened."""
         if _name(element) not in ("ul", "ol"):
             found = next((e for e in element.iter() if _name(e) in ("ul", "ol")), None)
             if found is not None:
-                return self._list_items(found)
+                return self._list_items(found, depth)
             lis = [e for e in element.iter() if _name(e) == "li"]  # stray items
-            return [item for li in lis for item in self._list_items_of(li)]
+            return [item for li in lis for item in self._list_items_of(li, depth)]
         items: list[str] = []
         for child in element:
             if _name(child) == "li":
-                items += self._list_items_of(child)
+                items += self._list_items_of(child, depth)
             elif _name(child) in ("ul", "ol"):  # a list right inside a list (old markup)
                 self.counts["nested_list"] += 1
-                items += self._list_items(child)
+                items += self._list_items(child, depth + 1)
         return items
 
-    def _list_items_of(self, li) -> list[str]:
-        """An <li>: its own text, then (flattened) the items of the lists inside it."""
+    def _list_items_of(self, li, depth: int = 0) -> list[str]:
+        """An <li>: its own text, then (flattened) the items of the lists inside it;
+        lists nested deeper than _MAX_ELEMENT_DEPTH stay in their item, as text."""
         own = _Inline()
         nested = []
         if li.text:
             own.text(li.text)
+        too_deep = depth > _MAX_ELEMENT_DEPTH
+        if too_deep:
+            self.counts["too_deep"] += 1
         for child in li:
-            if _name(child) in ("ul", "ol"):
+            if _name(child) in ("ul", "ol") and not too_deep:
                 nested.append(child)
             else:
                 own.raw(_serialise(child))
@@ -748,7 +752,7 @@ class _Converter:
             items += _fit(_trim(item), LIST_ITEM_MAX, self)
         for sub in nested:
             self.counts["nested_list"] += 1
-            items += self._list_items(sub)
+            items += self._list_items(sub, depth + 1)
         return items
 
     def add_list(self, items: list[str], ordered: bool) -> None:
