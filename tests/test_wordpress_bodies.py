@@ -619,6 +619,13 @@ def test_table_preformatted_and_code_keep_their_text():
     assert result.counts == {"table_as_text": 1, "preformatted": 1}
 
 
+def test_what_the_sanitiser_takes_out_of_a_table_is_counted():
+    table = '<table><tr><td><a href="javascript:alert(1)">Tarifs</a></td><td onclick="x()">5 €</td></tr></table>'
+    result = convert_body(table)
+    assert [(p.kind, p.data) for p in result.pieces] == [paragraph("Tarifs | 5 €")]
+    assert result.counts == {"table_as_text": 1, "removed_lien": 1, "removed_script": 1}
+
+
 # --------------------------------------------------------------------------- malformed block comments
 
 
@@ -858,6 +865,14 @@ def test_onerror_on_an_image_is_counted_and_the_image_kept():
     result = convert_body('<img src="https://ex.fr/a.jpg" alt="A" onerror="alert(1)">')
     assert [(p.kind, p.data) for p in result.pieces] == [image("https://ex.fr/a.jpg", None, "A")]
     assert result.counts == {"removed_script": 1}
+
+
+def test_event_handlers_on_structural_elements_are_counted():
+    content = '<p onclick="a()">Un</p><ul onmouseover="b()"><li onfocus="c()">Deux</li></ul>'
+    content += '<blockquote onload="d()"><p onclick="e()">Trois</p></blockquote>'
+    result = convert_body(content)
+    assert [p.kind for p in result.pieces] == ["paragraph", "list", "quote"]
+    assert result.counts == {"removed_script": 5}
 
 
 def test_svg_in_a_paragraph_is_removed_and_counted():

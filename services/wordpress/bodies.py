@@ -270,7 +270,7 @@ class _Converter:
         in runs of its top-level nodes; a node over the guards alone gives its text.
         Counted as "too_long"; the runs are joined by a blank line ("plain": a space)."""
         self.counts["too_long"] += 1
-        root = _parse(raw)
+        root = self.parse(raw)
         parts: list[str] = []
         for element in [None, *root]:
             if element is not None:
@@ -369,10 +369,10 @@ class _Converter:
             if found:
                 content, caption_html = found[1], found[2].strip()
         attachment = _ATTACHMENT_ID.search(attributes.get("id", ""))
-        root = _parse(content)
+        root = self.parse(content)
         img = next((e for e in root.iter() if _name(e) == "img"), None)
         if img is None:
-            self.paragraphs(content + (" " + caption_html if caption_html else ""))
+            self.paragraphs(_inner_html(root) + (" " + caption_html if caption_html else ""))
             return
         attachment_id = int(attachment[1]) if attachment else None
         self.image(img, caption_html, attachment_id, link=_link_around(root, img))
@@ -462,7 +462,7 @@ class _Converter:
         self.note(f"bloc core/html refusé : contient {reason}")
 
     def heading_block(self, block: ParsedBlock, depth: int) -> None:
-        root = _parse(block.full_html())
+        root = self.parse(block.full_html())
         element = next((e for e in root.iter() if _name(e) in _HEADINGS), root)
         level = block.attrs.get("level")
         if not isinstance(level, int) or isinstance(level, bool):
@@ -476,7 +476,7 @@ class _Converter:
         elif block.inner_blocks:  # WordPress 6.1+: core/list-item inner blocks
             items = self._list_item_blocks(block.inner_blocks, depth)
         else:
-            root = _parse(block.full_html())
+            root = self.parse(block.full_html())
             element = next((e for e in root.iter() if _name(e) in ("ul", "ol")), None)
             if element is None:
                 self.flow(block.full_html())
@@ -493,9 +493,9 @@ class _Converter:
                 self.counts["too_deep"] += 1
                 break
             if item.name != "core/list-item":  # anything else inside a list: its HTML
-                items += self._list_items(_parse(item.full_html()))
+                items += self._list_items(self.parse(item.full_html()))
                 continue
-            root = _parse(item.inner_html)
+            root = self.parse(item.inner_html)
             li = next((e for e in root.iter() if _name(e) == "li"), root)
             items += self._list_items_of(li)
             for nested in item.inner_blocks:
@@ -503,17 +503,17 @@ class _Converter:
                 items += (
                     self._list_item_blocks(nested.inner_blocks, depth + 1)
                     if (nested.inner_blocks)
-                    else self._list_items(_parse(nested.full_html()))
+                    else self._list_items(self.parse(nested.full_html()))
                 )
         return items
 
     def quote_block(self, block: ParsedBlock, depth: int) -> None:
-        root = _parse(block.full_html())
+        root = self.parse(block.full_html())
         quote = next((e for e in root.iter() if _name(e) == "blockquote"), root)
         self.quote(quote)
 
     def image_block(self, block: ParsedBlock, depth: int) -> None:
-        root = _parse(block.full_html())
+        root = self.parse(block.full_html())
         img = next((e for e in root.iter() if _name(e) == "img"), None)
         caption = next((e for e in root.iter() if _name(e) == "figcaption"), None)
         attachment = _attachment_id(block.attrs.get("id"))
@@ -539,7 +539,7 @@ class _Converter:
                 if piece is None:
                     self.block(next(inner), depth + 1)
                     continue
-                for caption in (e for e in _parse(piece).iter() if _name(e) == "figcaption"):
+                for caption in (e for e in self.parse(piece).iter() if _name(e) == "figcaption"):
                     text = self.plain_html(_plain_source(caption))
                     if text:
                         self.counts["gallery_caption"] += 1
@@ -547,7 +547,7 @@ class _Converter:
             return
         listed = block.attrs.get("ids")
         ids = [i for i in map(_attachment_id, listed if isinstance(listed, list) else []) if i]
-        root = _parse(block.full_html())
+        root = self.parse(block.full_html())
         images = [e for e in root.iter() if _name(e) == "img"]
         for index, img in enumerate(images):
             figure = _ancestor_caption(root, img)
@@ -565,7 +565,7 @@ class _Converter:
                     self.add_plain_as_paragraphs(text)
 
     def embed_block(self, block: ParsedBlock, depth: int) -> None:
-        root = _parse(block.full_html())
+        root = self.parse(block.full_html())
         url = block.attrs.get("url") if isinstance(block.attrs.get("url"), str) else ""
         if not url:
             wrapper = next(
@@ -601,10 +601,27 @@ class _Converter:
 
     # ----------------------------------------------------------------- the HTML walk
 
+    def parse(self, fragment: str):
+        """The fragment parsed like a browser, its on… attributes (event handlers) taken
+        out and counted as scripts removed: elements read for their structure (p, li,
+        figure, img) never reach the sanitiser whole, and their handlers must not go
+        unsaid. Their presentation attributes (class, style, id) are not content."""
+        root = _parse(fragment)
+        for node in root.iter():
+            if not isinstance(node.tag, str):
+                continue
+            handlers = [key for key in node.attrib if _name_of(key).startswith("on")]
+            for key in handlers:
+                del node.attrib[key]
+            if handlers:
+                self.counts["removed_script"] += len(handlers)
+                self.removed["script"] += len(handlers)
+        return root
+
     def flow(self, fragment: str) -> None:
         """HTML as blocks: block-level elements become pieces, inline runs paragraphs."""
         inline = _Inline()
-        self._children(_parse(fragment), inline, 0)
+        self._children(self.parse(fragment), inline, 0)
         self.paragraphs(inline.take())
 
     def _children(self, element, inline: _Inline, depth: int) -> None:
@@ -657,7 +674,7 @@ class _Converter:
             self.counts["separator"] += 1
         elif name == "table":
             self._flush(inline)
-            self.table(_serialise(element))
+            self.table(element)
         elif name == "pre":
             self._flush(inline)
             self.counts["preformatted"] += 1
@@ -778,28 +795,25 @@ class _Converter:
             return
         self.add(BlockKind.QUOTE, {"text": text, "attribution": attribution})
 
-    def table(self, table_html: str) -> None:
+    def table(self, element) -> None:
+        """A <table> as text, a row a line, as a pasted table (services.richtext.clean_paste).
+
+        clean_paste tells only of scripts, frames and images; what the sanitiser takes
+        out of each cell (a refused link, a style) is counted here, cell by cell."""
         self.counts["table_as_text"] += 1
+        for cell in (e for e in element.iter() if _name(e) in ("td", "th", "caption")):
+            self.sanitise(_inner_html(cell), "paragraph")  # for its counts
         try:
-            pasted = clean_paste(table_html, None, "paragraph")
+            pasted = clean_paste(_serialise(element), None, "paragraph")
         except TooLongError:
-            self.paragraphs(html.escape(_text_of(_parse(table_html)), quote=False))
+            self.paragraphs(html.escape(_text_of(element), quote=False))
             return
-        for category, count in pasted.removed:
-            if category != "tableau":
-                self.counts[f"removed_{category}"] += count
-                self.removed[category] += count
         for paragraph in split_paragraphs(pasted.html):
             self.add_paragraph(paragraph)
 
     def image(self, img, caption_html: str, attachment_id: int | None, link: str = "") -> None:
-        """An image piece from an <img> (and its caption's HTML). Its on… attributes
-        (onerror) are counted as scripts removed; its layout ones (class, width, srcset)
-        are not content."""
-        scripts = sum(1 for key in img.attrib if _name_of(key).startswith("on"))
-        if scripts:
-            self.counts["removed_script"] += scripts
-            self.removed["script"] += scripts
+        """An image piece from an <img> (and its caption's HTML); its layout attributes
+        (class, width, srcset) are not content, its on… ones were counted by parse()."""
         source = (img.get("src") or "").strip()
         if not source or source.lower().startswith("data:"):  # a lazy-loading plugin's
             source = (img.get("data-src") or img.get("data-lazy-src") or source).strip()
