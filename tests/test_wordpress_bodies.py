@@ -542,15 +542,16 @@ def test_html_block_with_a_youtube_iframe_is_an_embed():
             "un <iframe> d’un site non reconnu",
         ),
         ("<style>body{display:none}</style>Texte", "un <style>"),
-        ("<!-- rien -->", "aucun texte"),
-        ("<div> </div>", "aucun texte"),
+        ("<!-- rien -->", None),
+        ("<div> </div>", None),
     ],
 )
 def test_html_block_refused(markup, reason):
     result = convert_body(block("html", markup))
     assert result.pieces == []
     assert result.counts == {"html_refused": 1}
-    assert result.notes == [f"bloc core/html refusé : contient {reason}"]
+    said = f"contient {reason}" if reason else "ne contient aucun texte"
+    assert result.notes == [f"bloc core/html refusé : {said}"]
 
 
 def test_columns_and_groups_are_flattened_in_order():
@@ -1071,6 +1072,21 @@ def test_a_list_right_inside_a_list_is_flattened():
         ("list", {"items": ["a", "b", "c"], "ordered": False})
     ]
     assert result.counts == {"nested_list": 1}
+
+
+def test_what_sits_between_list_items_is_kept_as_items():
+    assert pieces("<ul>avant<li>a</li><p>b</p>après</ul>") == [
+        ("list", {"items": ["avant", "a", "b", "après"], "ordered": False})
+    ]
+
+
+def test_figure_with_several_images_keeps_them_all_and_its_caption():
+    text = '<figure><img src="https://ex.fr/1.jpg" alt="1"><img src="https://ex.fr/2.jpg" alt="2"><figcaption>Deux vues</figcaption></figure>'
+    assert pieces(text) == [
+        image("https://ex.fr/1.jpg", None, "1"),
+        image("https://ex.fr/2.jpg", None, "2"),
+        paragraph("Deux vues"),
+    ]
 
 
 def test_unknown_shortcode_in_a_gutenberg_paragraph_is_counted():

@@ -30,8 +30,14 @@ What Gazette has no block for, decided here:
 - core/html: kept as blocks when it holds text and nothing dangerous (a script, an
   on… attribute, a javascript: link, a frame we do not embed, svg, style), else
   refused whole ("html_refused", with a note naming what it held);
-- unknown blocks: their HTML kept as text ("unknown_block"); unknown shortcodes stay in
-  the text as written ("unknown_shortcode");
+- unknown blocks: their HTML read like any other (its paragraphs, headings, lists and
+  images kept) and their inner blocks in order ("unknown_block", and a note naming the
+  block); unknown shortcodes stay in the text as written ("unknown_shortcode");
+- a link around an image: dropped, counted unless it leads to the image's own file or
+  attachment page, as WordPress links them ("image_link");
+- event handlers (on… attributes) of the elements read for their structure (p, li,
+  figure, img…), which never reach the sanitiser whole: counted as scripts removed;
+  their presentation attributes (class, style, id, width) are not content;
 - an embed whose address services.embeds does not recognise: a paragraph linking to it
   ("embed_unrecognised");
 - text over an editor's limit (see the *_MAX constants): split into several blocks,
@@ -457,9 +463,9 @@ class _Converter:
                 self.notes += sub.notes
                 self.counts["html_kept"] += 1
                 return
-            reason = "aucun texte"
         self.counts["html_refused"] += 1
-        self.note(f"bloc core/html refusé : contient {reason}")
+        said = f"contient {reason}" if reason else "ne contient aucun texte"
+        self.note(f"bloc core/html refusé : {said}")
 
     def heading_block(self, block: ParsedBlock, depth: int) -> None:
         root = self.parse(block.full_html())
@@ -695,16 +701,18 @@ class _Converter:
             inline.close(name)
 
     def figure(self, element, depth: int) -> None:
-        """<figure>: an image and its caption, a pull quote, a table, an embed; else its content."""
+        """<figure>: an image and its caption, a pull quote, an embed; else (several
+        images, a table) its content, the caption a paragraph."""
         caption = next((e for e in element.iter() if _name(e) == "figcaption"), None)
         caption_html = _plain_source(caption) if caption is not None else ""
-        img = next((e for e in element.iter() if _name(e) == "img"), None)
+        images = [e for e in element.iter() if _name(e) == "img"]
         quote = next((e for e in element.iter() if _name(e) == "blockquote"), None)
         classes = element.get("class", "")
         if quote is not None:
             self.quote(quote)
-        elif img is not None:
-            self.image(img, caption_html, None)
+        elif len(images) == 1:
+            link = _link_around(element, images[0])
+            self.image(images[0], caption_html, None, link=link)
         elif "wp-block-embed" in classes:
             wrapper = next(
                 (e for e in element.iter() if "wp-block-embed__wrapper" in e.get("class", "")),
@@ -736,14 +744,21 @@ class _Converter:
                 return self._list_items(found, depth)
             lis = [e for e in element.iter() if _name(e) == "li"]  # stray items
             return [item for li in lis for item in self._list_items_of(li, depth)]
-        items: list[str] = []
+        items: list[str] = self._stray_item(element.text)
         for child in element:
-            if _name(child) == "li":
-                items += self._list_items_of(child, depth)
-            elif _name(child) in ("ul", "ol"):  # a list right inside a list (old markup)
+            if _name(child) in ("ul", "ol"):  # a list right inside a list (old markup)
                 self.counts["nested_list"] += 1
                 items += self._list_items(child, depth + 1)
+            elif isinstance(child.tag, str):  # an <li>, or what sits in its place
+                items += self._list_items_of(child, depth)
+            items += self._stray_item(child.tail)
         return items
+
+    def _stray_item(self, text: str | None) -> list[str]:
+        """Text written right inside a <ul> (browsers show it): an item of its own."""
+        if not text or not text.strip():
+            return []
+        return split_list_item(self.sanitise(html.escape(text, quote=False), "list_item"))
 
     def _list_items_of(self, li, depth: int = 0) -> list[str]:
         """An <li>: its own text, then (flattened) the items of the lists inside it;
