@@ -135,6 +135,8 @@ _LAYOUT_SILENT = frozenset({"core/column", "core/buttons", "core/button"})
 # Containers nested deeper than this are ignored (counted): hostile input can nest
 # thousands of levels, and a real post nests a handful.
 _MAX_BLOCK_DEPTH = 64
+# Addresses quoted in a note are cut to this many characters (a report line stays a line).
+_NOTE_URL_MAX = 120
 _MAX_ELEMENT_DEPTH = 200
 
 # Elements whose whole content the sanitiser drops, named in core/html refusals.
@@ -380,15 +382,13 @@ class _Converter:
         if img is None:
             self.paragraphs(_inner_html(root) + (" " + caption_html if caption_html else ""))
             return
-        attachment_id = int(attachment[1]) if attachment else None
+        attachment_id = _attachment_id(attachment[1]) if attachment else None
         self.image(img, caption_html, attachment_id, link=_link_around(root, img))
 
     def _gallery_ids(self, attributes: dict[str, str]) -> None:
         """[gallery ids="1,2"] (or include="…"): images known by attachment id alone."""
-        ids = [
-            int(i)
-            for i in re.findall(r"\d{1,18}", attributes.get("ids") or attributes.get("include", ""))
-        ]
+        listed = attributes.get("ids") or attributes.get("include", "")
+        ids = [i for i in map(_attachment_id, re.findall(r"\d{1,18}", listed)) if i]
         if not ids:
             self.counts["gallery_without_ids"] += 1
             self.note("galerie sans liste d’images ([gallery] seul) : non importée")
@@ -834,12 +834,12 @@ class _Converter:
             source = (img.get("data-src") or img.get("data-lazy-src") or source).strip()
         if link.strip() and not _links_to_image(link.strip(), source):
             self.counts["image_link"] += 1
-            self.note(f"lien posé sur une image retiré ({link.strip()})")
+            self.note(f"lien posé sur une image retiré ({_cut(link.strip(), _NOTE_URL_MAX)})")
         if attachment_id is None:
             found = _WP_IMAGE_CLASS.search(img.get("class", "")) or re.fullmatch(
                 r"(\d{1,18})", img.get("data-id", "")
             )
-            attachment_id = int(found[1]) if found else None
+            attachment_id = _attachment_id(found[1]) if found else None
         caption = self.plain_html(caption_html) if caption_html else ""
         self.add_image(source, attachment_id, img.get("alt", ""), caption)
 
@@ -886,7 +886,8 @@ class _Converter:
             recognised = embeds.recognise(url)
         except embeds.EmbedRefused:
             self.counts["embed_unrecognised"] += 1
-            self.note(f"contenu intégré non reconnu ({url or 'sans adresse'}) : gardé comme lien")
+            shown = _cut(url, _NOTE_URL_MAX) if url else "sans adresse"
+            self.note(f"contenu intégré non reconnu ({shown}) : gardé comme lien")
             if url:
                 link = html.escape(url)
                 self.paragraphs(f'<a href="{link}">{html.escape(url, quote=False)}</a>')
