@@ -627,6 +627,58 @@ def test_what_the_sanitiser_takes_out_of_a_table_is_counted():
     assert result.counts == {"table_as_text": 1, "removed_lien": 1, "removed_script": 1}
 
 
+def test_cover_background_image_and_inner_blocks():
+    old = block(
+        "cover",
+        '<div class="wp-block-cover" style="background-image:url(https://ex.fr/fond.jpg)">'
+        f'<div class="wp-block-cover__inner-container">{block("paragraph", "<p>Titre</p>")}</div></div>',
+        {"url": "https://ex.fr/fond.jpg", "id": 31},
+    )
+    new = block(
+        "cover",
+        '<div class="wp-block-cover"><img class="wp-block-cover__image-background wp-image-32" '
+        'alt="Mer" src="https://ex.fr/mer.jpg"/><div class="wp-block-cover__inner-container">'
+        f"{block('paragraph', '<p>Large</p>')}</div></div>",
+        {"url": "https://ex.fr/mer.jpg", "id": 32},
+    )
+    result = convert_body(old + new)
+    assert [(p.kind, p.data) for p in result.pieces] == [
+        image("https://ex.fr/fond.jpg", 31),
+        paragraph("Titre"),
+        image("https://ex.fr/mer.jpg", 32, "Mer"),
+        paragraph("Large"),
+    ]
+    assert result.counts == {"layout_flattened": 2}
+
+
+def test_text_over_the_editor_limits_is_split_never_cut(editor_app):
+    long_paragraph = " ".join(f"mot{i}" for i in range(5000))  # ~34,000 characters
+    result = convert_body(f"<p>{long_paragraph}</p>")
+    assert len(result.pieces) > 1 and result.counts == {"too_long": 1}
+    assert " ".join(p.data["html"] for p in result.pieces) == long_paragraph
+    item = " ".join(f"m{i}" for i in range(2000))  # ~9,800 characters
+    result = convert_body(f"<ul><li>{item}</li></ul>")
+    (piece,) = result.pieces
+    assert len(piece.data["items"]) > 1 and " ".join(piece.data["items"]) == item
+    check_with_editor(editor_app, result)
+
+
+def test_quote_too_long_for_a_quote_becomes_paragraphs():
+    text = "parole " * 400
+    result = convert_body(f"<blockquote>{text}<cite>Lui</cite></blockquote>")
+    assert [p.kind for p in result.pieces] == ["paragraph"]
+    assert result.pieces[0].data["html"].endswith("(Lui)")
+    assert result.counts == {"too_long": 1}
+
+
+def test_alt_text_over_its_column_is_cut_and_said():
+    alt = "très " * 100
+    result = convert_body(f'<img src="https://ex.fr/a.jpg" alt="{alt}">')
+    (piece,) = result.pieces
+    assert len(piece.data["alt"]) <= ALT_MAX and piece.data["alt"].endswith("…")
+    assert result.notes == [f"texte alternatif de plus de {ALT_MAX} caractères : coupé"]
+
+
 # --------------------------------------------------------------------------- malformed block comments
 
 

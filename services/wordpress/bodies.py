@@ -129,7 +129,7 @@ COUNT_LABELS: dict[str, str] = {
 # Blocks whose inner blocks are taken in order, and whose layout is dropped: counted
 # once for the outer container (a column or a button is part of its row).
 _LAYOUT_COUNTED = frozenset(
-    {"core/columns", "core/group", "core/cover", "core/media-text", "core/row", "core/stack"}
+    {"core/columns", "core/group", "core/media-text", "core/row", "core/stack"}
 )
 _LAYOUT_SILENT = frozenset({"core/column", "core/buttons", "core/button"})
 # Containers nested deeper than this are ignored (counted): hostile input can nest
@@ -581,6 +581,17 @@ class _Converter:
         caption = next((e for e in root.iter() if _name(e) == "figcaption"), None)
         self.embed(accept_text(url).text, _plain_source(caption) if caption is not None else "")
 
+    def cover_block(self, block: ParsedBlock, depth: int) -> None:
+        """core/cover: its background image (an <img> since WordPress 5.7, before only
+        the "url" attribute and a CSS background), then its inner blocks."""
+        self.counts["layout_flattened"] += 1
+        own_html = "".join(piece for piece in block.inner_content if piece is not None)
+        url = block.attrs.get("url")
+        if isinstance(url, str) and url.strip() and "<img" not in own_html.lower():
+            alt = block.attrs.get("alt") if isinstance(block.attrs.get("alt"), str) else ""
+            self.add_image(url, _attachment_id(block.attrs.get("id")), alt, "")
+        self.inner(block, depth)
+
     def dropped_block(self, block: ParsedBlock, depth: int) -> None:
         self.counts["separator" if block.name in ("core/separator", "core/spacer") else "more"] += 1
 
@@ -924,6 +935,7 @@ _BLOCK_HANDLERS = {
     "core/verse": _Converter.preformatted_block,
     "core/shortcode": _Converter.shortcode_block,
     "core/block": _Converter.reusable_block,
+    "core/cover": _Converter.cover_block,
 }
 
 
