@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-# wpautop's $allblocks (WordPress 6.x: "math" left the list in 6.3, "style" stayed).
+# wpautop's $allblocks as WordPress 6.x writes it (older versions also listed "math").
 _ALLBLOCKS = (
     r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre"
     r"|form|map|area|blockquote|address|style|p|h[1-6]|hr|fieldset|legend|section"
