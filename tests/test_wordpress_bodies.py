@@ -805,6 +805,17 @@ def test_caption_inside_a_sentence_splits_the_paragraph():
     ]
 
 
+def test_shortcodes_inside_a_list_or_a_quote_come_after_it():
+    text = '<ul><li>Photo : [caption id="attachment_3"]<img src="https://ex.fr/l.jpg" alt="L"/> Lé[/caption]</li></ul>'
+    text += f"\n<blockquote>Voir [embed]{YOUTUBE}[/embed]</blockquote>"
+    assert pieces(text) == [
+        ("list", {"items": ["Photo :"], "ordered": False}),
+        image("https://ex.fr/l.jpg", 3, "L", "Lé"),
+        ("quote", {"text": "Voir", "attribution": ""}),
+        ("embed", YOUTUBE_EMBED),
+    ]
+
+
 def test_gallery_shortcode():
     assert pieces('[gallery ids="4, 5" columns="2"]') == [image("", 4), image("", 5)]
     assert pieces('[gallery include="6"]') == [image("", 6)]

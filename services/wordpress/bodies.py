@@ -674,29 +674,15 @@ class _Converter:
             self.embed(element.get("src", ""), "")
         elif name == "br":
             inline.raw("<br>")
-        elif name in _HEADINGS:
+        elif name in _HEADINGS or name in ("ul", "ol", "blockquote", "figure", "table", "pre"):
             self._flush(inline)
-            self.heading(_plain_source(element), _HEADINGS[name])
-        elif name in ("ul", "ol"):
-            self._flush(inline)
-            self.add_list(self._list_items(element), name == "ol")
-        elif name == "blockquote":
-            self._flush(inline)
-            self.quote(element)
-        elif name == "figure":
-            self._flush(inline)
-            self.figure(element, depth)
+            # A shortcode's image or embed inside a heading, a list, a quote…: after it.
+            placed = self._take_placeholders(element)
+            self._structure(element, name, depth)
+            self.pieces += placed
         elif name == "hr":
             self._flush(inline)
             self.counts["separator"] += 1
-        elif name == "table":
-            self._flush(inline)
-            self.table(element)
-        elif name == "pre":
-            self._flush(inline)
-            self.counts["preformatted"] += 1
-            text = _inner_html(element).strip("\n").replace("\n", "<br>")
-            self.paragraphs(text)
         elif name == "a" and _only_image(element) is not None:
             self._flush(inline)
             self.image(_only_image(element), "", None, link=element.get("href", ""))
@@ -710,6 +696,28 @@ class _Converter:
             inline.open(element)
             self._children(element, inline, depth)
             inline.close(name)
+
+    def _structure(self, element, name: str, depth: int) -> None:
+        """The block a heading, list, quote, figure, table or <pre> element makes."""
+        if name in _HEADINGS:
+            self.heading(_plain_source(element), _HEADINGS[name])
+        elif name in ("ul", "ol"):
+            self.add_list(self._list_items(element), name == "ol")
+        elif name == "blockquote":
+            self.quote(element)
+        elif name == "figure":
+            self.figure(element, depth)
+        elif name == "table":
+            self.table(element)
+        else:
+            self.counts["preformatted"] += 1
+            self.paragraphs(_inner_html(element).strip("\n").replace("\n", "<br>"))
+
+    def _take_placeholders(self, element) -> list[BodyPiece]:
+        """The pieces of the placeholders inside `element`, taken out of it."""
+        found = [e for e in element.iter() if _name(e) == self.placeholder]
+        _remove_elements(element, found)
+        return [piece for e in found for piece in self.placed.get(e.get("data-i", ""), [])]
 
     def figure(self, element, depth: int) -> None:
         """<figure>: an image and its caption, a pull quote, an embed; else (several
