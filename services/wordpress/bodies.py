@@ -1254,9 +1254,12 @@ def _tally(notes: list[str]) -> list[str]:
 ABBREVIATIONS = frozenset(
     {"m", "mm", "mme", "mmes", "mlle", "mlles", "me", "mes", "mgr", "dr", "pr", "st", "ste",
      "etc", "cf", "p", "pp", "vol", "chap", "fig", "art", "al", "av", "apr", "env", "ex",
-     "éd", "coll", "hab", "min", "max", "no", "n°", "cie", "jr", "sr", "inc", "ltd", "c.-à-d",
-     "c-à-d", "j.-c", "vs", "réf", "tél", "dép", "gén", "col", "cap", "lt", "sgt", "bd"}
+     "éd", "coll", "hab", "no", "n°", "cie", "jr", "sr", "inc", "ltd", "c.-à-d", "c-à-d",
+     "j.-c", "vs", "réf", "tél", "dép", "gén", "lt", "sgt", "bd", "janv", "févr", "avr",
+     "juil", "oct", "nov", "déc"}
 )  # fmt: skip
+# Left out on purpose, because they end sentences as words too: "cap", "col", "min",
+# "max", "sept" (« Ils étaient sept. »).
 _SENTENCE_END = re.compile(r"[.!?…]+")
 _SPACES = " \u00a0\u202f\t\n"
 
