@@ -536,6 +536,8 @@ def test_html_block_with_a_youtube_iframe_is_an_embed():
         ('<img src="x" onerror="alert(1)">Texte', "un attribut onerror"),
         ('<a href="javascript:alert(1)">Texte</a>', "un lien javascript:"),
         ('<a href=" java\tscript:alert(1)">Texte</a>', "un lien javascript:"),
+        ('<a href="data:text/html,&lt;script&gt;">Texte</a>', "un lien data:"),
+        ('<img src="vbscript:x">Texte', "un lien vbscript:"),
         ("<svg><g onload=alert(1)></g></svg>Texte", "un <svg>"),
         (
             '<iframe src="https://evil.example/x"></iframe>Texte',
