@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 _TOKEN = re.compile(
     r"<!--\s+(?P<closer>/)?wp:(?P<namespace>[a-z][a-z0-9_-]*/)?(?P<name>[a-z][a-z0-9_-]*)\s+"
     r"(?P<attrs>\{(?:(?:[^}]+|\}+(?=\})|(?!\}\s+/?-->).)*+)?\}\s+)?(?P<void>/)?-->",
-    re.DOTALL,
+    re.DOTALL | re.ASCII,  # PCRE without /u: \s is ASCII whitespace only
 )
 
 
