@@ -729,6 +729,8 @@ def test_parser_inner_blocks_and_inner_content():
 
 def test_a_comment_that_is_not_a_block_delimiter_is_text():
     assert parse_blocks("<!-- wp:Paragraph --><p>a</p>")[0].name is None  # upper case: not one
+    # PCRE without /u: a no-break space is not the whitespace a delimiter needs.
+    assert parse_blocks("<!--\u00a0wp:paragraph --><p>a</p>")[0].name is None
 
 
 def test_deeply_nested_blocks_are_bounded():

@@ -7,7 +7,8 @@ pieces aside, see BodyPiece), plus what could not come along, counted by reason
 
 - a post with block delimiters (`<!-- wp:` anywhere, WordPress's has_blocks()) is read
   with WordPress's block parser (services/wordpress/gutenberg.py); the text between
-  blocks and classic (core/freeform) blocks are classic HTML;
+  blocks and classic (core/freeform) blocks are classic HTML, wpautop included, as the
+  block editor reads them (its parser runs autop over freeform content);
 - a classic post goes through WordPress's own pipeline (services/wordpress/classic.py):
   [embed] and the shortcodes we convert ([caption], [gallery]), autoembed (a URL alone
   on its line), then wpautop;
