@@ -1285,6 +1285,8 @@ def first_sentence(text: str, limit: int = STANDFIRST_MAX) -> str:
     text = re.sub(r"[ \t\r\n\f\v]+", " ", accept_text(text or "", multiline=False).text).strip()
     if not text:
         return ""
+    # A sentence longer than `limit` is cut anyway: read no further than needed.
+    text = text[: limit + 100]
     depth = 0  # inside « … »
     end = len(text)
     index = 0
