@@ -1159,6 +1159,20 @@ def test_figure_with_several_images_keeps_them_all_and_its_caption():
     ]
 
 
+def test_shortcodes_and_autoembed_run_over_gutenberg_paragraphs_as_in_wordpress():
+    content = block("paragraph", f"<p>{YOUTUBE}</p>")
+    content += block(
+        "paragraph",
+        '<p>[caption id="attachment_9"]<img src="https://ex.fr/c.jpg" alt="C"/> Cap[/caption]</p>',
+    )
+    content += block("paragraph", f"<p>Voir {YOUTUBE}</p>")
+    assert pieces(content) == [
+        ("embed", YOUTUBE_EMBED),
+        image("https://ex.fr/c.jpg", 9, "C", "Cap"),
+        paragraph(f"Voir {YOUTUBE}"),
+    ]
+
+
 def test_unknown_shortcode_in_a_gutenberg_paragraph_is_counted():
     result = convert_body(block("paragraph", '<p>Écrivez-nous : [wpforms id="12"]</p>'))
     assert [(p.kind, p.data) for p in result.pieces] == [

@@ -335,11 +335,17 @@ class _Converter:
         more = len(_MORE.findall(text))
         if more:
             self.counts["more"] += more
+        # wpautop writes "<br />\n": the newline is only source layout.
+        self.flow(re.sub(r"<br />\n", "<br>", classic.wpautop(self.shortcodes_and_embeds(text))))
+
+    def shortcodes_and_embeds(self, text: str) -> str:
+        """What WordPress does to all content, blocks included, besides wpautop: [embed]
+        and autoembed (the_content, priority 8), [caption] and [gallery] (do_shortcode,
+        11). Each becomes a placeholder for its pieces; other shortcodes are counted."""
         text = classic.shortcode_regex(_CONVERTED_SHORTCODES).sub(self._shortcode, text)
         text = classic.autoembed(text, self._autoembed)
         self._count_unknown_shortcodes(text)
-        # wpautop writes "<br />\n": the newline is only source layout.
-        self.flow(re.sub(r"<br />\n", "<br>", classic.wpautop(text)))
+        return text
 
     def _place(self, pieces: list[BodyPiece]) -> str:
         key = str(len(self.placed))
@@ -456,7 +462,7 @@ class _Converter:
         reason = _danger(_parse(raw))
         if reason is None:
             sub = _Converter(self.placeholder)
-            sub.flow(raw)
+            sub.flow(sub.shortcodes_and_embeds(raw))
             if sub.pieces:
                 self.pieces += sub.pieces
                 self.counts.update(sub.counts)
@@ -612,10 +618,9 @@ class _Converter:
         self.classic(block.inner_html)
 
     def paragraph_block(self, block: ParsedBlock, depth: int) -> None:
-        # WordPress runs shortcodes over block content too: one left in a paragraph
-        # stays as text here, counted as in a classic post.
-        self._count_unknown_shortcodes(block.full_html())
-        self.flow(block.full_html())
+        # WordPress runs shortcodes and autoembed over block content too: a URL alone in
+        # a paragraph is an embed, a [caption] an image, as readers saw them.
+        self.flow(self.shortcodes_and_embeds(block.full_html()))
 
     # ----------------------------------------------------------------- the HTML walk
 
