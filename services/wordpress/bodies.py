@@ -11,7 +11,8 @@ pieces aside, see BodyPiece), plus what could not come along, counted by reason
   block editor reads them (its parser runs autop over freeform content);
 - a classic post goes through WordPress's own pipeline (services/wordpress/classic.py):
   [embed] and the shortcodes we convert ([caption], [gallery]), autoembed (a URL alone
-  on its line), then wpautop;
+  on its line or in its paragraph), then wpautop; Gutenberg paragraphs and core/html get
+  the same shortcodes and autoembed (WordPress runs them over all content), no wpautop;
 - the resulting HTML is walked like a browser parses it (html5lib, as bleach vendors
   it): paragraphs, headings, lists, quotes, images and frames become blocks; inline
   text goes through services.richtext.clean_html, the one sanitiser, whose removals are
