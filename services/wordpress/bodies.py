@@ -58,6 +58,7 @@ from __future__ import annotations
 import html
 import re
 import secrets
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -986,8 +987,18 @@ class _Inline:
         return markup
 
 
+_PARSERS = threading.local()
+
+
 def _parse(fragment: str):
-    parser = html5lib.HTMLParser(tree=html5lib.getTreeBuilder("etree"), namespaceHTMLElements=False)
+    """The fragment parsed as a browser would (html5lib, as bleach vendors it), into an
+    ElementTree fragment root. One parser per thread, reused: building one costs more
+    than parsing a paragraph, and a parser is not safe to share between threads."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = html5lib.HTMLParser(
+            tree=html5lib.getTreeBuilder("etree"), namespaceHTMLElements=False
+        )
     return parser.parseFragment(fragment or "")
 
 
