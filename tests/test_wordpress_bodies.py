@@ -855,6 +855,7 @@ def test_a_bare_unrecognised_url_becomes_a_link_and_is_counted():
 
 def test_unknown_shortcodes_stay_as_text_and_are_counted():
     text = '[contact-form-7 id="3"]\n\n[toc]\n\n[sic] et [1]\n\n[box]Encadré[/box]\n\n[[caption]]'
+    text += "\n\n[Mise à jour : le maire a répondu]"
     result = convert_body(text)
     assert [(p.kind, p.data) for p in result.pieces] == [
         paragraph('[contact-form-7 id="3"]'),
@@ -862,6 +863,7 @@ def test_unknown_shortcodes_stay_as_text_and_are_counted():
         paragraph("[sic] et [1]"),
         paragraph("[box]Encadré[/box]"),
         paragraph("[caption]"),  # escaped: WordPress shows the shortcode itself
+        paragraph("[Mise à jour : le maire a répondu]"),
     ]
     assert result.counts == {"unknown_shortcode": 2}
     assert result.notes == [

@@ -408,15 +408,16 @@ class _Converter:
         """Shortcodes left in the text: they stay as written, counted and named once each.
 
         A bracketed word counts when it looks like a plugin's shortcode: it has
-        attributes, a closing tag, or a name with "-" or "_" ("[contact-form-7 id=…]");
-        "[sic]" or "[1]" in running text do not.
+        name=value attributes, a closing tag, or a name with "-" or "_"
+        ("[contact-form-7 id=…]", "[box]…[/box]"); "[sic]", "[1]" or an editor's
+        "[Mise à jour : …]" in running text do not.
         """
         for part in classic.html_split(text)[::2]:
             for match in classic.ANY_SHORTCODE.finditer(part):
                 name = match[2]
                 if match[1] or not re.match(r"[A-Za-z]", name):
                     continue
-                if match[3].strip() or match[4] is not None or re.search(r"[-_]", name):
+                if "=" in match[3] or match[4] is not None or re.search(r"[-_]", name):
                     self.counts["unknown_shortcode"] += 1
                     self.note(f"code court [{name}] inconnu : gardé comme texte")
 
