@@ -630,6 +630,16 @@ class Article(db.Model):
         return bool(db.session.scalar(article) or db.session.scalar(redirect))
 
 
+# Body blocks' limits, in characters of cleaned text: read by the editor's forms
+# (views/editor/forms.py) and by imports (services/wordpress/bodies.py).
+PARAGRAPH_MAX = 20_000
+HEADING_MAX = 300
+PLAIN_MAX = 2_000  # quotes, captions
+LIST_ITEM_MAX = 5_000
+SHORT_MAX = 200  # attributions, credits
+EMBED_TITLE_MAX = 300
+
+
 class BlockKind(enum.StrEnum):
     PARAGRAPH = "paragraph"  # data: {"html": sanitised inline HTML}
     HEADING = "heading"  # data: {"text": plain text, "level": 2 or 3}

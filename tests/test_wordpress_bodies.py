@@ -153,18 +153,6 @@ def check_with_editor(app, result) -> None:
             assert saved_by_editor(app, piece) == [piece.data]
 
 
-def test_limits_are_the_editor_forms():
-    """bodies restates the forms' limits (services may not import views): same values."""
-    from views.editor import forms
-
-    assert (bodies.PARAGRAPH_MAX, bodies.HEADING_MAX, bodies.PLAIN_MAX) == (
-        forms.PARAGRAPH_MAX,
-        forms.HEADING_MAX,
-        forms.PLAIN_MAX,
-    )
-    assert (bodies.LIST_ITEM_MAX, bodies.SHORT_MAX) == (forms.LIST_ITEM_MAX, forms.SHORT_MAX)
-
-
 # --------------------------------------------------------------------------- real-looking posts
 
 

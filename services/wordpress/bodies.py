@@ -66,7 +66,15 @@ from urllib.parse import urlsplit
 
 from bleach._vendor import html5lib
 
-from models.content import STANDFIRST_MAX, BlockKind
+from models.content import (
+    HEADING_MAX,
+    LIST_ITEM_MAX,
+    PARAGRAPH_MAX,
+    PLAIN_MAX,
+    SHORT_MAX,
+    STANDFIRST_MAX,
+    BlockKind,
+)
 from models.media import ALT_MAX
 from models.text import BLOCK_LEVEL, accept_text, to_plain_text
 from services import embeds
@@ -86,16 +94,6 @@ from services.richtext import (
 )
 from services.wordpress import classic
 from services.wordpress.gutenberg import ParsedBlock, has_blocks, parse_blocks
-
-# The editor's limits, in characters of cleaned text. They live in views/editor/forms.py
-# (PARAGRAPH_MAX, HEADING_MAX, PLAIN_MAX, LIST_ITEM_MAX, SHORT_MAX, EMBED_TITLE_MAX),
-# which services may not import; restated here and compared with the forms' by
-# tests/test_wordpress_bodies.py until they move next to BlockKind.
-PARAGRAPH_MAX = 20_000
-HEADING_MAX = 300
-PLAIN_MAX = 2_000  # quotes, captions
-LIST_ITEM_MAX = 5_000
-SHORT_MAX = 200  # attributions
 
 # Reasons a piece of the body was refused, dropped or kept as text, with their French
 # labels for the import's report table. The sanitiser's own categories come as

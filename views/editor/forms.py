@@ -33,9 +33,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from models.content import (
+    EMBED_TITLE_MAX,
+    HEADING_MAX,
     HEADLINE_MAX,
+    LIST_ITEM_MAX,
+    PARAGRAPH_MAX,
+    PLAIN_MAX,
     SEO_DESCRIPTION_MAX,
     SEO_TITLE_MAX,
+    SHORT_MAX,
     STANDFIRST_MAX,
     BlockKind,
 )
@@ -50,11 +56,6 @@ from views.forms import Cleaned, Form, cleaned
 from views.media import block_image_data
 
 # Block data is JSON: these limits are the forms' alone.
-PARAGRAPH_MAX = 20_000
-HEADING_MAX = 300
-PLAIN_MAX = 2_000  # quotes, captions
-LIST_ITEM_MAX = 5_000
-SHORT_MAX = 200  # attributions, credits
 
 
 # --------------------------------------------------------------------------- rich text typed in a textarea
@@ -473,8 +474,6 @@ class ImageForm(ImageChoice, BlockForm, Form):
 
 
 # --------------------------------------------------------------------------- embeds (issue 13)
-
-EMBED_TITLE_MAX = 300
 
 
 class EmbedForm(BlockForm, Form):

@@ -25,6 +25,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from models import db
+from models.content import PLAIN_MAX
 from models.listing import Cursor, Keyset
 from models.media import ALT_MAX, CREDIT_MAX, Media
 from services.images import ImageRejected
@@ -38,7 +39,6 @@ from services.media import (
 )
 from views.access import register_staff_link
 from views.editor import bp
-from views.editor.forms import PLAIN_MAX
 from views.forms import Cleaned, EmptyForm, Form, cleaned
 from views.htmx import wants_fragment
 
