@@ -199,9 +199,28 @@ def clean_html(raw: str | None, kind: str = "paragraph") -> CleanResult:
 # --------------------------------------------------------------------------- the engine
 
 
+# Numeric references a browser reads as U+FFFD (NUL, surrogates, beyond U+10FFFF: HTML
+# standard, "numeric character reference end state"). Like the characters XML forbids,
+# they are removed and counted as "invisible", not stored as a replacement character.
+_NUMERIC_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
+
+
+def _drop_replaced_references(text: str, removed: Counter[str]) -> str:
+    def replace(match: re.Match) -> str:
+        digits, base = (match[1], 16) if match[1] else (match[2], 10)
+        digits = digits.lstrip("0") or "0"
+        code = int(digits, base) if len(digits) <= 8 else 0x110000  # no giant int()
+        if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+            removed["invisible"] += 1
+            return ""
+        return match[0]
+
+    return _NUMERIC_REFERENCE.sub(replace, text)
+
+
 def _one_pass(text: str, kind: str, removed: Counter[str]) -> str:
     """The policy walk, then (rich kinds) bleach over its output as a second engine."""
-    walked = _walk(text, kind, removed)
+    walked = _walk(_drop_replaced_references(text, removed), kind, removed)
     if kind == "plain":
         return walked
     # A new Cleaner per call: bleach's Cleaner is not thread-safe.

@@ -97,6 +97,24 @@ def test_the_sanitiser_applies_the_boundary_and_tells_the_editor():
     assert result.html == "abc é" and dict(result.removed)["invisible"] == 2
 
 
+@pytest.mark.parametrize("kind", ["paragraph", "list_item", "plain"])
+@pytest.mark.parametrize(
+    "reference",
+    ["&#0;", "&#x0;", "&#0000;", "&#xD800;", "&#xdfff;", "&#x110000;", "&#" + "9" * 5000 + ";"],
+)
+def test_references_a_browser_reads_as_a_replacement_character_are_removed_and_counted(
+    kind, reference
+):
+    """NUL, surrogates and code points past U+10FFFF become U+FFFD in an HTML parser: the
+    editor is told, and no replacement character is stored."""
+    result = clean_html(f"a{reference}b", kind)
+    assert result.html == "ab" and dict(result.removed) == {"invisible": 1}
+
+
+def test_a_typed_replacement_character_and_ordinary_references_are_kept():
+    assert clean_html("a\ufffdb &#233; &#x20AC;", "paragraph").html == "a\ufffdb é €"
+
+
 # --------------------------------------------------------------------------- every form
 
 # Forms whose constructor needs an argument.
