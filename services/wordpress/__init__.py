@@ -1,0 +1,1 @@
+"""Importing a WordPress export (WXR): reading it, converting bodies, loading them."""
