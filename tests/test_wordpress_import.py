@@ -18,71 +18,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-
-def _bodies_stand_in() -> None:
-    """THROWAWAY, tests only, until branch wp-bodies (services/wordpress/bodies.py) is
-    merged: images and paragraphs only, with the agreed interface."""
-    import sys
-    import types
-    from collections import Counter as _Counter
-    from dataclasses import dataclass
-
-    from services.richtext import clean_html
-
-    @dataclass(frozen=True)
-    class BodyPiece:
-        kind: str
-        data: dict
-
-    @dataclass
-    class ConvertedBody:
-        pieces: list
-        counts: _Counter
-        notes: list
-
-    def convert_body(content: str) -> ConvertedBody:
-        pieces, counts = [], _Counter()
-        for match in re.finditer(
-            r'<img src="([^"]+)" alt="([^"]*)"(?: class="wp-image-(\d+)")?|'
-            r"<p>(.*?)</p>",
-            content,
-            re.S,
-        ):
-            if match.group(1):
-                pieces.append(
-                    BodyPiece(
-                        "image",
-                        {
-                            "source_url": match.group(1),
-                            "attachment_id": int(match.group(3)) if match.group(3) else None,
-                            "alt": match.group(2),
-                            "caption": "",
-                            "credit": "",
-                        },
-                    )
-                )
-            elif clean_html(match.group(4)).html:
-                pieces.append(BodyPiece("paragraph", {"html": clean_html(match.group(4)).html}))
-        counts["shortcodes_unknown"] += content.count("[contact-form-7")
-        return ConvertedBody(pieces, counts, [])
-
-    def first_sentence(text: str, limit: int = 300) -> str:
-        return text.split(". ")[0][:limit]
-
-    module = types.ModuleType("services.wordpress.bodies")
-    module.BodyPiece, module.ConvertedBody = BodyPiece, ConvertedBody
-    module.convert_body, module.first_sentence = convert_body, first_sentence
-    module.COUNT_LABELS = {"shortcodes_unknown": "codes courts inconnus (gardés en texte)"}
-    sys.modules["services.wordpress.bodies"] = module
-
-
-try:
-    import services.wordpress.bodies  # noqa: F401
-except ModuleNotFoundError:
-    _bodies_stand_in()
-
-from demo.wordpress_export import MISSING_IMAGE, image_files, iter_statuses, write_export  # noqa: E402
-from models import (  # noqa: E402
+from demo.wordpress_export import MISSING_IMAGE, image_files, iter_statuses, write_export
+from models import (
     Article,
     LegacyRedirect,
     Media,
@@ -93,9 +30,9 @@ from models import (  # noqa: E402
     WordPressOrigin,
     db,
 )
-from services.wordpress import wxr  # noqa: E402
-from services.wordpress.load import ImportFailed, import_wordpress  # noqa: E402
-from tests.factories import log_in, make_user  # noqa: E402
+from services.wordpress import wxr
+from services.wordpress.load import ImportFailed, import_wordpress
+from tests.factories import log_in, make_user
 
 UPLOADS = "/wp-content/uploads/"
 

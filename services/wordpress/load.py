@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from sqlalchemy import select
 
@@ -515,7 +515,10 @@ class _Loader:
     def _image_block(self, data: dict, headline: str) -> dict:
         """An image piece → image block data; a missing image → a block without media,
         `missing_source` naming it (the editor's placeholder; readers see nothing)."""
-        result, url = self.store.resolve(data.get("source_url", ""), data.get("attachment_id"))
+        source = data.get("source_url", "")
+        if source:  # "/wp-content/uploads/…" or "//host/…": on the old site
+            source = urljoin(self.site + "/", source)
+        result, url = self.store.resolve(source, data.get("attachment_id"))
         words = {
             "alt": data.get("alt", "") or self.store.alt_of(data.get("attachment_id")),
             "caption": data.get("caption", ""),
