@@ -14,6 +14,9 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from cli.database import schema_missing
 
+# The first remarks printed at the end; the rest are counted.
+NOTES_SHOWN = 30
+
 imports_cli = AppGroup("import", help="Importer les archives d’un autre site.")
 
 
@@ -33,7 +36,7 @@ def import_wordpress_command(export: Path, media_from: Path | None, dry_run: boo
 
     Rubriques, sujets, auteurs (sans mot de passe : invitez-les ensuite), articles
     publiés, programmés et brouillons, images et anciennes adresses (redirigées).
-    Relancer le même import met à jour ce qu'il avait importé, sans doublon.
+    Relancer le même import met à jour ce qu’il avait importé, sans doublon.
     """
 
     # Imported here: the converters and Pillow load only when an import runs.
@@ -73,5 +76,7 @@ def print_report(report) -> None:
             click.echo(f"  {url} : {reason}")
     if report.notes:
         click.echo("\nÀ vérifier :")
-        for line in report.notes:
+        for line in report.notes[:NOTES_SHOWN]:
             click.echo(f"  {line}")
+        if report.notes_total > NOTES_SHOWN:
+            click.echo(f"  … et {report.notes_total - NOTES_SHOWN} autre(s) remarque(s).")

@@ -243,8 +243,25 @@ def test_import_brings_sections_tags_authors_articles_images_and_redirects(
     assert first.standfirst  # no excerpt on odd posts: the body's first sentence
     assert imported(1002).standfirst.endswith(".")  # the excerpt
     assert first.lead_media is not None and first.lead_alt.startswith("Photo d’illustration")
-    kinds = {block.kind for block in first.blocks}
-    assert {"paragraph", "image"} <= kinds
+    # The block editor's post: every kind; the gallery's images are blocks; the resized
+    # copy in the body (-1024x683) is the attachment's own file, stored once.
+    assert [block.kind for block in first.blocks] == [
+        "paragraph", "heading", "paragraph", "image", "heading", "list", "list",
+        "quote", "quote", "embed", "image", "image", "paragraph",
+    ]  # fmt: skip
+    image, gallery_first = first.blocks[3].data, first.blocks[10].data
+    assert image["media"] == gallery_first["media"] and image["src"].startswith("/medias/")
+    assert (image["alt"], image["caption"]) == ("Le quai au lever du jour", "Le quai, mardi matin.")
+    assert first.blocks[7].data["attribution"] == "La maire"
+    assert first.blocks[9].data["provider"] == "youtube"
+    assert not any("evil.example" in str(block.data) for block in first.blocks)
+    assert report.body_counts["html_refused"] > 0 and report.body_counts["separator"] > 0
+    # The classic editor's post: paragraphs from blank lines, [caption], a kept shortcode.
+    classic = imported(1003)
+    caption = next(block.data for block in classic.blocks if block.kind == "image")
+    assert caption["caption"] == "Le marché couvert, samedi." and caption["media"]
+    assert any("[contact-form-7" in block.data.get("html", "") for block in classic.blocks)
+    assert report.body_counts["unknown_shortcode"] > 0
     # One revision per imported article.
     assert db.session.scalar(select(func.count()).select_from(Revision)) == 29
 

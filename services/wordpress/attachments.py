@@ -41,6 +41,18 @@ class ImageUnavailable(Exception):
     """An image that could not be had; the message (French) says why, for the report."""
 
 
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects to http(s) addresses only (urllib would also follow ftp://)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urlsplit(newurl).scheme not in ("http", "https"):
+            raise ImageUnavailable("redirigée vers une adresse ni http ni https")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_HttpOnlyRedirects)
+
+
 @dataclass
 class ImageResult:
     """What an image reference became: a Media, or the reason it could not be had."""
@@ -173,7 +185,7 @@ class AttachmentStore:
             raise ImageUnavailable("adresse ni http ni https")
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
         try:
-            with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
+            with _OPENER.open(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
                 data = response.read(self.max_bytes + 1)
         except urllib.error.HTTPError as error:
             raise ImageUnavailable(f"le serveur répond {error.code}") from None

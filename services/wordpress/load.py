@@ -93,8 +93,10 @@ class ImportReport:
     skipped: Counter = field(default_factory=Counter)  # SKIP_LABELS keys
     body_counts: Counter = field(default_factory=Counter)  # COUNT_LABELS keys
     notes: list[str] = field(default_factory=list)
+    notes_total: int = 0
 
     def note(self, line: str) -> None:
+        self.notes_total += 1
         if len(self.notes) < NOTES_KEPT:
             self.notes.append(line)
 
