@@ -443,10 +443,14 @@ def test_command_prints_the_report_table(app, media_root, export, runner, old_si
 
 
 def test_a_thousand_posts(app, media_root, export, database_url):
-    """The issue's 1,000-post export, on each database (about 15 s on SQLite, 25 s on PG)."""
-    posts = 1000
+    """The issue's 1,000-post export on SQLite (about 32 s here); 200 posts on PostgreSQL,
+    where 1,000 took 57 s, to keep this file within a few minutes."""
+    posts = 1000 if database_url.startswith("sqlite") else 200
     report = run(export(posts=posts), media_root)
     total = sum(report.articles.values())
     assert total == db.session.scalar(select(func.count()).select_from(Article))
     assert total == posts - report.skipped["private"]
     assert db.session.scalar(select(func.count()).select_from(Revision)) == total
+    assert report.images_fetched == len(image_files()) and len(report.image_failures) == 1
+    without_blocks = select(func.count()).select_from(Article).where(~Article.blocks.any())
+    assert db.session.scalar(without_blocks) == 0
