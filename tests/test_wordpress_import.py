@@ -454,3 +454,13 @@ def test_a_thousand_posts(app, media_root, export, database_url):
     assert report.images_fetched == len(image_files()) and len(report.image_failures) == 1
     without_blocks = select(func.count()).select_from(Article).where(~Article.blocks.any())
     assert db.session.scalar(without_blocks) == 0
+
+
+def test_the_import_invalidates_cached_reader_pages(app, media_root, export, client):
+    """One commit at the end: the page cache's session events bump what it changed."""
+    assert client.get("/").headers.get("X-Page-Cache") == "miss"
+    assert client.get("/").headers.get("X-Page-Cache") == "hit"
+    run(export(posts=3), media_root)
+    front = client.get("/")
+    assert front.headers.get("X-Page-Cache") == "miss"
+    assert imported(1001).headline in front.get_data(as_text=True)
