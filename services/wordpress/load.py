@@ -550,8 +550,8 @@ class _Loader:
         """The post's old permalink and WordPress's plain "/?p=N" form, both to the article."""
         paths = {f"/?p={item.wp_id}"}
         link = urlsplit(item.link)
-        if link.path not in ("", "/"):
-            paths.add(LegacyRedirect.normalise_path(link.path))
+        if link.path not in ("", "/"):  # decoded, as Flask's request.path is
+            paths.add(LegacyRedirect.normalise_path(unquote(link.path)))
         elif link.query.startswith("p="):
             paths.add(f"/?{link.query}")
         for old_path in sorted(paths):
