@@ -536,21 +536,24 @@ def test_html_block_with_a_youtube_iframe_is_an_embed():
         ('<img src="x" onerror="alert(1)">Texte', "un attribut onerror"),
         ('<a href="javascript:alert(1)">Texte</a>', "un lien javascript:"),
         ('<a href=" java\tscript:alert(1)">Texte</a>', "un lien javascript:"),
+        ('<a href="data:text/html,&lt;script&gt;">Texte</a>', "un lien data:"),
+        ('<img src="vbscript:x">Texte', "un lien vbscript:"),
         ("<svg><g onload=alert(1)></g></svg>Texte", "un <svg>"),
         (
             '<iframe src="https://evil.example/x"></iframe>Texte',
             "un <iframe> d’un site non reconnu",
         ),
         ("<style>body{display:none}</style>Texte", "un <style>"),
-        ("<!-- rien -->", "aucun texte"),
-        ("<div> </div>", "aucun texte"),
+        ("<!-- rien -->", None),
+        ("<div> </div>", None),
     ],
 )
 def test_html_block_refused(markup, reason):
     result = convert_body(block("html", markup))
     assert result.pieces == []
     assert result.counts == {"html_refused": 1}
-    assert result.notes == [f"bloc core/html refusé : contient {reason}"]
+    said = f"contient {reason}" if reason else "ne contient aucun texte"
+    assert result.notes == [f"bloc core/html refusé : {said}"]
 
 
 def test_columns_and_groups_are_flattened_in_order():
@@ -619,6 +622,65 @@ def test_table_preformatted_and_code_keep_their_text():
     assert result.counts == {"table_as_text": 1, "preformatted": 1}
 
 
+def test_what_the_sanitiser_takes_out_of_a_table_is_counted():
+    table = '<table><tr><td><a href="javascript:alert(1)">Tarifs</a></td><td onclick="x()">5 €</td></tr></table>'
+    result = convert_body(table)
+    assert [(p.kind, p.data) for p in result.pieces] == [paragraph("Tarifs | 5 €")]
+    assert result.counts == {"table_as_text": 1, "removed_lien": 1, "removed_script": 1}
+
+
+def test_cover_background_image_and_inner_blocks():
+    old = block(
+        "cover",
+        '<div class="wp-block-cover" style="background-image:url(https://ex.fr/fond.jpg)">'
+        f'<div class="wp-block-cover__inner-container">{block("paragraph", "<p>Titre</p>")}</div></div>',
+        {"url": "https://ex.fr/fond.jpg", "id": 31},
+    )
+    new = block(
+        "cover",
+        '<div class="wp-block-cover"><img class="wp-block-cover__image-background wp-image-32" '
+        'alt="Mer" src="https://ex.fr/mer.jpg"/><div class="wp-block-cover__inner-container">'
+        f"{block('paragraph', '<p>Large</p>')}</div></div>",
+        {"url": "https://ex.fr/mer.jpg", "id": 32},
+    )
+    result = convert_body(old + new)
+    assert [(p.kind, p.data) for p in result.pieces] == [
+        image("https://ex.fr/fond.jpg", 31),
+        paragraph("Titre"),
+        image("https://ex.fr/mer.jpg", 32, "Mer"),
+        paragraph("Large"),
+    ]
+    assert result.counts == {"layout_flattened": 2}
+
+
+def test_text_over_the_editor_limits_is_split_never_cut(editor_app):
+    long_paragraph = " ".join(f"mot{i}" for i in range(5000))  # ~34,000 characters
+    result = convert_body(f"<p>{long_paragraph}</p>")
+    assert len(result.pieces) > 1 and result.counts == {"too_long": 1}
+    assert " ".join(p.data["html"] for p in result.pieces) == long_paragraph
+    item = " ".join(f"m{i}" for i in range(2000))  # ~9,800 characters
+    result = convert_body(f"<ul><li>{item}</li></ul>")
+    (piece,) = result.pieces
+    assert len(piece.data["items"]) > 1 and " ".join(piece.data["items"]) == item
+    check_with_editor(editor_app, result)
+
+
+def test_quote_too_long_for_a_quote_becomes_paragraphs():
+    text = "parole " * 400
+    result = convert_body(f"<blockquote>{text}<cite>Lui</cite></blockquote>")
+    assert [p.kind for p in result.pieces] == ["paragraph"]
+    assert result.pieces[0].data["html"].endswith("(Lui)")
+    assert result.counts == {"too_long": 1}
+
+
+def test_alt_text_over_its_column_is_cut_and_said():
+    alt = "très " * 100
+    result = convert_body(f'<img src="https://ex.fr/a.jpg" alt="{alt}">')
+    (piece,) = result.pieces
+    assert len(piece.data["alt"]) <= ALT_MAX and piece.data["alt"].endswith("…")
+    assert result.notes == [f"texte alternatif de plus de {ALT_MAX} caractères : coupé"]
+
+
 # --------------------------------------------------------------------------- malformed block comments
 
 
@@ -667,6 +729,8 @@ def test_parser_inner_blocks_and_inner_content():
 
 def test_a_comment_that_is_not_a_block_delimiter_is_text():
     assert parse_blocks("<!-- wp:Paragraph --><p>a</p>")[0].name is None  # upper case: not one
+    # PCRE without /u: a no-break space is not the whitespace a delimiter needs.
+    assert parse_blocks("<!--\u00a0wp:paragraph --><p>a</p>")[0].name is None
 
 
 def test_deeply_nested_blocks_are_bounded():
@@ -674,6 +738,14 @@ def test_deeply_nested_blocks_are_bounded():
     result = convert_body(content)
     assert result.counts["too_deep"] == 1
     assert all(piece.kind == "paragraph" for piece in result.pieces)
+
+
+def test_deeply_nested_lists_and_quotes_are_bounded():
+    lists = convert_body("<ul><li>a" * 1000)
+    assert [p.kind for p in lists.pieces] == ["list"] and lists.counts["too_deep"] == 1
+    groups = "<!-- wp:group --><div>" * 1500 + "<p>x</p>" + "</div><!-- /wp:group -->" * 1500
+    quote = convert_body(f"<!-- wp:quote --><blockquote>{groups}</blockquote><!-- /wp:quote -->")
+    assert [(p.kind, p.data) for p in quote.pieces] == [("quote", {"text": "x", "attribution": ""})]
 
 
 # --------------------------------------------------------------------------- classic HTML
@@ -737,6 +809,17 @@ def test_caption_inside_a_sentence_splits_the_paragraph():
     ]
 
 
+def test_shortcodes_inside_a_list_or_a_quote_come_after_it():
+    text = '<ul><li>Photo : [caption id="attachment_3"]<img src="https://ex.fr/l.jpg" alt="L"/> Lé[/caption]</li></ul>'
+    text += f"\n<blockquote>Voir [embed]{YOUTUBE}[/embed]</blockquote>"
+    assert pieces(text) == [
+        ("list", {"items": ["Photo :"], "ordered": False}),
+        image("https://ex.fr/l.jpg", 3, "L", "Lé"),
+        ("quote", {"text": "Voir", "attribution": ""}),
+        ("embed", YOUTUBE_EMBED),
+    ]
+
+
 def test_gallery_shortcode():
     assert pieces('[gallery ids="4, 5" columns="2"]') == [image("", 4), image("", 5)]
     assert pieces('[gallery include="6"]') == [image("", 6)]
@@ -772,6 +855,7 @@ def test_a_bare_unrecognised_url_becomes_a_link_and_is_counted():
 
 def test_unknown_shortcodes_stay_as_text_and_are_counted():
     text = '[contact-form-7 id="3"]\n\n[toc]\n\n[sic] et [1]\n\n[box]Encadré[/box]\n\n[[caption]]'
+    text += "\n\n[Mise à jour : le maire a répondu]"
     result = convert_body(text)
     assert [(p.kind, p.data) for p in result.pieces] == [
         paragraph('[contact-form-7 id="3"]'),
@@ -779,6 +863,7 @@ def test_unknown_shortcodes_stay_as_text_and_are_counted():
         paragraph("[sic] et [1]"),
         paragraph("[box]Encadré[/box]"),
         paragraph("[caption]"),  # escaped: WordPress shows the shortcode itself
+        paragraph("[Mise à jour : le maire a répondu]"),
     ]
     assert result.counts == {"unknown_shortcode": 2}
     assert result.notes == [
@@ -850,6 +935,14 @@ def test_onerror_on_an_image_is_counted_and_the_image_kept():
     result = convert_body('<img src="https://ex.fr/a.jpg" alt="A" onerror="alert(1)">')
     assert [(p.kind, p.data) for p in result.pieces] == [image("https://ex.fr/a.jpg", None, "A")]
     assert result.counts == {"removed_script": 1}
+
+
+def test_event_handlers_on_structural_elements_are_counted():
+    content = '<p onclick="a()">Un</p><ul onmouseover="b()"><li onfocus="c()">Deux</li></ul>'
+    content += '<blockquote onload="d()"><p onclick="e()">Trois</p></blockquote>'
+    result = convert_body(content)
+    assert [p.kind for p in result.pieces] == ["paragraph", "list", "quote"]
+    assert result.counts == {"removed_script": 5}
 
 
 def test_svg_in_a_paragraph_is_removed_and_counted():
@@ -989,6 +1082,9 @@ def test_every_piece_is_what_the_editor_would_store(editor_app, content):
         ("«\u00a0Incroyable\u00a0!\u00a0» s’exclame-t-elle. Bon.", "«\u00a0Incroyable\u00a0!\u00a0» s’exclame-t-elle."),
         ("Il a dit : « Allez-y. » Et tout le monde est parti.", "Il a dit : « Allez-y. »"),
         ("Quelle soirée ! Les habitants ont dansé.", "Quelle soirée !"),
+        ("Le 3 janv. 2024, tout change. Ensuite.", "Le 3 janv. 2024, tout change."),
+        ("Ils étaient sept. Puis huit.", "Ils étaient sept."),
+        ("Voir p. 12 et cf. Durand. Fin.", "Voir p. 12 et cf. Durand."),
         ("Et après ?! Rien.", "Et après ?!"),
         ("Le taux est de 3.5 pour cent. Stable.", "Le taux est de 3.5 pour cent."),
         ("Vraiment... Oui.", "Vraiment..."),
@@ -1048,6 +1144,35 @@ def test_a_list_right_inside_a_list_is_flattened():
         ("list", {"items": ["a", "b", "c"], "ordered": False})
     ]
     assert result.counts == {"nested_list": 1}
+
+
+def test_what_sits_between_list_items_is_kept_as_items():
+    assert pieces("<ul>avant<li>a</li><p>b</p>après</ul>") == [
+        ("list", {"items": ["avant", "a", "b", "après"], "ordered": False})
+    ]
+
+
+def test_figure_with_several_images_keeps_them_all_and_its_caption():
+    text = '<figure><img src="https://ex.fr/1.jpg" alt="1"><img src="https://ex.fr/2.jpg" alt="2"><figcaption>Deux vues</figcaption></figure>'
+    assert pieces(text) == [
+        image("https://ex.fr/1.jpg", None, "1"),
+        image("https://ex.fr/2.jpg", None, "2"),
+        paragraph("Deux vues"),
+    ]
+
+
+def test_shortcodes_and_autoembed_run_over_gutenberg_paragraphs_as_in_wordpress():
+    content = block("paragraph", f"<p>{YOUTUBE}</p>")
+    content += block(
+        "paragraph",
+        '<p>[caption id="attachment_9"]<img src="https://ex.fr/c.jpg" alt="C"/> Cap[/caption]</p>',
+    )
+    content += block("paragraph", f"<p>Voir {YOUTUBE}</p>")
+    assert pieces(content) == [
+        ("embed", YOUTUBE_EMBED),
+        image("https://ex.fr/c.jpg", 9, "C", "Cap"),
+        paragraph(f"Voir {YOUTUBE}"),
+    ]
 
 
 def test_unknown_shortcode_in_a_gutenberg_paragraph_is_counted():

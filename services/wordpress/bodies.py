@@ -7,10 +7,12 @@ pieces aside, see BodyPiece), plus what could not come along, counted by reason
 
 - a post with block delimiters (`<!-- wp:` anywhere, WordPress's has_blocks()) is read
   with WordPress's block parser (services/wordpress/gutenberg.py); the text between
-  blocks and classic (core/freeform) blocks are classic HTML;
+  blocks and classic (core/freeform) blocks are classic HTML, wpautop included, as the
+  block editor reads them (its parser runs autop over freeform content);
 - a classic post goes through WordPress's own pipeline (services/wordpress/classic.py):
   [embed] and the shortcodes we convert ([caption], [gallery]), autoembed (a URL alone
-  on its line), then wpautop;
+  on its line or in its paragraph), then wpautop; Gutenberg paragraphs and core/html get
+  the same shortcodes and autoembed (WordPress runs them over all content), no wpautop;
 - the resulting HTML is walked like a browser parses it (html5lib, as bleach vendors
   it): paragraphs, headings, lists, quotes, images and frames become blocks; inline
   text goes through services.richtext.clean_html, the one sanitiser, whose removals are
@@ -30,8 +32,14 @@ What Gazette has no block for, decided here:
 - core/html: kept as blocks when it holds text and nothing dangerous (a script, an
   on… attribute, a javascript: link, a frame we do not embed, svg, style), else
   refused whole ("html_refused", with a note naming what it held);
-- unknown blocks: their HTML kept as text ("unknown_block"); unknown shortcodes stay in
-  the text as written ("unknown_shortcode");
+- unknown blocks: their HTML read like any other (its paragraphs, headings, lists and
+  images kept) and their inner blocks in order ("unknown_block", and a note naming the
+  block); unknown shortcodes stay in the text as written ("unknown_shortcode");
+- a link around an image: dropped, counted unless it leads to the image's own file or
+  attachment page, as WordPress links them ("image_link");
+- event handlers (on… attributes) of the elements read for their structure (p, li,
+  figure, img…), which never reach the sanitiser whole: counted as scripts removed;
+  their presentation attributes (class, style, id, width) are not content;
 - an embed whose address services.embeds does not recognise: a paragraph linking to it
   ("embed_unrecognised");
 - text over an editor's limit (see the *_MAX constants): split into several blocks,
@@ -50,6 +58,7 @@ from __future__ import annotations
 import html
 import re
 import secrets
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,7 +119,7 @@ COUNT_LABELS: dict[str, str] = {
     "image_bad_source": "images à l’adresse refusée supprimées",
     "image_link": "liens posés sur des images retirés (sauf vers l’image elle-même)",
     "too_long": "textes trop longs répartis sur plusieurs blocs",
-    "too_deep": "blocs imbriqués trop profondément, ignorés",
+    "too_deep": "blocs ou listes imbriqués trop profondément (ignorés, ou gardés comme texte)",
     "control_line_break": "caractères de contrôle U+000B/U+000C lus comme sauts de ligne",
     # "nettoyage du texte : scripts": the category's plural, without its count.
     **{
@@ -123,12 +132,14 @@ COUNT_LABELS: dict[str, str] = {
 # Blocks whose inner blocks are taken in order, and whose layout is dropped: counted
 # once for the outer container (a column or a button is part of its row).
 _LAYOUT_COUNTED = frozenset(
-    {"core/columns", "core/group", "core/cover", "core/media-text", "core/row", "core/stack"}
+    {"core/columns", "core/group", "core/media-text", "core/row", "core/stack"}
 )
 _LAYOUT_SILENT = frozenset({"core/column", "core/buttons", "core/button"})
 # Containers nested deeper than this are ignored (counted): hostile input can nest
 # thousands of levels, and a real post nests a handful.
 _MAX_BLOCK_DEPTH = 64
+# Addresses quoted in a note are cut to this many characters (a report line stays a line).
+_NOTE_URL_MAX = 120
 _MAX_ELEMENT_DEPTH = 200
 
 # Elements whose whole content the sanitiser drops, named in core/html refusals.
@@ -270,7 +281,7 @@ class _Converter:
         in runs of its top-level nodes; a node over the guards alone gives its text.
         Counted as "too_long"; the runs are joined by a blank line ("plain": a space)."""
         self.counts["too_long"] += 1
-        root = _parse(raw)
+        root = self.parse(raw)
         parts: list[str] = []
         for element in [None, *root]:
             if element is not None:
@@ -326,11 +337,17 @@ class _Converter:
         more = len(_MORE.findall(text))
         if more:
             self.counts["more"] += more
+        # wpautop writes "<br />\n": the newline is only source layout.
+        self.flow(re.sub(r"<br />\n", "<br>", classic.wpautop(self.shortcodes_and_embeds(text))))
+
+    def shortcodes_and_embeds(self, text: str) -> str:
+        """What WordPress does to all content, blocks included, besides wpautop: [embed]
+        and autoembed (the_content, priority 8), [caption] and [gallery] (do_shortcode,
+        11). Each becomes a placeholder for its pieces; other shortcodes are counted."""
         text = classic.shortcode_regex(_CONVERTED_SHORTCODES).sub(self._shortcode, text)
         text = classic.autoembed(text, self._autoembed)
         self._count_unknown_shortcodes(text)
-        # wpautop writes "<br />\n": the newline is only source layout.
-        self.flow(re.sub(r"<br />\n", "<br>", classic.wpautop(text)))
+        return text
 
     def _place(self, pieces: list[BodyPiece]) -> str:
         key = str(len(self.placed))
@@ -369,20 +386,18 @@ class _Converter:
             if found:
                 content, caption_html = found[1], found[2].strip()
         attachment = _ATTACHMENT_ID.search(attributes.get("id", ""))
-        root = _parse(content)
+        root = self.parse(content)
         img = next((e for e in root.iter() if _name(e) == "img"), None)
         if img is None:
-            self.paragraphs(content + (" " + caption_html if caption_html else ""))
+            self.paragraphs(_inner_html(root) + (" " + caption_html if caption_html else ""))
             return
-        attachment_id = int(attachment[1]) if attachment else None
+        attachment_id = _attachment_id(attachment[1]) if attachment else None
         self.image(img, caption_html, attachment_id, link=_link_around(root, img))
 
     def _gallery_ids(self, attributes: dict[str, str]) -> None:
         """[gallery ids="1,2"] (or include="…"): images known by attachment id alone."""
-        ids = [
-            int(i)
-            for i in re.findall(r"\d{1,18}", attributes.get("ids") or attributes.get("include", ""))
-        ]
+        listed = attributes.get("ids") or attributes.get("include", "")
+        ids = [i for i in map(_attachment_id, re.findall(r"\d{1,18}", listed)) if i]
         if not ids:
             self.counts["gallery_without_ids"] += 1
             self.note("galerie sans liste d’images ([gallery] seul) : non importée")
@@ -393,15 +408,16 @@ class _Converter:
         """Shortcodes left in the text: they stay as written, counted and named once each.
 
         A bracketed word counts when it looks like a plugin's shortcode: it has
-        attributes, a closing tag, or a name with "-" or "_" ("[contact-form-7 id=…]");
-        "[sic]" or "[1]" in running text do not.
+        name=value attributes, a closing tag, or a name with "-" or "_"
+        ("[contact-form-7 id=…]", "[box]…[/box]"); "[sic]", "[1]" or an editor's
+        "[Mise à jour : …]" in running text do not.
         """
         for part in classic.html_split(text)[::2]:
             for match in classic.ANY_SHORTCODE.finditer(part):
                 name = match[2]
                 if match[1] or not re.match(r"[A-Za-z]", name):
                     continue
-                if match[3].strip() or match[4] is not None or re.search(r"[-_]", name):
+                if "=" in match[3] or match[4] is not None or re.search(r"[-_]", name):
                     self.counts["unknown_shortcode"] += 1
                     self.note(f"code court [{name}] inconnu : gardé comme texte")
 
@@ -449,7 +465,7 @@ class _Converter:
         reason = _danger(_parse(raw))
         if reason is None:
             sub = _Converter(self.placeholder)
-            sub.flow(raw)
+            sub.flow(sub.shortcodes_and_embeds(raw))
             if sub.pieces:
                 self.pieces += sub.pieces
                 self.counts.update(sub.counts)
@@ -457,12 +473,12 @@ class _Converter:
                 self.notes += sub.notes
                 self.counts["html_kept"] += 1
                 return
-            reason = "aucun texte"
         self.counts["html_refused"] += 1
-        self.note(f"bloc core/html refusé : contient {reason}")
+        said = f"contient {reason}" if reason else "ne contient aucun texte"
+        self.note(f"bloc core/html refusé : {said}")
 
     def heading_block(self, block: ParsedBlock, depth: int) -> None:
-        root = _parse(block.full_html())
+        root = self.parse(block.full_html())
         element = next((e for e in root.iter() if _name(e) in _HEADINGS), root)
         level = block.attrs.get("level")
         if not isinstance(level, int) or isinstance(level, bool):
@@ -476,7 +492,7 @@ class _Converter:
         elif block.inner_blocks:  # WordPress 6.1+: core/list-item inner blocks
             items = self._list_item_blocks(block.inner_blocks, depth)
         else:
-            root = _parse(block.full_html())
+            root = self.parse(block.full_html())
             element = next((e for e in root.iter() if _name(e) in ("ul", "ol")), None)
             if element is None:
                 self.flow(block.full_html())
@@ -493,9 +509,9 @@ class _Converter:
                 self.counts["too_deep"] += 1
                 break
             if item.name != "core/list-item":  # anything else inside a list: its HTML
-                items += self._list_items(_parse(item.full_html()))
+                items += self._list_items(self.parse(item.full_html()))
                 continue
-            root = _parse(item.inner_html)
+            root = self.parse(item.inner_html)
             li = next((e for e in root.iter() if _name(e) == "li"), root)
             items += self._list_items_of(li)
             for nested in item.inner_blocks:
@@ -503,17 +519,17 @@ class _Converter:
                 items += (
                     self._list_item_blocks(nested.inner_blocks, depth + 1)
                     if (nested.inner_blocks)
-                    else self._list_items(_parse(nested.full_html()))
+                    else self._list_items(self.parse(nested.full_html()))
                 )
         return items
 
     def quote_block(self, block: ParsedBlock, depth: int) -> None:
-        root = _parse(block.full_html())
+        root = self.parse(block.full_html())
         quote = next((e for e in root.iter() if _name(e) == "blockquote"), root)
         self.quote(quote)
 
     def image_block(self, block: ParsedBlock, depth: int) -> None:
-        root = _parse(block.full_html())
+        root = self.parse(block.full_html())
         img = next((e for e in root.iter() if _name(e) == "img"), None)
         caption = next((e for e in root.iter() if _name(e) == "figcaption"), None)
         attachment = _attachment_id(block.attrs.get("id"))
@@ -539,7 +555,7 @@ class _Converter:
                 if piece is None:
                     self.block(next(inner), depth + 1)
                     continue
-                for caption in (e for e in _parse(piece).iter() if _name(e) == "figcaption"):
+                for caption in (e for e in self.parse(piece).iter() if _name(e) == "figcaption"):
                     text = self.plain_html(_plain_source(caption))
                     if text:
                         self.counts["gallery_caption"] += 1
@@ -547,7 +563,7 @@ class _Converter:
             return
         listed = block.attrs.get("ids")
         ids = [i for i in map(_attachment_id, listed if isinstance(listed, list) else []) if i]
-        root = _parse(block.full_html())
+        root = self.parse(block.full_html())
         images = [e for e in root.iter() if _name(e) == "img"]
         for index, img in enumerate(images):
             figure = _ancestor_caption(root, img)
@@ -565,7 +581,7 @@ class _Converter:
                     self.add_plain_as_paragraphs(text)
 
     def embed_block(self, block: ParsedBlock, depth: int) -> None:
-        root = _parse(block.full_html())
+        root = self.parse(block.full_html())
         url = block.attrs.get("url") if isinstance(block.attrs.get("url"), str) else ""
         if not url:
             wrapper = next(
@@ -574,6 +590,17 @@ class _Converter:
             url = _text_of(wrapper).strip()
         caption = next((e for e in root.iter() if _name(e) == "figcaption"), None)
         self.embed(accept_text(url).text, _plain_source(caption) if caption is not None else "")
+
+    def cover_block(self, block: ParsedBlock, depth: int) -> None:
+        """core/cover: its background image (an <img> since WordPress 5.7, before only
+        the "url" attribute and a CSS background), then its inner blocks."""
+        self.counts["layout_flattened"] += 1
+        own_html = "".join(piece for piece in block.inner_content if piece is not None)
+        url = block.attrs.get("url")
+        if isinstance(url, str) and url.strip() and "<img" not in own_html.lower():
+            alt = block.attrs.get("alt") if isinstance(block.attrs.get("alt"), str) else ""
+            self.add_image(url, _attachment_id(block.attrs.get("id")), alt, "")
+        self.inner(block, depth)
 
     def dropped_block(self, block: ParsedBlock, depth: int) -> None:
         self.counts["separator" if block.name in ("core/separator", "core/spacer") else "more"] += 1
@@ -594,17 +621,33 @@ class _Converter:
         self.classic(block.inner_html)
 
     def paragraph_block(self, block: ParsedBlock, depth: int) -> None:
-        # WordPress runs shortcodes over block content too: one left in a paragraph
-        # stays as text here, counted as in a classic post.
-        self._count_unknown_shortcodes(block.full_html())
-        self.flow(block.full_html())
+        # WordPress runs shortcodes and autoembed over block content too: a URL alone in
+        # a paragraph is an embed, a [caption] an image, as readers saw them.
+        self.flow(self.shortcodes_and_embeds(block.full_html()))
 
     # ----------------------------------------------------------------- the HTML walk
+
+    def parse(self, fragment: str):
+        """The fragment parsed like a browser, its on… attributes (event handlers) taken
+        out and counted as scripts removed: elements read for their structure (p, li,
+        figure, img) never reach the sanitiser whole, and their handlers must not go
+        unsaid. Their presentation attributes (class, style, id) are not content."""
+        root = _parse(fragment)
+        for node in root.iter():
+            if not isinstance(node.tag, str):
+                continue
+            handlers = [key for key in node.attrib if _name_of(key).startswith("on")]
+            for key in handlers:
+                del node.attrib[key]
+            if handlers:
+                self.counts["removed_script"] += len(handlers)
+                self.removed["script"] += len(handlers)
+        return root
 
     def flow(self, fragment: str) -> None:
         """HTML as blocks: block-level elements become pieces, inline runs paragraphs."""
         inline = _Inline()
-        self._children(_parse(fragment), inline, 0)
+        self._children(self.parse(fragment), inline, 0)
         self.paragraphs(inline.take())
 
     def _children(self, element, inline: _Inline, depth: int) -> None:
@@ -640,29 +683,15 @@ class _Converter:
             self.embed(element.get("src", ""), "")
         elif name == "br":
             inline.raw("<br>")
-        elif name in _HEADINGS:
+        elif name in _HEADINGS or name in ("ul", "ol", "blockquote", "figure", "table", "pre"):
             self._flush(inline)
-            self.heading(_plain_source(element), _HEADINGS[name])
-        elif name in ("ul", "ol"):
-            self._flush(inline)
-            self.add_list(self._list_items(element), name == "ol")
-        elif name == "blockquote":
-            self._flush(inline)
-            self.quote(element)
-        elif name == "figure":
-            self._flush(inline)
-            self.figure(element, depth)
+            # A shortcode's image or embed inside a heading, a list, a quote…: after it.
+            placed = self._take_placeholders(element)
+            self._structure(element, name, depth)
+            self.pieces += placed
         elif name == "hr":
             self._flush(inline)
             self.counts["separator"] += 1
-        elif name == "table":
-            self._flush(inline)
-            self.table(_serialise(element))
-        elif name == "pre":
-            self._flush(inline)
-            self.counts["preformatted"] += 1
-            text = _inner_html(element).strip("\n").replace("\n", "<br>")
-            self.paragraphs(text)
         elif name == "a" and _only_image(element) is not None:
             self._flush(inline)
             self.image(_only_image(element), "", None, link=element.get("href", ""))
@@ -677,17 +706,41 @@ class _Converter:
             self._children(element, inline, depth)
             inline.close(name)
 
+    def _structure(self, element, name: str, depth: int) -> None:
+        """The block a heading, list, quote, figure, table or <pre> element makes."""
+        if name in _HEADINGS:
+            self.heading(_plain_source(element), _HEADINGS[name])
+        elif name in ("ul", "ol"):
+            self.add_list(self._list_items(element), name == "ol")
+        elif name == "blockquote":
+            self.quote(element)
+        elif name == "figure":
+            self.figure(element, depth)
+        elif name == "table":
+            self.table(element)
+        else:
+            self.counts["preformatted"] += 1
+            self.paragraphs(_inner_html(element).strip("\n").replace("\n", "<br>"))
+
+    def _take_placeholders(self, element) -> list[BodyPiece]:
+        """The pieces of the placeholders inside `element`, taken out of it."""
+        found = [e for e in element.iter() if _name(e) == self.placeholder]
+        _remove_elements(element, found)
+        return [piece for e in found for piece in self.placed.get(e.get("data-i", ""), [])]
+
     def figure(self, element, depth: int) -> None:
-        """<figure>: an image and its caption, a pull quote, a table, an embed; else its content."""
+        """<figure>: an image and its caption, a pull quote, an embed; else (several
+        images, a table) its content, the caption a paragraph."""
         caption = next((e for e in element.iter() if _name(e) == "figcaption"), None)
         caption_html = _plain_source(caption) if caption is not None else ""
-        img = next((e for e in element.iter() if _name(e) == "img"), None)
+        images = [e for e in element.iter() if _name(e) == "img"]
         quote = next((e for e in element.iter() if _name(e) == "blockquote"), None)
         classes = element.get("class", "")
         if quote is not None:
             self.quote(quote)
-        elif img is not None:
-            self.image(img, caption_html, None)
+        elif len(images) == 1:
+            link = _link_around(element, images[0])
+            self.image(images[0], caption_html, None, link=link)
         elif "wp-block-embed" in classes:
             wrapper = next(
                 (e for e in element.iter() if "wp-block-embed__wrapper" in e.get("class", "")),
@@ -711,31 +764,42 @@ class _Converter:
             return
         self.add(BlockKind.HEADING, {"text": text, "level": level})
 
-    def _list_items(self, element) -> list[str]:
+    def _list_items(self, element, depth: int = 0) -> list[str]:
         """Items of a <ul>/<ol> (or of any element holding <li>), nested lists flattened."""
         if _name(element) not in ("ul", "ol"):
             found = next((e for e in element.iter() if _name(e) in ("ul", "ol")), None)
             if found is not None:
-                return self._list_items(found)
+                return self._list_items(found, depth)
             lis = [e for e in element.iter() if _name(e) == "li"]  # stray items
-            return [item for li in lis for item in self._list_items_of(li)]
-        items: list[str] = []
+            return [item for li in lis for item in self._list_items_of(li, depth)]
+        items: list[str] = self._stray_item(element.text)
         for child in element:
-            if _name(child) == "li":
-                items += self._list_items_of(child)
-            elif _name(child) in ("ul", "ol"):  # a list right inside a list (old markup)
+            if _name(child) in ("ul", "ol"):  # a list right inside a list (old markup)
                 self.counts["nested_list"] += 1
-                items += self._list_items(child)
+                items += self._list_items(child, depth + 1)
+            elif isinstance(child.tag, str):  # an <li>, or what sits in its place
+                items += self._list_items_of(child, depth)
+            items += self._stray_item(child.tail)
         return items
 
-    def _list_items_of(self, li) -> list[str]:
-        """An <li>: its own text, then (flattened) the items of the lists inside it."""
+    def _stray_item(self, text: str | None) -> list[str]:
+        """Text written right inside a <ul> (browsers show it): an item of its own."""
+        if not text or not text.strip():
+            return []
+        return split_list_item(self.sanitise(html.escape(text, quote=False), "list_item"))
+
+    def _list_items_of(self, li, depth: int = 0) -> list[str]:
+        """An <li>: its own text, then (flattened) the items of the lists inside it;
+        lists nested deeper than _MAX_ELEMENT_DEPTH stay in their item, as text."""
         own = _Inline()
         nested = []
         if li.text:
             own.text(li.text)
+        too_deep = depth > _MAX_ELEMENT_DEPTH
+        if too_deep:
+            self.counts["too_deep"] += 1
         for child in li:
-            if _name(child) in ("ul", "ol"):
+            if _name(child) in ("ul", "ol") and not too_deep:
                 nested.append(child)
             else:
                 own.raw(_serialise(child))
@@ -748,7 +812,7 @@ class _Converter:
             items += _fit(_trim(item), LIST_ITEM_MAX, self)
         for sub in nested:
             self.counts["nested_list"] += 1
-            items += self._list_items(sub)
+            items += self._list_items(sub, depth + 1)
         return items
 
     def add_list(self, items: list[str], ordered: bool) -> None:
@@ -774,39 +838,36 @@ class _Converter:
             return
         self.add(BlockKind.QUOTE, {"text": text, "attribution": attribution})
 
-    def table(self, table_html: str) -> None:
+    def table(self, element) -> None:
+        """A <table> as text, a row a line, as a pasted table (services.richtext.clean_paste).
+
+        clean_paste tells only of scripts, frames and images; what the sanitiser takes
+        out of each cell (a refused link, a style) is counted here, cell by cell."""
         self.counts["table_as_text"] += 1
+        for cell in (e for e in element.iter() if _name(e) in ("td", "th", "caption")):
+            self.sanitise(_inner_html(cell), "paragraph")  # for its counts
         try:
-            pasted = clean_paste(table_html, None, "paragraph")
+            pasted = clean_paste(_serialise(element), None, "paragraph")
         except TooLongError:
-            self.paragraphs(html.escape(_text_of(_parse(table_html)), quote=False))
+            self.paragraphs(html.escape(_text_of(element), quote=False))
             return
-        for category, count in pasted.removed:
-            if category != "tableau":
-                self.counts[f"removed_{category}"] += count
-                self.removed[category] += count
         for paragraph in split_paragraphs(pasted.html):
             self.add_paragraph(paragraph)
 
     def image(self, img, caption_html: str, attachment_id: int | None, link: str = "") -> None:
-        """An image piece from an <img> (and its caption's HTML). Its on… attributes
-        (onerror) are counted as scripts removed; its layout ones (class, width, srcset)
-        are not content."""
-        scripts = sum(1 for key in img.attrib if _name_of(key).startswith("on"))
-        if scripts:
-            self.counts["removed_script"] += scripts
-            self.removed["script"] += scripts
+        """An image piece from an <img> (and its caption's HTML); its layout attributes
+        (class, width, srcset) are not content, its on… ones were counted by parse()."""
         source = (img.get("src") or "").strip()
         if not source or source.lower().startswith("data:"):  # a lazy-loading plugin's
             source = (img.get("data-src") or img.get("data-lazy-src") or source).strip()
         if link.strip() and not _links_to_image(link.strip(), source):
             self.counts["image_link"] += 1
-            self.note(f"lien posé sur une image retiré ({link.strip()})")
+            self.note(f"lien posé sur une image retiré ({_cut(link.strip(), _NOTE_URL_MAX)})")
         if attachment_id is None:
             found = _WP_IMAGE_CLASS.search(img.get("class", "")) or re.fullmatch(
                 r"(\d{1,18})", img.get("data-id", "")
             )
-            attachment_id = int(found[1]) if found else None
+            attachment_id = _attachment_id(found[1]) if found else None
         caption = self.plain_html(caption_html) if caption_html else ""
         self.add_image(source, attachment_id, img.get("alt", ""), caption)
 
@@ -853,7 +914,8 @@ class _Converter:
             recognised = embeds.recognise(url)
         except embeds.EmbedRefused:
             self.counts["embed_unrecognised"] += 1
-            self.note(f"contenu intégré non reconnu ({url or 'sans adresse'}) : gardé comme lien")
+            shown = _cut(url, _NOTE_URL_MAX) if url else "sans adresse"
+            self.note(f"contenu intégré non reconnu ({shown}) : gardé comme lien")
             if url:
                 link = html.escape(url)
                 self.paragraphs(f'<a href="{link}">{html.escape(url, quote=False)}</a>')
@@ -890,6 +952,7 @@ _BLOCK_HANDLERS = {
     "core/verse": _Converter.preformatted_block,
     "core/shortcode": _Converter.shortcode_block,
     "core/block": _Converter.reusable_block,
+    "core/cover": _Converter.cover_block,
 }
 
 
@@ -925,8 +988,18 @@ class _Inline:
         return markup
 
 
+_PARSERS = threading.local()
+
+
 def _parse(fragment: str):
-    parser = html5lib.HTMLParser(tree=html5lib.getTreeBuilder("etree"), namespaceHTMLElements=False)
+    """The fragment parsed as a browser would (html5lib, as bleach vendors it), into an
+    ElementTree fragment root. One parser per thread, reused: building one costs more
+    than parsing a paragraph, and a parser is not safe to share between threads."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = html5lib.HTMLParser(
+            tree=html5lib.getTreeBuilder("etree"), namespaceHTMLElements=False
+        )
     return parser.parseFragment(fragment or "")
 
 
@@ -1113,9 +1186,14 @@ def _danger(root) -> str | None:
             attribute = key.rsplit("}", 1)[-1].lower()
             if attribute.startswith("on"):
                 return f"un attribut {attribute}"
-            cleaned = re.sub(r"[\x00-\x20]", "", str(value))
-            if attribute in _URL_ATTRIBUTES and _DANGEROUS_SCHEMES.match(cleaned):
-                return f"un lien {_DANGEROUS_SCHEMES.match(cleaned)[1].lower()}:"
+            scheme = _DANGEROUS_SCHEMES.match(re.sub(r"[\x00-\x20]", "", str(value)))
+            # An image's data: source is refused by add_image, not a threat to the page.
+            if (
+                attribute in _URL_ATTRIBUTES
+                and scheme
+                and not (name == "img" and attribute == "src" and scheme[1].lower() == "data")
+            ):
+                return f"un lien {scheme[1].lower()}:"
     return None
 
 
@@ -1200,9 +1278,12 @@ def _tally(notes: list[str]) -> list[str]:
 ABBREVIATIONS = frozenset(
     {"m", "mm", "mme", "mmes", "mlle", "mlles", "me", "mes", "mgr", "dr", "pr", "st", "ste",
      "etc", "cf", "p", "pp", "vol", "chap", "fig", "art", "al", "av", "apr", "env", "ex",
-     "éd", "coll", "hab", "min", "max", "no", "n°", "cie", "jr", "sr", "inc", "ltd", "c.-à-d",
-     "c-à-d", "j.-c", "vs", "réf", "tél", "dép", "gén", "col", "cap", "lt", "sgt", "bd"}
+     "éd", "coll", "hab", "no", "n°", "cie", "jr", "sr", "inc", "ltd", "c.-à-d", "c-à-d",
+     "j.-c", "vs", "réf", "tél", "dép", "gén", "lt", "sgt", "bd", "janv", "févr", "avr",
+     "juil", "oct", "nov", "déc"}
 )  # fmt: skip
+# Left out on purpose, because they end sentences as words too: "cap", "col", "min",
+# "max", "sept" (« Ils étaient sept. »).
 _SENTENCE_END = re.compile(r"[.!?…]+")
 _SPACES = " \u00a0\u202f\t\n"
 
@@ -1222,6 +1303,8 @@ def first_sentence(text: str, limit: int = STANDFIRST_MAX) -> str:
     text = re.sub(r"[ \t\r\n\f\v]+", " ", accept_text(text or "", multiline=False).text).strip()
     if not text:
         return ""
+    # A sentence longer than `limit` is cut anyway: read no further than needed.
+    text = text[: limit + 100]
     depth = 0  # inside « … »
     end = len(text)
     index = 0

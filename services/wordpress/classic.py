@@ -13,6 +13,9 @@ where WordPress put them for readers:
 - `AUTOEMBED_LINE` / `AUTOEMBED_PARAGRAPH`: WP_Embed::autoembed()'s two expressions,
   a URL alone on its line or alone in a paragraph.
 
+Expressions are ASCII ("(?a)"): PHP's PCRE, without the /u flag WordPress leaves off,
+reads "\\s" and "\\w" as ASCII, so a no-break space is not a space to wpautop.
+
 Pure: strings in, strings out. Nothing here sanitises: the HTML goes to clean_html next.
 """
 
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-# wpautop's $allblocks (WordPress 6.x: "math" left the list in 6.3, "style" stayed).
+# wpautop's $allblocks as WordPress 6.x writes it (older versions also listed "math").
 _ALLBLOCKS = (
     r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre"
     r"|form|map|area|blockquote|address|style|p|h[1-6]|hr|fieldset|legend|section"
@@ -52,10 +55,10 @@ def replace_in_html_tags(text: str, pairs: dict[str, str]) -> str:
 
 
 _PRE = "<pre"
-_BR_PAIR = re.compile(r"<br\s*/?>\s*<br\s*/?>")
-_BLOCK_OPEN = re.compile(r"(<" + _ALLBLOCKS + r"[\s/>])")
-_BLOCK_CLOSE = re.compile(r"(</" + _ALLBLOCKS + r">)")
-_HR = re.compile(r"(<hr\s*?/?>)")
+_BR_PAIR = re.compile(r"(?a)<br\s*/?>\s*<br\s*/?>")
+_BLOCK_OPEN = re.compile(r"(?a)(<" + _ALLBLOCKS + r"[\s/>])")
+_BLOCK_CLOSE = re.compile(r"(?a)(</" + _ALLBLOCKS + r">)")
+_HR = re.compile(r"(?a)(<hr\s*?/?>)")
 _WPNL = " <!-- wpnl --> "
 
 
@@ -93,48 +96,48 @@ def wpautop(text: str, br: bool = True) -> str:
     text = replace_in_html_tags(text, {"\n": _WPNL})
 
     if "<option" in text:
-        text = re.sub(r"\s*<option", "<option", text)
-        text = re.sub(r"</option>\s*", "</option>", text)
+        text = re.sub(r"(?a)\s*<option", "<option", text)
+        text = re.sub(r"(?a)</option>\s*", "</option>", text)
     if "</object>" in text:
-        text = re.sub(r"(<object[^>]*>)\s*", r"\1", text)
-        text = re.sub(r"\s*</object>", "</object>", text)
-        text = re.sub(r"\s*(</?(?:param|embed)[^>]*>)\s*", r"\1", text)
+        text = re.sub(r"(?a)(<object[^>]*>)\s*", r"\1", text)
+        text = re.sub(r"(?a)\s*</object>", "</object>", text)
+        text = re.sub(r"(?a)\s*(</?(?:param|embed)[^>]*>)\s*", r"\1", text)
     if "<source" in text or "<track" in text:
-        text = re.sub(r"([<\[](?:audio|video)[^>\]]*[>\]])\s*", r"\1", text)
-        text = re.sub(r"\s*([<\[]/(?:audio|video)[>\]])", r"\1", text)
-        text = re.sub(r"\s*(<(?:source|track)[^>]*>)\s*", r"\1", text)
+        text = re.sub(r"(?a)([<\[](?:audio|video)[^>\]]*[>\]])\s*", r"\1", text)
+        text = re.sub(r"(?a)\s*([<\[]/(?:audio|video)[>\]])", r"\1", text)
+        text = re.sub(r"(?a)\s*(<(?:source|track)[^>]*>)\s*", r"\1", text)
     if "<figcaption" in text:
-        text = re.sub(r"\s*(<figcaption[^>]*>)", r"\1", text)
-        text = re.sub(r"</figcaption>\s*", "</figcaption>", text)
+        text = re.sub(r"(?a)\s*(<figcaption[^>]*>)", r"\1", text)
+        text = re.sub(r"(?a)</figcaption>\s*", "</figcaption>", text)
 
-    text = re.sub(r"\n\n+", "\n\n", text)
-    pieces = [piece for piece in re.split(r"\n\s*\n", text) if piece]
+    text = re.sub(r"(?a)\n\n+", "\n\n", text)
+    pieces = [piece for piece in re.split(r"(?a)\n\s*\n", text) if piece]
     text = "".join(f"<p>{piece.strip(chr(10))}</p>\n" for piece in pieces)
 
-    text = re.sub(r"<p>\s*</p>", "", text)
-    text = re.sub(r"<p>([^<]+)</(div|address|form)>", r"<p>\1</p></\2>", text)
-    text = re.sub(r"<p>\s*(</?" + _ALLBLOCKS + r"[^>]*>)\s*</p>", r"\1", text)
-    text = re.sub(r"<p>(<li.+?)</p>", r"\1", text)
-    text = re.sub(r"<p><blockquote([^>]*)>", r"<blockquote\1><p>", text, flags=re.IGNORECASE)
+    text = re.sub(r"(?a)<p>\s*</p>", "", text)
+    text = re.sub(r"(?a)<p>([^<]+)</(div|address|form)>", r"<p>\1</p></\2>", text)
+    text = re.sub(r"(?a)<p>\s*(</?" + _ALLBLOCKS + r"[^>]*>)\s*</p>", r"\1", text)
+    text = re.sub(r"(?a)<p>(<li.+?)</p>", r"\1", text)
+    text = re.sub(r"(?a)<p><blockquote([^>]*)>", r"<blockquote\1><p>", text, flags=re.IGNORECASE)
     text = text.replace("</blockquote></p>", "</p></blockquote>")
-    text = re.sub(r"<p>\s*(</?" + _ALLBLOCKS + r"[^>]*>)", r"\1", text)
-    text = re.sub(r"(</?" + _ALLBLOCKS + r"[^>]*>)\s*</p>", r"\1", text)
+    text = re.sub(r"(?a)<p>\s*(</?" + _ALLBLOCKS + r"[^>]*>)", r"\1", text)
+    text = re.sub(r"(?a)(</?" + _ALLBLOCKS + r"[^>]*>)\s*</p>", r"\1", text)
 
     if br:
         # Newlines inside script, style and svg are not line breaks.
         text = re.sub(
-            r"<(script|style|svg)\b.*?</\1>",
+            r"(?a)<(script|style|svg)\b.*?</\1>",
             lambda m: m[0].replace("\n", "<WPPreserveNewline />"),
             text,
             flags=re.DOTALL,
         )
         text = text.replace("<br>", "<br />").replace("<br/>", "<br />")
-        text = re.sub(r"(?<!<br />)\s*\n", "<br />\n", text)
+        text = re.sub(r"(?a)(?<!<br />)\s*\n", "<br />\n", text)
         text = text.replace("<WPPreserveNewline />", "\n")
 
-    text = re.sub(r"(</?" + _ALLBLOCKS + r"[^>]*>)\s*<br />", r"\1", text)
-    text = re.sub(r"<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^>]*>)", r"\1", text)
-    text = re.sub(r"\n</p>$", "</p>", text)
+    text = re.sub(r"(?a)(</?" + _ALLBLOCKS + r"[^>]*>)\s*<br />", r"\1", text)
+    text = re.sub(r"(?a)<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^>]*>)", r"\1", text)
+    text = re.sub(r"(?a)\n</p>$", "</p>", text)
 
     for name, original in pre_tags.items():
         text = text.replace(name, original)
@@ -154,7 +157,7 @@ def shortcode_regex(names: list[str] | tuple[str, ...]) -> re.Pattern:
     """
     names_pattern = "|".join(re.escape(name) for name in names)
     return re.compile(
-        r"\[(\[?)(" + names_pattern + r")(?![\w-])"
+        r"(?a)\[(\[?)(" + names_pattern + r")(?![\w-])"
         r"([^\]/]*(?:/(?!\])[^\]/]*)*?)"
         r"(?:(/)\]|\](?:([^\[]*+(?:\[(?!/\2\])[^\[]*+)*+)\[/\2\])?)"
         r"(\]?)"
@@ -168,7 +171,7 @@ ANY_SHORTCODE = re.compile(
 )  # (the content is looked for over 5,000 characters at most: a linear scan per tag)
 
 _ATTRIBUTE = re.compile(
-    r"""([\w-]+)\s*=\s*"([^"]*)"(?:\s|$)|([\w-]+)\s*=\s*'([^']*)'(?:\s|$)"""
+    r"""(?a)([\w-]+)\s*=\s*"([^"]*)"(?:\s|$)|([\w-]+)\s*=\s*'([^']*)'(?:\s|$)"""
     r"""|([\w-]+)\s*=\s*([^\s'"]+)(?:\s|$)|"([^"]*)"(?:\s|$)|'([^']*)'(?:\s|$)|(\S+)(?:\s|$)"""
 )
 
@@ -196,9 +199,9 @@ def parse_shortcode_attributes(text: str) -> dict[str, str]:
 
 # WP_Embed::autoembed(): a URL alone on its line (newlines inside tags set aside first),
 # and a URL alone in a paragraph.
-AUTOEMBED_LINE = re.compile(r"^(\s*)(https?://[^\s<>\"]+)(\s*)$", re.IGNORECASE | re.MULTILINE)
+AUTOEMBED_LINE = re.compile(r"(?a)^(\s*)(https?://[^\s<>\"]+)(\s*)$", re.IGNORECASE | re.MULTILINE)
 AUTOEMBED_PARAGRAPH = re.compile(
-    r"(<p(?: [^>]*)?>\s*)(https?://[^\s<>\"]+)(\s*</p>)", re.IGNORECASE
+    r"(?a)(<p(?: [^>]*)?>\s*)(https?://[^\s<>\"]+)(\s*</p>)", re.IGNORECASE
 )
 _LINE_BREAK_PLACEHOLDER = "<!-- wp-line-break -->"
 
@@ -207,7 +210,7 @@ def autoembed(text: str, embed) -> str:
     """WP_Embed::autoembed(): each URL alone on a line or in a paragraph replaced by
     embed(url), what the caller puts there (an embed's placeholder, or a link)."""
     text = replace_in_html_tags(text, {"\n": _LINE_BREAK_PLACEHOLDER})
-    if re.search(r"(^|\s|>)https?://", text, re.IGNORECASE):
+    if re.search(r"(?a)(^|\s|>)https?://", text, re.IGNORECASE):
         text = AUTOEMBED_LINE.sub(lambda m: m[1] + embed(m[2]) + m[3], text)
         text = AUTOEMBED_PARAGRAPH.sub(lambda m: m[1] + embed(m[2]) + m[3], text)
     return text.replace(_LINE_BREAK_PLACEHOLDER, "\n")

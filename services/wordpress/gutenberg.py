@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 _TOKEN = re.compile(
     r"<!--\s+(?P<closer>/)?wp:(?P<namespace>[a-z][a-z0-9_-]*/)?(?P<name>[a-z][a-z0-9_-]*)\s+"
     r"(?P<attrs>\{(?:(?:[^}]+|\}+(?=\})|(?!\}\s+/?-->).)*+)?\}\s+)?(?P<void>/)?-->",
-    re.DOTALL,
+    re.DOTALL | re.ASCII,  # PCRE without /u: \s is ASCII whitespace only
 )
 
 
@@ -54,11 +54,23 @@ class ParsedBlock:
     inner_content: list[str | None] = field(default_factory=list)
 
     def full_html(self) -> str:
-        """The block's HTML with its inner blocks' HTML put back where they sat."""
+        """The block's HTML with its inner blocks' HTML put back where they sat.
+
+        Iterative: a hostile post may nest blocks thousands deep."""
         out: list[str] = []
-        inner = iter(self.inner_blocks)
-        for piece in self.inner_content:
-            out.append(next(inner).full_html() if piece is None else piece)
+        stack = [(self.inner_content, iter(self.inner_blocks), 0)]
+        while stack:
+            content, inner, index = stack.pop()
+            while index < len(content):
+                piece = content[index]
+                index += 1
+                if piece is not None:
+                    out.append(piece)
+                    continue
+                child = next(inner)
+                stack.append((content, inner, index))
+                stack.append((child.inner_content, iter(child.inner_blocks), 0))
+                break
         return "".join(out)
 
 
