@@ -304,10 +304,12 @@ def test_rerun_updates_and_duplicates_nothing(app, media_root, export, old_site)
     first_report = run(path, media_root)
     after_first = counts()
     files_after_first = files_in(media_root)
+    block_ids = [block.id for block in imported(1001).blocks]
     old_site.requests.clear()
 
     second = run(path, media_root)
     assert counts() == after_first  # no new row anywhere, no new revision
+    assert [block.id for block in imported(1001).blocks] == block_ids  # untouched
     assert files_in(media_root) == files_after_first
     # Images not fetched again; only the one that failed is tried once more.
     assert old_site.requests == Counter({UPLOADS + MISSING_IMAGE: 1})

@@ -419,6 +419,7 @@ class _Loader:
         for line in body.notes:
             self.report.note(f"« {headline[:80]} » : {line}")
 
+        section, author = self._section_of(item), self._author_of(item)
         article_id = self.known_posts.get(item.wp_id)
         article = db.session.get(Article, article_id) if article_id is not None else None
         before = _comparable(article.snapshot()) if article is not None else None
@@ -426,24 +427,27 @@ class _Loader:
             article = Article(
                 slug=self._free_slug(item, headline),
                 headline=headline,
-                section=self._section_of(item),
-                author=self._author_of(item),
+                section=section,
+                author=author,
                 created_at=item.date_gmt or utcnow(),
                 version=1,
             )
             db.session.add(article)
         article.headline = headline
-        article.section = self._section_of(item)
+        article.section = section
         article.standfirst = (excerpt or first_sentence(_body_text(body.pieces)))[
             :STANDFIRST_MAX
         ].strip()
         self._publication(article, item)
-        article.set_authors([self._author_of(item)])
+        article.set_authors([author])
         article.set_tags(self._tags_of(item))
-        article.blocks = [
-            Block(position=position, kind=kind, data=data)
-            for position, (kind, data) in enumerate(self._blocks(body.pieces, headline))
-        ]
+        blocks = self._blocks(body.pieces, headline)
+        if [(block.kind, block.data) for block in article.blocks] != blocks:
+            # Rebuilt only when they changed: block ids (and MediaUse rows) stay otherwise.
+            article.blocks = [
+                Block(position=position, kind=kind, data=data)
+                for position, (kind, data) in enumerate(blocks)
+            ]
         self._lead_image(article, item)
         db.session.flush()
 
