@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
@@ -108,7 +108,6 @@ class Item:
     thumbnail_id: int | None = None
     attachment_url: str = ""
     image_alt: str = ""
-    meta: dict = field(default_factory=dict, compare=False)
 
 
 Record = Channel | Author | Category | Tag | Item
@@ -305,7 +304,6 @@ def _item(element: Element) -> Item:
         thumbnail_id=thumbnail or None,
         attachment_url=values.get("wp:attachment_url", "").strip(),
         image_alt=meta.get("_wp_attachment_image_alt", ""),
-        meta={key: meta[key] for key in ("_wp_attached_file",) if key in meta},
     )
 
 
