@@ -464,7 +464,7 @@ def test_command_prints_the_report_table(app, media_root, export, runner, old_si
 
 
 def test_a_thousand_posts(app, media_root, export, database_url):
-    """The issue's 1,000-post export on SQLite (about 32 s here); 200 posts on PostgreSQL,
+    """The issue's 1,000-post export on SQLite (26 to 32 s here); 200 posts on PostgreSQL,
     where 1,000 took 57 s, to keep this file within a few minutes."""
     posts = 1000 if database_url.startswith("sqlite") else 200
     report = run(export(posts=posts), media_root)
