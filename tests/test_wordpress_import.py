@@ -386,6 +386,19 @@ def test_media_from_refuses_paths_escaping_the_folder(app, media_root, tmp_path)
     assert result.media is None and "hors du dossier" in result.failure
 
 
+def test_images_over_the_size_cap_or_missing_are_reported(app, media_root, old_site):
+    from services.wordpress.attachments import AttachmentStore
+
+    store = AttachmentStore("https://ancien-site.example", {}, media_root, max_bytes=1000)
+    heavy, _ = store.resolve(old_site.url + UPLOADS + "2023/05/photo-0.jpg", None)
+    lost, _ = store.resolve(old_site.url + UPLOADS + "nulle-part.jpg", None)
+    refused, _ = store.resolve("file:///etc/passwd", None)
+    assert heavy.failure == "fichier trop lourd (plus de 1000 octets)"
+    assert lost.failure == "le serveur répond 404"
+    assert refused.failure == "adresse ni http ni https"
+    assert store.failed == 3 and store.fetched == 0 and files_in(media_root) == []
+
+
 # --------------------------------------------------------------------------- reader pages
 
 

@@ -173,7 +173,7 @@ class AttachmentStore:
         try:
             size = target.stat().st_size
             if size > self.max_bytes:
-                raise ImageUnavailable(f"fichier trop lourd ({size} octets)")
+                raise ImageUnavailable(f"fichier trop lourd (plus de {_size(self.max_bytes)})")
             return target.read_bytes()
         except FileNotFoundError:
             raise ImageUnavailable("absente du dossier --media-from") from None
@@ -193,7 +193,7 @@ class AttachmentStore:
             reason = getattr(error, "reason", error)
             raise ImageUnavailable(f"téléchargement impossible ({reason})") from None
         if len(data) > self.max_bytes:
-            raise ImageUnavailable(f"plus de {self.max_bytes // (1024 * 1024)} Mo")
+            raise ImageUnavailable(f"fichier trop lourd (plus de {_size(self.max_bytes)})")
         return data
 
     def _store(self, data: bytes, alt: str) -> Media:
@@ -240,6 +240,12 @@ def block_image_data(media: Media) -> dict:
         "width": fallback,
         "height": media.height_at(fallback),
     }
+
+
+def _size(size: int) -> str:
+    """10485760 -> "10 Mio"; a size that is no whole number of Mio in octets."""
+    mebibytes, rest = divmod(size, 1024 * 1024)
+    return f"{mebibytes} Mio" if mebibytes and not rest else f"{size} octets"
 
 
 def _url_key(url: str) -> int:
