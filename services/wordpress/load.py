@@ -338,9 +338,8 @@ class _Loader:
                 self.report.sections["created"] += 1
             else:
                 self.report.sections["reused"] += 1
-        else:
+        else:  # its name and place are the newsroom's once imported (admins may change them)
             self.report.sections["reused"] += 1
-            section.name = name  # a renamed category: the section follows
         description = clean_html(category.description, "plain").html
         if description and not section.description:
             section.description = description
