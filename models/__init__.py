@@ -22,6 +22,7 @@ from models.audit import AuditEvent  # noqa: E402
 from models.content import Article, Block, Section, SectionRedirect  # noqa: E402
 from models.correction import Correction  # noqa: E402
 from models.front import FrontPin, FrontSection  # noqa: E402
+from models.imports import LegacyRedirect, WordPressOrigin  # noqa: E402
 from models.login_throttle import LoginThrottle  # noqa: E402
 from models.media import Media  # noqa: E402
 from models.preview import PreviewLink  # noqa: E402
@@ -56,4 +57,6 @@ __all__ = [
     "TagRedirect",
     "FrontPin",
     "FrontSection",
+    "LegacyRedirect",
+    "WordPressOrigin",
 ]

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from models import (
     Article,
     ArticleSlugRedirect,
+    LegacyRedirect,
     Section,
     SectionRedirect,
     Tag,
@@ -49,7 +50,12 @@ def _cursor(name: str) -> Cursor | None:
 @bp.get("/")
 def front_page():
     """The curated front page (services/front.py): lead, featured, latest, section blocks;
-    ?avant=/?apres= pages are the latest articles alone. Editors arrange it in place."""
+    ?avant=/?apres= pages are the latest articles alone. Editors arrange it in place.
+    WordPress's plain permalink of an imported article, /?p=42, moves (301) to it."""
+    if request.args.get("p", "").isdigit():
+        moved = legacy_redirect(f"/?p={request.args['p']}")
+        if moved is not None:
+            return moved
     page = front.front_page(
         current_app.config["ARTICLES_PER_PAGE"], before=_cursor("avant"), after=_cursor("apres")
     )
@@ -142,6 +148,22 @@ def redirect_from_old_slug(slug: str):
         return or_404(None)
     if not (article.is_live or (current_user.is_authenticated and current_user.can_edit(article))):
         return not_shown(article)
+    return redirect(url_for("reading.article", slug=article.slug), 301)
+
+
+def legacy_redirect(path: str):
+    """The 301 to a live imported article from an address it had on the old site
+    (models/imports.LegacyRedirect: "/2019/03/14/titre", "/?p=42"), or None.
+
+    Called by the 404 page for a GET or HEAD that matched no route (app.py), and by the
+    front page for "?p=N": one indexed lookup, never for a path Gazette routes itself.
+    """
+    if "\x00" in path:
+        return None
+    article_id = LegacyRedirect.article_id_for(path)
+    article = db.session.get(Article, article_id) if article_id is not None else None
+    if article is None or not article.is_live:
+        return None
     return redirect(url_for("reading.article", slug=article.slug), 301)
 
 
