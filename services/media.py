@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from flask import url_for
 from sqlalchemy import delete, select
 
 from models import Article, db
@@ -34,6 +35,7 @@ def store_upload(
     alt: str = "",
     caption: str = "",
     credit: str = "",
+    commit: bool = True,
 ) -> Media:
     """Check and store an upload (images.store), crop it, then commit its Media row at once.
 
@@ -41,8 +43,9 @@ def store_upload(
     missing), `uploaded_by_id` the uploader's user id; `alt`, `caption`, `credit` (cleaned
     text) become the library's words for it. Committed straight away so that a form coming
     back with an error (a missing alt text) keeps the image: the form carries its token,
-    and nothing must be sent again. Raises images.ImageRejected, and stores nothing, when
-    the upload is refused.
+    and nothing must be sent again. `commit=False` (an import, which commits once at its
+    end) only flushes the row; its files are stored_names() + crop_names(). Raises
+    images.ImageRejected, and stores nothing, when the upload is refused.
     """
     stored = images.store(data, folder)
     media = Media(
@@ -58,8 +61,29 @@ def store_upload(
     media.describe(alt, caption, credit)
     media.crops = make_crops(media, folder)
     db.session.add(media)
-    db.session.commit()
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
     return media
+
+
+def block_image_data(media: Media) -> dict:
+    """What an image block stores about its image, everything reading/blocks/_image.html
+    needs: {"media": token, "src": URL of the fallback width, "srcset": "URL 400w, …",
+    "width", "height": pixels of the fallback}. Needs an app context (url_for)."""
+    fallback = next((w for w in media.variants if w >= images.FALLBACK_WIDTH), media.variants[-1])
+
+    def address(width: int) -> str:
+        return url_for("media.serve", name=media.filename(width), _external=False)
+
+    return {
+        "media": media.token,
+        "src": address(fallback),
+        "srcset": ", ".join(f"{address(w)} {w}w" for w in media.variants),
+        "width": fallback,
+        "height": media.height_at(fallback),
+    }
 
 
 def make_crops(media: Media, folder: Path) -> dict:

@@ -14,6 +14,7 @@ from flask import Blueprint, abort, current_app, send_from_directory, url_for
 
 from models.media import CONTENT_TYPES, CROP_RATIOS, Media
 from services.images import FALLBACK_WIDTH
+from services.media import block_image_data
 from views.urls import absolute_url_for
 
 # <32 hex digits>-<width>.<extension>: the only names ever stored, so nothing else is served.
@@ -32,18 +33,6 @@ def media_root() -> Path:
 
 def media_url(media: Media, width: int) -> str:
     return url_for("media.serve", name=media.filename(width))
-
-
-def block_image_data(media: Media) -> dict:
-    """What an image block stores about its image: everything reading/blocks/_image.html needs."""
-    fallback = next((w for w in media.variants if w >= FALLBACK_WIDTH), media.variants[-1])
-    return {
-        "media": media.token,
-        "src": media_url(media, fallback),
-        "srcset": ", ".join(f"{media_url(media, w)} {w}w" for w in media.variants),
-        "width": fallback,
-        "height": media.height_at(fallback),
-    }
 
 
 @bp.app_template_global()

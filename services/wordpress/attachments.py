@@ -6,7 +6,7 @@ the URL after "/wp-content/uploads/" is read under DIR, and a path leading outsi
 refused. Its bytes then go through the upload pipeline (services/images.store: checks,
 upright, sRGB, re-encoding; services/media.make_crops), exactly as an editor's upload.
 
-Unlike services/media.store_upload, nothing is committed here: the import commits once
+As services/media.store_upload(commit=False), nothing is committed here: the import commits once
 at its end (or rolls back), and `written` lists every file stored so that a failed or
 dry run removes them.
 """
@@ -21,14 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from flask import url_for
-
 from models import db
 from models.imports import WordPressOrigin
 from models.media import ALT_MAX, Media
 from services import images
 from services import media as media_service
-from services.images import FALLBACK_WIDTH
 
 UPLOADS_MARKER = "/wp-content/uploads/"
 # WordPress's resized copies: "photo-1024x768.jpg" is a size of attachment "photo.jpg".
@@ -197,49 +194,15 @@ class AttachmentStore:
         return data
 
     def _store(self, data: bytes, alt: str) -> Media:
-        """images.store + crops + a Media row in the session (not committed)."""
-        stored = images.store(data, self.folder)
-        self.written += [
-            f"{stored.token}-{width}.{images.OUTPUT_EXTENSION}" for width in stored.variants
-        ]
-        media = Media(
-            token=stored.token,
-            content_type=stored.content_type,
-            width=stored.width,
-            height=stored.height,
-            variants=stored.variants,
-            uploaded_by_id=None,
-            focal_x=0.5,
-            focal_y=0.5,
-        )
-        media.describe(alt[:ALT_MAX], "", "")
-        media.crops = media_service.make_crops(media, self.folder)
-        self.written += media_service.crop_names(media)
-        db.session.add(media)
-        db.session.flush()
+        """Stored like an upload, its Media row flushed, not committed (the run commits once)."""
+        media = media_service.store_upload(data, self.folder, None, alt=alt[:ALT_MAX], commit=False)
+        self.written += media_service.stored_names(media) + media_service.crop_names(media)
         return media
 
     def remove_written(self) -> None:
         """Delete every file this run stored (a dry run, or a failed one)."""
         media_service.remove_files(self.folder, self.written)
         self.written.clear()
-
-
-def block_image_data(media: Media) -> dict:
-    """What an image block stores about its image (same keys as views.media.block_image_data,
-    which services may not import): media token, src, srcset, width, height."""
-    fallback = next((w for w in media.variants if w >= FALLBACK_WIDTH), media.variants[-1])
-
-    def address(width: int) -> str:
-        return url_for("media.serve", name=media.filename(width), _external=False)
-
-    return {
-        "media": media.token,
-        "src": address(fallback),
-        "srcset": ", ".join(f"{address(w)} {w}w" for w in media.variants),
-        "width": fallback,
-        "height": media.height_at(fallback),
-    }
 
 
 def _size(size: int) -> str:
@@ -253,4 +216,4 @@ def _url_key(url: str) -> int:
     return int.from_bytes(hashlib.sha256(url.encode()).digest()[:8], "big") >> 1
 
 
-__all__ = ["AttachmentStore", "ImageResult", "ImageUnavailable", "block_image_data"]
+__all__ = ["AttachmentStore", "ImageResult", "ImageUnavailable"]

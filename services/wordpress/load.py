@@ -47,9 +47,10 @@ from models.tag import TAGS_PER_ARTICLE_MAX
 from models.text import fold
 from models.time import utcnow
 from services import tags as tag_service
+from services.media import block_image_data
 from services.richtext import clean_html
 from services.wordpress import wxr
-from services.wordpress.attachments import AttachmentStore, block_image_data
+from services.wordpress.attachments import AttachmentStore
 from services.wordpress.bodies import COUNT_LABELS, BodyPiece, convert_body, first_sentence
 
 # WordPress statuses imported, and what they become here.

@@ -50,10 +50,9 @@ from models.text import accept_text
 from models.user import BIO_MAX
 from services import embeds
 from services.images import ImageRejected
-from services.media import store_upload
+from services.media import block_image_data, store_upload
 from services.richtext import newlines_as_breaks, split_list_item, split_paragraphs
 from views.forms import Cleaned, Form, cleaned
-from views.media import block_image_data
 
 # Block data is JSON: these limits are the forms' alone.
 
