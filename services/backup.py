@@ -51,7 +51,7 @@ BACKUP_FORMAT = "gazette-backup"
 BACKUP_VERSION = 1
 BACKUP_MANIFEST = "backup.json"
 DATABASE_MEMBER = "gazette.db"
-NAME_PATTERN = re.compile(r"gazette-backup-\d{8}T\d{6}Z(-\d+)?\.tar")
+NAME_PATTERN = re.compile(r"gazette-backup-(\d{8}T\d{6}Z)(?:-(\d+))?\.tar")
 # Everything a backup holds: a restore must bring back the site as it was.
 EVERYTHING = Options(with_passwords=True, without_inquiries=False)
 
@@ -65,7 +65,13 @@ def backups_in(directory: Path) -> list[Path]:
     """The backups of `directory`, oldest first (their names sort by time)."""
     if not directory.is_dir():
         return []
-    return sorted(p for p in directory.iterdir() if NAME_PATTERN.fullmatch(p.name))
+    found = []
+    for path in directory.iterdir():
+        match = NAME_PATTERN.fullmatch(path.name)
+        if match:
+            # A second backup within the same second is "-2": after the first.
+            found.append(((match[1], int(match[2] or 1)), path))
+    return [path for _key, path in sorted(found)]
 
 
 def rotate(directory: Path, keep: int) -> list[Path]:

@@ -44,12 +44,13 @@ import shutil
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy import Column, Connection, Engine, Table, func, select, text, update
+from sqlalchemy import Column, Connection, Engine, Table, func, select, text
 from sqlalchemy import types as sqltypes
 
 from models import db
@@ -480,10 +481,45 @@ def _safe_media_path(name: str) -> PurePosixPath:
     return relative
 
 
-def _self_references(table: Table) -> list[str]:
-    """Columns of `table` pointing at the table itself (section.parent_id): loaded empty
-    first, then filled in, since a parent may come after its child in id order."""
-    return [c.name for c in table.columns if any(k.column.table is table for k in c.foreign_keys)]
+def _self_referencing_constraints(connection: Connection, table: Table) -> list[str]:
+    """PostgreSQL names of the table's foreign keys to itself (section.parent_id)."""
+    return list(
+        connection.scalars(
+            text(
+                "SELECT conname FROM pg_constraint WHERE contype = 'f' "
+                "AND conrelid = CAST(:table AS regclass) AND confrelid = conrelid ORDER BY conname"
+            ),
+            {"table": f'"{table.name}"'},
+        )
+    )
+
+
+@contextmanager
+def _parents_checked_at_the_end(connection: Connection, table: Table):
+    """Load rows in id order even when a parent comes after its child (a section moved
+    under a newer one): the table's foreign keys to itself are checked once the table is
+    loaded. Rows then lie in id order on disk, as in the database they came from, which
+    pages that list rows without ORDER BY show. SQLite defers every foreign key of the
+    import (PRAGMA defer_foreign_keys, set by import_site); PostgreSQL makes these
+    constraints deferrable for the load, checks them, and puts them back."""
+    names = (
+        _self_referencing_constraints(connection, table)
+        if connection.dialect.name == "postgresql"
+        else []
+    )
+    for name in names:
+        connection.execute(
+            text(
+                f'ALTER TABLE "{table.name}" ALTER CONSTRAINT "{name}" '
+                "DEFERRABLE INITIALLY DEFERRED"
+            )
+        )
+    yield
+    for name in names:
+        connection.execute(text(f'SET CONSTRAINTS "{name}" IMMEDIATE'))
+        connection.execute(
+            text(f'ALTER TABLE "{table.name}" ALTER CONSTRAINT "{name}" NOT DEFERRABLE')
+        )
 
 
 def _load_table(
@@ -492,9 +528,6 @@ def _load_table(
     """Insert the rows of one data member (a binary file object of JSON lines) in batches;
     check its row count and sha256 against the manifest. Returns the row count."""
     columns = {c.name: c for c in table.columns}
-    deferred_columns = _self_references(table)
-    deferred: list[dict] = []
-    key_names = [c.name for c in table.primary_key.columns]
     digest, rows, batch = hashlib.sha256(), 0, []
     progress.start(f"Import : {table.name}", expected["rows"])
 
@@ -520,22 +553,11 @@ def _load_table(
             row = {name: decode_value(columns[name], value) for name, value in values.items()}
         except (ValueError, TypeError) as error:
             raise ArchiveError(f"valeur refusée dans la table {table.name} ({error}).") from None
-        later = {name: row[name] for name in deferred_columns if row[name] is not None}
-        if later:
-            deferred.append({**{k: row[k] for k in key_names}, **later})
-            row.update(dict.fromkeys(later))
         batch.append(row)
         rows += 1
         if len(batch) >= BATCH_SIZE:
             flush()
     flush()
-    for values in deferred:
-        keys = [table.c[k] == values[k] for k in key_names]
-        connection.execute(
-            update(table)
-            .where(*keys)
-            .values({k: v for k, v in values.items() if k not in key_names})
-        )
     progress.finish()
     if rows != expected["rows"] or digest.hexdigest() != expected["sha256"]:
         raise ArchiveError(
@@ -608,6 +630,14 @@ def import_site(
                     "(créée puis migrée avec `flask --app app db upgrade`)."
                 )
             summary.schema_revision = revision
+            if connection.dialect.name == "postgresql":
+                # Loading a table with a foreign key to itself locks it for a moment
+                # (_parents_checked_at_the_end): fail with a message rather than wait forever
+                # behind a session left open on the new database.
+                connection.execute(text("SET LOCAL lock_timeout = '30s'"))
+            if connection.dialect.name == "sqlite":
+                # Checked at commit, when every row is in (ends with the transaction).
+                connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
             expected = {t["name"]: t for t in manifest["tables"]}
             pending = list(tables)
             media_digest = hashlib.sha256()
@@ -616,9 +646,10 @@ def import_site(
                 if pending and member.name == f"{DATA_DIR}/{pending[0].name}.jsonl":
                     table = pending.pop(0)
                     stream = tar.extractfile(member)
-                    summary.tables[table.name] = _load_table(
-                        connection, table, _lines(stream), expected[table.name], progress
-                    )
+                    with _parents_checked_at_the_end(connection, table):
+                        summary.tables[table.name] = _load_table(
+                            connection, table, _lines(stream), expected[table.name], progress
+                        )
                 elif member.name.startswith(f"{MEDIA_DIR}/") and not pending:
                     if not member.isfile():
                         raise ArchiveError(f"membre refusé dans l’archive : {member.name}.")
