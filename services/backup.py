@@ -254,6 +254,8 @@ def _unpack_sqlite_backup(archive: Path, work: Path) -> dict:
                     f"cette version de Gazette lit le format {BACKUP_VERSION}."
                 )
             for member in tar:
+                if member.name == BACKUP_MANIFEST:
+                    continue  # read above
                 if member.name == DATABASE_MEMBER and member.isfile():
                     target = work / DATABASE_MEMBER
                 elif member.name.startswith(f"{site_archive.MEDIA_DIR}/") and member.isfile():
