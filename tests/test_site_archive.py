@@ -475,13 +475,28 @@ def test_a_broken_archive_is_refused_and_nothing_is_written(
     assert result.exit_code == 0, result.output
 
 
-def test_import_refuses_a_database_without_schema(tmp_path):
-    app = create_app(base_config(f"sqlite:///{tmp_path / 'bare.db'}"))
-    archive = tmp_path / "none.tar"
-    archive.write_bytes(b"")
-    with app.app_context():
-        result = app.test_cli_runner().invoke(args=["site", "import", str(archive)])
-    assert result.exit_code == 1 and "Traceback" not in result.output
+def test_import_refuses_a_database_without_schema_and_a_file_that_is_no_archive(
+    app, runner, media_root, tmp_path
+):
+    make_article("Un article")
+    archive = tmp_path / "site.tar"
+    assert runner.invoke(args=["site", "export", str(archive)]).exit_code == 0
+    bare = create_app(base_config(f"sqlite:///{tmp_path / 'bare.db'}"))
+    bare.config["MEDIA_ROOT"] = str(tmp_path / "bare-media")
+    with bare.app_context():
+        result = bare.test_cli_runner().invoke(args=["site", "import", str(archive)])
+        db.engine.dispose()
+    assert result.exit_code == 1
+    assert_one_french_error(result.output)
+    assert "flask --app app db upgrade" in result.output
+    assert not (tmp_path / "bare-media").exists() or files_under(tmp_path / "bare-media") == []
+
+    empty = tmp_path / "vide.tar"
+    empty.write_bytes(b"pas une archive")
+    result = runner.invoke(args=["site", "import", str(empty)])
+    assert result.exit_code == 1
+    assert_one_french_error(result.output)
+    assert "archive" in result.output
 
 
 def test_values_are_written_in_one_canonical_form():
