@@ -178,6 +178,14 @@ SETTINGS: dict[str, Setting] = {
             "un nombre entier de jours, par exemple 30",
             minimum=0,
         ),
+        # Backups: how many `flask site backup` keeps in its folder (the newest ones).
+        Setting(
+            "GAZETTE_BACKUP_KEEP",
+            "int",
+            7,
+            "un nombre entier de sauvegardes, au moins 1, par exemple 7",
+            minimum=1,
+        ),
         # gunicorn (deploy/gunicorn.conf.py).
         Setting("GAZETTE_BIND", default="127.0.0.1:8000"),
         Setting(
@@ -384,6 +392,8 @@ def app_config(instance_path: str, environment: Environment | None = None) -> di
         # What `flask articles purge` deletes: articles in the trash for more days than this.
         GAZETTE_TRASH_DAYS=env.read("GAZETTE_TRASH_DAYS"),
         SETUP_LINK_SECONDS=env.read("GAZETTE_SETUP_LINK_SECONDS"),
+        # What `flask site backup` keeps in its folder: the newest this many backups.
+        GAZETTE_BACKUP_KEEP=env.read("GAZETTE_BACKUP_KEEP"),
         **_page_cache_config(env, instance, shared, redis_url),
         **_mail_config(env),
         **_sponsorship_config(env),

@@ -12,7 +12,10 @@ def register(app: Flask) -> None:
     from cli.imports import imports_cli
     from cli.inquiries import inquiries_cli
     from cli.outbox import outbox_cli
+    from cli.site import site_cli
     from cli.users import users_cli
 
-    for group in (demo_cli, users_cli, inquiries_cli, outbox_cli, articles_cli, imports_cli):
+    for group in (
+        demo_cli, users_cli, inquiries_cli, outbox_cli, articles_cli, imports_cli, site_cli
+    ):
         app.cli.add_command(group)

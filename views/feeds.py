@@ -295,7 +295,8 @@ def sitemap_index():
 @bp.get("/sitemaps/rubriques.xml")
 def sitemap_sections():
     """Every section page."""
-    sections = db.session.scalars(select(Section)).all()
+    # In id order: without ORDER BY, PostgreSQL returns rows as they lie on disk.
+    sections = db.session.scalars(select(Section).order_by(Section.id)).all()
     last_change = dict(
         db.session.execute(
             select(
@@ -339,7 +340,10 @@ def _linked_to_live_articles(owner, link_owner_id) -> list[tuple[str, datetime]]
         .join(link, link_owner_id == owner.id)
         .join(Article, Article.id == link.article_id)
         .where(Article.is_live)
-        .group_by(owner.slug)
+        .group_by(owner.id, owner.slug)
+        # In id order on every engine (a bare GROUP BY comes back sorted on SQLite, hashed
+        # on PostgreSQL): the same site gives the same sitemap after a move.
+        .order_by(owner.id)
     ).all()
 
 
