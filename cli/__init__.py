@@ -16,6 +16,12 @@ def register(app: Flask) -> None:
     from cli.users import users_cli
 
     for group in (
-        demo_cli, users_cli, inquiries_cli, outbox_cli, articles_cli, imports_cli, site_cli
+        demo_cli,
+        users_cli,
+        inquiries_cli,
+        outbox_cli,
+        articles_cli,
+        imports_cli,
+        site_cli,
     ):
         app.cli.add_command(group)
