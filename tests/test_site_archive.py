@@ -26,6 +26,7 @@ from models import Article, User, db
 from models.content import ArticleStatus
 from models.correction import Correction
 from models.front import FrontPin, FrontSection
+from models.imports import LegacyRedirect, WordPressOrigin
 from models.preview import PreviewLink
 from models.revision import ArticleSlugRedirect
 from models.sponsor import Sponsor
@@ -159,6 +160,10 @@ def build_newsroom(media_root: Path) -> dict:
     lead.headline = "Poutine salue le soutien nord-coréen à Pyongyang"
     lead.record_revision(coauthor, "Titre modifié")
     db.session.add(ArticleSlugRedirect(old_slug="ancien-titre", article_id=lead.id))
+    # Imported from a WordPress site: its old permalink, and where the row came from.
+    db.session.add(LegacyRedirect(old_path="/2024/06/01/poutine-salue", article_id=lead.id))
+    db.session.add(WordPressOrigin(site="https://ancien.example", kind="post", wp_id=1042,
+                                   object_id=lead.id))  # fmt: skip
     db.session.add(
         Correction(article_id=lead.id, text="Une date était fausse.", author_id=admin.id)
     )
@@ -188,6 +193,7 @@ def build_newsroom(media_root: Path) -> dict:
             f"/article/{lead.slug}",
             f"/article/{second.slug}",
             "/article/ancien-titre",  # the article's old slug: 301
+            "/2024/06/01/poutine-salue/",  # its WordPress permalink: 301
             "/flux.rss",
             "/flux.atom",
             "/rubrique/international/flux.rss",
@@ -281,6 +287,7 @@ def test_round_trip_gives_the_same_archive_and_the_same_pages(
     newsroom = build_newsroom(media_root)
     before = render(app, newsroom["pages"])
     assert before["/rubrique/politique"][0] == 301 and before["/article/ancien-titre"][0] == 301
+    assert before["/2024/06/01/poutine-salue/"][0] == 301
     assert before[f"/article/{'poutine-salue'}"][0] == 200
     first = tmp_path / "first.tar"
     result = runner.invoke(args=["site", "export", str(first), "--with-passwords"])
