@@ -205,7 +205,9 @@ def clean_html(raw: str | None, kind: str = "paragraph") -> CleanResult:
 _NUMERIC_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
 
 
-def _drop_replaced_references(text: str, removed: Counter[str]) -> str:
+def drop_replaced_references(text: str, removed: Counter[str]) -> str:
+    """`text` without the numeric references an HTML parser reads as U+FFFD (&#0;, &#xD800;,
+    &#x110000;…), each counted in `removed["invisible"]`. For parsers run before clean_html."""
     def replace(match: re.Match) -> str:
         digits, base = (match[1], 16) if match[1] else (match[2], 10)
         digits = digits.lstrip("0") or "0"
@@ -220,7 +222,7 @@ def _drop_replaced_references(text: str, removed: Counter[str]) -> str:
 
 def _one_pass(text: str, kind: str, removed: Counter[str]) -> str:
     """The policy walk, then (rich kinds) bleach over its output as a second engine."""
-    walked = _walk(_drop_replaced_references(text, removed), kind, removed)
+    walked = _walk(drop_replaced_references(text, removed), kind, removed)
     if kind == "plain":
         return walked
     # A new Cleaner per call: bleach's Cleaner is not thread-safe.
@@ -708,7 +710,7 @@ def clean_paste(html_source: str | None, text: str | None, kind: str) -> PasteRe
             PASTE_MAX_START_TAGS
         ):
             raise TooLongError(f"trop long ({PASTE_MAX_CHARS} caractères au maximum)")
-        lines = _pasted_lines(html_source, kind, removed)
+        lines = _pasted_lines(drop_replaced_references(html_source, removed), kind, removed)
     else:
         lines = [(html.escape(line, quote=False), 1) for line in (text or "").splitlines()]
         lines = _blank_lines_as_paragraphs(lines)

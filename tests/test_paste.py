@@ -231,3 +231,11 @@ def test_paste_endpoint_refuses_strangers_and_huge_pastes(app, client, editing):
     assert refused.status_code == 403
     unknown_kind = client.post(f"/redaction/articles/{editing.id}/collage/citation", headers=HX)
     assert unknown_kind.status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["paragraph", "list"])
+def test_pasted_references_a_parser_reads_as_a_replacement_character_are_removed(kind):
+    """ "&#0;" in pasted HTML would become U+FFFD while parsing: removed before it."""
+    result = clean_paste("<p>a&#0;b</p><p>c&#xD800;d</p>", None, kind)
+    assert "\ufffd" not in result.html + "".join(result.items)
+    assert (result.html or " ".join(result.items)).replace("<br>", " ").split() == ["ab", "cd"]

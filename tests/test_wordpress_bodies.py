@@ -1004,6 +1004,25 @@ def test_control_characters_at_the_boundary():
     assert result.notes == ["nettoyage du texte : 2 caractères invisibles ont été retirés."]
 
 
+@pytest.mark.parametrize("reference", ["&#0;", "&#x0;", "&#xD800;", "&#x110000;"])
+def test_references_a_parser_reads_as_a_replacement_character_are_removed_and_counted(reference):
+    """html5lib would make them U+FFFD before clean_html sees them: removed first, in every
+    kind of block, and counted; a typed U+FFFD is the author's and stays."""
+    body = (
+        f"<!-- wp:paragraph --><p>a{reference}b</p><!-- /wp:paragraph -->"
+        f"<!-- wp:quote --><blockquote><p>c{reference}d</p><cite>e{reference}f</cite>"
+        "</blockquote><!-- /wp:quote -->"
+        "<!-- wp:paragraph --><p>g\ufffdh</p><!-- /wp:paragraph -->"
+    )
+    result = convert_body(body)
+    assert [p.data for p in result.pieces] == [
+        {"html": "ab"},
+        {"text": "cd", "attribution": "ef"},
+        {"html": "g\ufffdh"},
+    ]
+    assert result.counts == {"removed_invisible": 3}
+
+
 def test_control_characters_in_json_attributes():
     result = convert_body(block("embed", embed_markup(YOUTUBE), {"url": YOUTUBE + "\u0001"}))
     assert [(p.kind, p.data) for p in result.pieces] == [("embed", YOUTUBE_EMBED)]

@@ -87,6 +87,7 @@ from services.richtext import (
     TooLongError,
     clean_html,
     clean_paste,
+    drop_replaced_references,
     removal_message,
     split_at_breaks,
     split_list_item,
@@ -221,7 +222,13 @@ def convert_body(content: str) -> ConvertedBody:
     if accepted.removed:
         converter.counts["removed_invisible"] += len(accepted.removed)
         converter.removed["invisible"] += len(accepted.removed)
-    text = accepted.text
+    # Before any parsing: html5lib would make "&#0;" a U+FFFD that no later step can tell
+    # from a typed one.
+    dropped: Counter[str] = Counter()
+    text = drop_replaced_references(accepted.text, dropped)
+    if dropped:
+        converter.counts["removed_invisible"] += dropped["invisible"]
+        converter.removed["invisible"] += dropped["invisible"]
     if has_blocks(text):
         for block in parse_blocks(text):
             converter.block(block, 0)
