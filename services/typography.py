@@ -9,7 +9,14 @@ import re
 from datetime import datetime
 
 from flask import g
-from flask_babel import LazyString, format_datetime, format_decimal, get_locale, gettext
+from flask_babel import (
+    LazyString,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    gettext,
+    to_user_timezone,
+)
 from markupsafe import Markup, escape
 
 from models.time import iso_utc
@@ -64,17 +71,31 @@ def typeset_plain(text: str | None) -> str:
     return _french_text(text) if _is_french() else text
 
 
+# The day field of a CLDR date pattern ("d"), not a letter inside quotes or another field.
+_DAY_FIELD = re.compile(r"(?<![a-zA-Z'])d(?![a-zA-Z])")
+
+
+def _first_of_month(pattern: str, value: datetime) -> str:
+    """French writes the first day of a month as an ordinal, "1er juin" (Lexique des règles
+    typographiques en usage à l'Imprimerie nationale), which CLDR patterns cannot say:
+    the day field gets "er" then, in the site's timezone."""
+    if get_locale().language == "fr" and to_user_timezone(value).day == 1:
+        return _DAY_FIELD.sub("d'er'", pattern, count=1)
+    return pattern
+
+
 def publication_datetime(value: datetime) -> str:
-    """ "mercredi 19 juin 2024 à 14 h 05", in the site's timezone and language."""
+    """ "mercredi 19 juin 2024 à 14 h 05", "samedi 1er juin 2024 à 9 h 00", in the site's
+    timezone and language."""
     # The pattern is a translatable string so each language keeps its own convention.
-    pattern = gettext("EEEE d MMMM y 'à' H 'h' mm")
+    pattern = _first_of_month(gettext("EEEE d MMMM y 'à' H 'h' mm"), value)
     # "14 h 05" is one unit: no-break spaces keep the hour from splitting across lines.
     return format_datetime(value, pattern).replace(" h ", "\u00a0h\u00a0")
 
 
 def short_date(value: datetime) -> str:
-    """ "19 juin 2024" """
-    return format_datetime(value, gettext("d MMMM y"))
+    """ "19 juin 2024", "1er juin 2024" """
+    return format_datetime(value, _first_of_month(gettext("d MMMM y"), value))
 
 
 def lazy_number(value: int) -> LazyString:

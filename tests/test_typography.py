@@ -6,7 +6,7 @@ import pytest
 
 from models.slugs import slugify, unique_slug
 from models.time import iso_utc
-from services.typography import typeset_html, typeset_text
+from services.typography import publication_datetime, short_date, typeset_html, typeset_text
 
 NNBSP = "\u202f"
 
@@ -46,6 +46,30 @@ def test_english_is_left_alone(app):
     app.config["BABEL_DEFAULT_LOCALE"] = "en"
     with app.test_request_context():
         assert str(typeset_text("Really? Yes: it's fine")) == "Really? Yes: it&#39;s fine"
+
+
+@pytest.mark.parametrize(
+    ("utc", "long", "short"),
+    [
+        (datetime(2024, 6, 1, 7, 0), "samedi 1er juin 2024 à 9\u00a0h\u00a000", "1er juin 2024"),
+        # 22 h 30 UTC on 31 May is already 1 June in Paris: the site's day decides.
+        (datetime(2024, 5, 31, 22, 30), "samedi 1er juin 2024 à 0\u00a0h\u00a030", "1er juin 2024"),
+        (datetime(2024, 6, 11, 12, 5), "mardi 11 juin 2024 à 14\u00a0h\u00a005", "11 juin 2024"),
+        (
+            datetime(2024, 6, 30, 22, 30),
+            "lundi 1er juillet 2024 à 0\u00a0h\u00a030",
+            "1er juillet 2024",
+        ),
+    ],
+)
+def test_the_first_of_the_month_is_an_ordinal_in_french(utc, long, short):
+    assert (publication_datetime(utc), short_date(utc)) == (long, short)
+
+
+def test_english_dates_have_no_french_ordinal(app):
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+    with app.test_request_context():
+        assert "1er" not in short_date(datetime(2024, 6, 1, 7, 0))
 
 
 @pytest.mark.parametrize(
