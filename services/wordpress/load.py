@@ -14,9 +14,10 @@ posts one by one. What it brings in, and the rule each follows:
 - posts with status publish, future (scheduled: Article.publish(at)), draft and pending
   (drafts): GMT dates (when WordPress wrote "0000-00-00 00:00:00" there, the local
   wp:post_date read in the site's display timezone, GAZETTE_TIMEZONE), created_at from
-  the post's date (never in the future), the slug kept when free (Article.slug_taken), the excerpt as
-  standfirst (else the body's first sentence), the featured image as lead image, the
-  body converted (services/wordpress/bodies.convert_body) into blocks, one Revision;
+  the post's date (never in the future), the slug kept when free (Article.slug_taken),
+  the excerpt as standfirst (else the body's first sentence), the featured image as
+  lead image (with the attachment's caption and alt text), the body converted
+  (services/wordpress/bodies.convert_body) into blocks, one Revision;
   private and password-protected posts, pages and other types are skipped and counted;
 - the old permalink (<link>, and WordPress's plain "/?p=N") → LegacyRedirect (a 301);
 - every imported row → WordPressOrigin (site, kind, WordPress id): a second run of the
@@ -247,9 +248,10 @@ def import_wordpress(
     (None: images are fetched from their URLs); `max_image_bytes` the size cap of one
     image. `timezone` (an IANA name) reads WordPress's local dates when a post has no GMT
     date; None: the site's display timezone (GAZETTE_TIMEZONE, the app's
-    BABEL_DEFAULT_TIMEZONE). Returns the ImportReport. Raises ImportFailed (French message) for an export
-    that cannot be read (wxr.WxrError's reasons) or without any usable author; any
-    error rolls back the whole run and removes the image files it wrote.
+    BABEL_DEFAULT_TIMEZONE). Returns the ImportReport.
+    Raises ImportFailed (French message) for an export that cannot be read
+    (wxr.WxrError's reasons) or without any usable author; any error rolls back the
+    whole run and removes the image files it wrote.
     """
     path = Path(path)
     try:
@@ -538,7 +540,8 @@ class _Loader:
 
     def _changed_in_gazette(self, article: Article, wp_id: int) -> bool:
         """Whether the article was saved in Gazette (edited, unpublished, trashed…) since
-        the import last wrote it: its newest revision is not the import's."""
+        the import last wrote it: its newest revision is not the import's. An origin
+        without revision_id (none written yet) counts as changed: the safe side."""
         if article.is_trashed:
             return True
         origin = self._origin("post", wp_id)
