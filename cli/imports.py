@@ -5,6 +5,7 @@ flask --app app import wordpress EXPORT.xml [--media-from DIR] [--dry-run]
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -42,8 +43,12 @@ def import_wordpress_command(export: Path, media_from: Path | None, dry_run: boo
     # Imported here: the converters and Pillow load only when an import runs.
     from services.wordpress.load import ImportFailed, import_wordpress
 
+    # Drawn on a terminal only: piped or redirected, click would still print the label
+    # alone on a line before the table.
+    hidden = not sys.stdout.isatty()
+
     def progress(label: str, length: int):
-        return click.progressbar(length=length, label=label, show_pos=True, file=None)
+        return click.progressbar(length=length, label=label, show_pos=True, hidden=hidden)
 
     try:
         report = import_wordpress(
@@ -53,6 +58,7 @@ def import_wordpress_command(export: Path, media_from: Path | None, dry_run: boo
             dry_run=dry_run,
             max_image_bytes=current_app.config["MEDIA_MAX_UPLOAD_BYTES"],
             progress=progress,
+            timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"],
         )
     except ImportFailed as error:
         raise click.ClickException(f"{error} Rien n’a été importé.") from None
@@ -64,6 +70,8 @@ def import_wordpress_command(export: Path, media_from: Path | None, dry_run: boo
 def print_report(report) -> None:
     """The end-of-run table of a services.wordpress.load.ImportReport, then the image
     failures and the notes (capped)."""
+    from services.wordpress.load import count
+
     title = "Simulation (rien n’a été écrit)" if report.dry_run else "Import terminé"
     click.echo(f"\n{title} : {report.site}")
     rows = report.rows()
@@ -79,4 +87,5 @@ def print_report(report) -> None:
         for line in report.notes[:NOTES_SHOWN]:
             click.echo(f"  {line}")
         if report.notes_total > NOTES_SHOWN:
-            click.echo(f"  … et {report.notes_total - NOTES_SHOWN} autre(s) remarque(s).")
+            more = report.notes_total - NOTES_SHOWN
+            click.echo(f"  … et {count(more, 'autre remarque', 'autres remarques')}.")

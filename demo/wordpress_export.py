@@ -13,7 +13,10 @@ importer reads:
 - the classic editor: paragraphs made of blank lines (wpautop), a [caption] shortcode
   around an image, an h2, a list, a blockquote, and a shortcode no importer knows;
 
-and every status (publish, future, draft, pending, private), featured images, 3+
+and every status (publish, future, draft, pending, private), password-protected posts
+(is_password_protected), drafts and one published post (LOCAL_DATE_ONLY) whose GMT date
+is "0000-00-00 00:00:00" as WordPress writes it (only wp:post_date, the site's local
+time, Europe/Paris here), featured images with alt text and caption, 3+
 authors, a category tree three levels deep, tags, a page and attachment items whose
 files live under `image_base_url`/wp-content/uploads/. `image_files()` makes those files
 (real JPEG and PNG bytes, one with an ICC profile) for a local server to serve; the
@@ -26,9 +29,10 @@ import io
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 SITE_URL = "https://ancien-site.example"
 # Posts are dated before this moment, except "future" ones (after it: scheduled).
@@ -79,6 +83,11 @@ MISSING_IMAGE = "2023/05/photo-disparue.jpg"
 FIRST_ATTACHMENT_ID = 90_000
 PRIVATE_EVERY, DRAFT_EVERY, PENDING_EVERY, FUTURE_EVERY = 50, 20, 40, 25
 CLASSIC_EVERY = 3  # one post in three comes from the classic editor
+# Published posts whose content needs a password (wp:post_password): every hundredth from 10.
+PROTECTED_EVERY, PROTECTED_FROM, PROTECTED_PASSWORD = 100, 10, "motdepasse"
+# A published post WordPress left without a GMT date (its local date only).
+LOCAL_DATE_ONLY = 11
+PARIS = ZoneInfo("Europe/Paris")
 WORDS = [
     "le",
     "conseil",
@@ -281,9 +290,14 @@ def _item(
     status: str,
     post_type: str,
     extra: str = "",
+    gmt_written: bool = True,
+    password: str = "",
 ) -> str:
-    local = (date + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S") if date else ""
-    gmt = date.strftime("%Y-%m-%d %H:%M:%S") if date else "0000-00-00 00:00:00"
+    """One <item>; `date` is naive UTC, written as wp:post_date_gmt (unless not
+    `gmt_written`: "0000-00-00 00:00:00", as for WordPress's drafts) and as wp:post_date,
+    the site's time in Europe/Paris."""
+    local = _paris(date).strftime("%Y-%m-%d %H:%M:%S") if date else ""
+    gmt = date.strftime("%Y-%m-%d %H:%M:%S") if date and gmt_written else "0000-00-00 00:00:00"
     return (
         "\t<item>\n"
         f"\t\t<title>{escape(title)}</title>\n"
@@ -306,10 +320,15 @@ def _item(
         "\t\t<wp:post_parent>0</wp:post_parent>\n"
         "\t\t<wp:menu_order>0</wp:menu_order>\n"
         f"\t\t<wp:post_type>{cdata(post_type)}</wp:post_type>\n"
-        f"\t\t<wp:post_password>{cdata('')}</wp:post_password>\n"
+        f"\t\t<wp:post_password>{cdata(password)}</wp:post_password>\n"
         "\t\t<wp:is_sticky>0</wp:is_sticky>\n"
         f"{extra}\t</item>\n"
     )
+
+
+def _paris(date: datetime) -> datetime:
+    """Naive UTC -> naive wall-clock time in Paris (what WordPress writes in wp:post_date)."""
+    return date.replace(tzinfo=UTC).astimezone(PARIS).replace(tzinfo=None)
 
 
 def _meta(key: str, value: str) -> str:
@@ -333,7 +352,7 @@ def _attachment(wp_id: int, url: str, index: int) -> str:
         link=f"{SITE_URL}/photo-{index}/",
         creator=AUTHORS[0][0],
         content="",
-        excerpt="",
+        excerpt=f"Légende de la photo n° {index + 1}" if index % 4 == 1 else "",  # caption
         date=date,
         name=f"photo-{index}",
         status="inherit",
@@ -485,12 +504,22 @@ def _post(
         creator=AUTHORS[number % len(AUTHORS)][0],
         content=content,
         excerpt=_sentence(rng, 18) if number % 2 == 0 else "",
-        date=None if status in ("draft", "pending") and number % 3 == 0 else date,
+        date=date,
+        # WordPress dates a draft in local time only; and some published posts too.
+        gmt_written=not (
+            (status in ("draft", "pending") and number % 3 == 0) or number == LOCAL_DATE_ONLY
+        ),
         name=name,
         status=status,
         post_type="post",
         extra=extra,
+        password=PROTECTED_PASSWORD if is_password_protected(number) else "",
     )
+
+
+def is_password_protected(number: int) -> bool:
+    """Whether post `number` (1-based) needs a password on the old site."""
+    return number % PROTECTED_EVERY == PROTECTED_FROM and _status(number) == "publish"
 
 
 def iter_statuses(posts: int) -> Iterator[str]:
@@ -498,4 +527,11 @@ def iter_statuses(posts: int) -> Iterator[str]:
     return (_status(number) for number in range(1, posts + 1))
 
 
-__all__ = ["write_export", "image_files", "image_paths", "ExportSummary", "iter_statuses"]
+__all__ = [
+    "write_export",
+    "image_files",
+    "image_paths",
+    "ExportSummary",
+    "iter_statuses",
+    "is_password_protected",
+]

@@ -59,6 +59,13 @@ class WordPressOrigin(db.Model):
 
     Not a foreign key (it points at several tables): a row deleted here since is noticed
     by the importer, which then imports it again.
+
+    `revision_id` (posts only, else None) is the id of the Revision the import wrote when
+    it last created or updated the article: while it is still the article's newest
+    revision, nobody saved the article in Gazette since (every save, trash included,
+    records one: Article.record_revision), so a re-run may update it; otherwise the
+    newsroom's work wins and the re-run leaves the article alone. Not a foreign key
+    either: revisions go with their article.
     """
 
     __tablename__ = "wordpress_origin"
@@ -68,6 +75,7 @@ class WordPressOrigin(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     wp_id: Mapped[int] = mapped_column(BigInteger)  # WordPress ids are BIGINT UNSIGNED
     object_id: Mapped[int]
+    revision_id: Mapped[int | None]
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("site", "kind", "wp_id"),)

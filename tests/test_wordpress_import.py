@@ -9,8 +9,11 @@ for the image the old site lost. Every test runs on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import re
+import socket
 import threading
+import urllib.error
 from collections import Counter
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,7 +21,13 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select, text
 
-from demo.wordpress_export import MISSING_IMAGE, image_files, iter_statuses, write_export
+from demo.wordpress_export import (
+    MISSING_IMAGE,
+    image_files,
+    is_password_protected,
+    iter_statuses,
+    write_export,
+)
 from models import (
     Article,
     LegacyRedirect,
@@ -30,8 +39,9 @@ from models import (
     WordPressOrigin,
     db,
 )
+from models.time import utcnow
 from services.wordpress import wxr
-from services.wordpress.load import ImportFailed, import_wordpress
+from services.wordpress.load import ImportFailed, ImportReport, import_wordpress
 from tests.factories import log_in, make_user
 
 UPLOADS = "/wp-content/uploads/"
@@ -130,7 +140,7 @@ def files_in(folder: Path) -> list[Path]:
 
 
 def test_reader_yields_typed_records(export):
-    records = list(wxr.read(export(posts=8)))
+    records = list(wxr.read(export(posts=12)))
     channel = records[0]
     assert isinstance(channel, wxr.Channel) and channel.wxr_version == "1.2"
     assert channel.base_site_url == "https://ancien-site.example"
@@ -140,7 +150,7 @@ def test_reader_yields_typed_records(export):
     assert categories["sahel"].parent_slug == "afrique"
     items = [r for r in records if isinstance(r, wxr.Item)]
     posts = [i for i in items if i.post_type == "post"]
-    assert [p.wp_id for p in posts] == list(range(1001, 1009))
+    assert [p.wp_id for p in posts] == list(range(1001, 1013))
     first = posts[0]
     assert first.status == "publish" and first.creator == "mamadou"
     assert first.date_gmt is not None and first.date_gmt.tzinfo is None
@@ -150,6 +160,11 @@ def test_reader_yields_typed_records(export):
     assert attachments[0].attachment_url.endswith("/wp-content/uploads/2023/05/photo-0.jpg")
     assert attachments[0].image_alt == "Photo d’illustration n° 1"
     assert {i.post_type for i in items} == {"post", "page", "attachment"}
+    assert attachments[1].excerpt == "Légende de la photo n° 2"  # WordPress's caption
+    assert posts[9].password == "motdepasse" and first.password == ""
+    assert first.date_local == datetime(2024, 6, 1, 3, 0)  # wp:post_date, Paris (UTC+2)
+    # WordPress's "0000-00-00 00:00:00" GMT date (n° 11) is no date; the local one stays.
+    assert posts[10].date_gmt is None and posts[10].date_local == datetime(2024, 5, 29, 5, 0)
 
 
 HOSTILE = {
@@ -227,10 +242,11 @@ def test_import_brings_sections_tags_authors_articles_images_and_redirects(
     assert report.authors["created"] == 4
     assert Tag.by_slug("elections").name == "Élections"
 
-    # Statuses: 30 posts, one private (n° 4) skipped.
+    # Statuses: 30 posts, one private (n° 4) and one with a password (n° 10) skipped.
     assert report.skipped["private"] == 1 and report.skipped["page"] == 1
-    assert imported(1004) is None
-    assert db.session.scalar(select(func.count()).select_from(Article)) == 29
+    assert report.skipped["password"] == 1 and is_password_protected(10)
+    assert imported(1004) is None and imported(1010) is None
+    assert db.session.scalar(select(func.count()).select_from(Article)) == 28
     scheduled = imported(1005)
     assert scheduled.is_scheduled and scheduled.published_at.year == 2099
     assert imported(1006).state == "draft" and imported(1006).published_at is None  # pending
@@ -238,7 +254,7 @@ def test_import_brings_sections_tags_authors_articles_images_and_redirects(
     statuses = Counter(iter_statuses(30))
     assert statuses["private"] == 1 and report.articles == Counter(
         {
-            "published": statuses["publish"],
+            "published": statuses["publish"] - 1,  # n° 10 has a password
             "scheduled": statuses["future"],
             "draft": statuses["draft"] + statuses["pending"],
         }
@@ -273,7 +289,7 @@ def test_import_brings_sections_tags_authors_articles_images_and_redirects(
     assert any("[contact-form-7" in block.data.get("html", "") for block in classic.blocks)
     assert report.body_counts["unknown_shortcode"] > 0
     # One revision per imported article.
-    assert db.session.scalar(select(func.count()).select_from(Revision)) == 29
+    assert db.session.scalar(select(func.count()).select_from(Revision)) == 28
 
     # Images: each file fetched once, the lost one tried once.
     fetched = {path: n for path, n in old_site.requests.items()}
@@ -288,7 +304,7 @@ def test_import_brings_sections_tags_authors_articles_images_and_redirects(
     assert LegacyRedirect.article_id_for(urlsplit(item.link).path) == first.id
     assert LegacyRedirect.article_id_for("/?p=1001") == first.id
     drafts = statuses["draft"] + statuses["pending"]
-    assert report.redirects == 2 * 29 - drafts
+    assert report.redirects == report.redirects_created == 2 * 28 - drafts
 
 
 def test_search_finds_imported_articles(app, media_root, export):
@@ -334,13 +350,17 @@ def test_dry_run_writes_nothing_and_reports_the_same(app, media_root, export, ru
     before = every_table()
     dry = run(path, media_root, dry_run=True)
     assert every_table() == before and sum(before.values()) == 0
-    assert files_in(media_root) == []
+    assert not media_root.exists()  # not even an empty folder
     real = run(path, media_root)
     assert dry.rows() == real.rows()
 
     result = runner.invoke(args=["import", "wordpress", str(path), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "Simulation (rien n’a été écrit)" in result.output
+    # The second time round, every old address existed already.
+    assert re.search(
+        r"Redirections +(\d+) anciennes adresses \(0 nouvelle, \1 existaient", result.output
+    )
 
 
 def test_an_error_midway_rolls_back_and_removes_written_files(app, media_root, export, monkeypatch):
@@ -472,8 +492,12 @@ def test_command_prints_the_report_table(app, media_root, export, runner, old_si
     for label in ("Rubriques", "Sujets", "Auteurs", "Articles", "Images", "Redirections"):
         assert re.search(rf"^  {label}\b", out, re.MULTILINE), label
     assert "Ignorés : articles privés" in out and "Ignorés : pages" in out
+    assert re.search(r"^  Ignorés : articles protégés par un mot de passe +1$", out, re.M)
+    # Not a terminal: no progress bar, not even its label alone on a line.
+    assert not re.search(r"^Articles", out, re.MULTILINE)
+    assert "Redirections" in out and "nouvelles, 0 existait déjà)" in out
     assert "Images introuvables" in out and old_site.url + UPLOADS + MISSING_IMAGE in out
-    assert db.session.scalar(select(func.count()).select_from(Article)) == 11
+    assert db.session.scalar(select(func.count()).select_from(Article)) == 10  # 4 and 10 not
 
 
 def test_a_thousand_posts(app, media_root, export, database_url):
@@ -483,7 +507,9 @@ def test_a_thousand_posts(app, media_root, export, database_url):
     report = run(export(posts=posts), media_root)
     total = sum(report.articles.values())
     assert total == db.session.scalar(select(func.count()).select_from(Article))
-    assert total == posts - report.skipped["private"]
+    protected = sum(map(is_password_protected, range(1, posts + 1)))
+    assert report.skipped["password"] == protected > 1
+    assert total == posts - report.skipped["private"] - protected
     assert db.session.scalar(select(func.count()).select_from(Revision)) == total
     assert report.images_fetched == len(image_files()) and len(report.image_failures) == 1
     without_blocks = select(func.count()).select_from(Article).where(~Article.blocks.any())
@@ -498,3 +524,163 @@ def test_the_import_invalidates_cached_reader_pages(app, media_root, export, cli
     front = client.get("/")
     assert front.headers.get("X-Page-Cache") == "miss"
     assert imported(1001).headline in front.get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- since issue 15's review
+
+
+def test_dates_without_gmt_come_from_the_local_date_in_the_site_timezone(app, media_root, export):
+    """WordPress writes "0000-00-00 00:00:00" as GMT date of drafts and of some published
+    posts: their wp:post_date is Paris time (GAZETTE_TIMEZONE), never "now"."""
+    path = export(posts=12)
+    run(path, media_root)
+    local_only = imported(1011)  # published, wp:post_date 2024-05-29 05:00 (UTC+2), no GMT
+    assert local_only.published_at == datetime(2024, 5, 29, 3, 0)
+    assert local_only.created_at == local_only.published_at
+    pending = imported(1006)  # pending, local date only
+    assert pending.published_at is None and pending.created_at == datetime(2024, 5, 30, 14, 0)
+    # Created when written, not when imported; a scheduled post not in the future.
+    first = imported(1001)
+    assert first.created_at == first.published_at == datetime(2024, 6, 1, 1, 0)
+    scheduled = imported(1005)
+    assert scheduled.published_at.year == 2099 and scheduled.created_at <= utcnow()
+
+    # In winter, Paris is UTC+1: the same rule, another offset.
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("<![CDATA[2024-05-29 05:00:00]]></wp:post_date>",
+                     "<![CDATA[2024-01-15 09:30:00]]></wp:post_date>"),
+        encoding="utf-8",
+    )  # fmt: skip
+    before = counts()
+    again = run(path, media_root)
+    assert imported(1011).published_at == datetime(2024, 1, 15, 8, 30)
+    assert again.articles_updated == 1 and counts()["Revision"] == before["Revision"] + 1
+    # And a run without change sees the date unchanged: no revision, "inchangés".
+    third = run(path, media_root)
+    assert third.articles_updated == 0 and counts()["Revision"] == before["Revision"] + 1
+    assert third.articles_unchanged == sum(third.articles.values())
+
+
+def test_featured_image_caption_and_alt_become_the_lead_words(app, media_root, export):
+    path = export(posts=3)
+    text = path.read_text(encoding="utf-8")
+    # A decomposed accent and markup in WordPress's caption: NFC, plain text.
+    path.write_text(
+        text.replace("Légende de la photo n° 2", "Le\u0301gende de la <b>photo</b> n° 2"),
+        encoding="utf-8",
+    )
+    run(path, media_root)
+    first = imported(1001)  # featured: attachment n° 2, with alt and caption
+    assert first.lead_media is not None
+    assert first.lead_caption == "Légende de la photo n° 2"
+    assert first.lead_alt == "Photo d’illustration n° 2"
+    third = imported(1003)  # attachment n° 4: no caption in WordPress
+    assert third.lead_media is not None and third.lead_caption == ""
+
+
+def test_a_rerun_leaves_alone_what_the_newsroom_changed(app, media_root, export, runner):
+    from services import trash
+
+    path = export(posts=12)
+    first_report = run(path, media_root)
+    editor = make_user(role="editor", email="redac@gazette.example")
+    edited, unpublished, trashed = imported(1001), imported(1002), imported(1003)
+    edited.headline = "Le titre de la rédaction"
+    edited.record_revision(editor, "Titre modifié")
+    unpublished.unpublish()
+    unpublished.record_revision(editor, "Dépublié")
+    trash.trash(trashed, editor)
+    db.session.commit()
+    kept = {a.id: (a.headline, a.status, a.published_at, a.trashed_at, a.version,
+                   [b.id for b in a.blocks]) for a in (edited, unpublished, trashed)}  # fmt: skip
+    revisions = counts()["Revision"]
+
+    # WordPress changed all four titles since.
+    text = path.read_text(encoding="utf-8")
+    for number in (1, 2, 3, 7):
+        title = re.search(rf"<title>([^<]*\({number}\))</title>", text).group(1)
+        text = text.replace(title, f"Titre changé dans WordPress ({number})")
+    path.write_text(text, encoding="utf-8")
+    second = run(path, media_root)
+    db.session.expire_all()
+
+    for article_id, state in kept.items():
+        article = db.session.get(Article, article_id)
+        assert (article.headline, article.status, article.published_at, article.trashed_at,
+                article.version, [b.id for b in article.blocks]) == state  # fmt: skip
+    assert imported(1002).state == "draft" and imported(1003).is_trashed
+    assert imported(1007).headline == "Titre changé dans WordPress (7)"  # nobody touched it
+    assert second.articles_kept == 3 and second.articles_updated == 1
+    assert counts()["Revision"] == revisions + 1
+    assert (
+        "« Le titre de la rédaction » : modifié dans Gazette depuis l’import, laissé tel quel."
+        in second.notes
+    )
+    # Neither counted by state (a trashed article's state says "draft"): left out.
+    assert second.articles["draft"] == first_report.articles["draft"]
+    assert second.articles["published"] == first_report.articles["published"] - 3
+
+    result = runner.invoke(args=["import", "wordpress", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "3 laissés tels quels (modifiés dans Gazette)" in result.output
+    assert "(dont 0 mis à jour" in result.output  # 1007: the import's revision is still its newest
+    assert imported(1001).headline == "Le titre de la rédaction"
+
+
+def test_report_counts_agree_with_their_nouns():
+    report = ImportReport(site="https://ancien-site.example")
+    report.articles.update(published=2, draft=1)
+    report.authors.update(created=1, reused=3)
+    report.images_fetched, report.redirects, report.redirects_created = 1, 3, 1
+    report.articles_unchanged = 1
+    rows = dict(report.rows())
+    assert rows["Articles"] == "2 publiés, 0 programmé, 1 brouillon (dont 0 mis à jour, 1 inchangé)"
+    assert rows["Auteurs"] == "1 créé, 3 repris"
+    assert rows["Images"] == "1 récupérée, 0 déjà importée, 0 introuvable"
+    assert rows["Redirections"] == "3 anciennes adresses (1 nouvelle, 2 existaient déjà)"
+
+
+def test_unreachable_images_are_reported_in_french(app, media_root, monkeypatch):
+    from services.wordpress import attachments
+    from services.wordpress.attachments import AttachmentStore
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    store = AttachmentStore("https://ancien-site.example", {}, media_root)
+    refused, _ = store.resolve(f"http://127.0.0.1:{port}/wp-content/uploads/a.jpg", None)
+    assert refused.failure == "connexion refusée"
+
+    def failing(error):
+        def open_(*args, **kwargs):
+            raise error
+
+        return open_
+
+    cases = {
+        "délai dépassé": TimeoutError("timed out"),
+        "adresse inconnue": urllib.error.URLError(socket.gaierror(-2, "Name or service not known")),
+        "téléchargement impossible": urllib.error.URLError(OSError(113, "No route to host")),
+    }
+    for n, (reason, error) in enumerate(cases.items()):
+        monkeypatch.setattr(attachments._OPENER, "open", failing(error))
+        result, _ = store.resolve(f"https://ancien-site.example/{n}.jpg", None)
+        assert result.failure == reason
+    assert not any("Name" in r or "route" in r or "Errno" in r for _, r in store.failures)
+
+
+def test_a_too_large_image_gets_the_imports_own_words(app, media_root, tmp_path, monkeypatch):
+    from PIL import Image
+
+    from services import images
+    from services.wordpress.attachments import AttachmentStore
+
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    Image.new("RGB", (1500, 1400), (200, 40, 40)).save(uploads / "grande.png")
+    monkeypatch.setattr(images, "MAX_PIXELS", 2_000_000)
+    store = AttachmentStore("https://ancien-site.example", {}, media_root, uploads)
+    result, _ = store.resolve("https://ancien-site.example/wp-content/uploads/grande.png", None)
+    assert result.failure == "image trop grande (plus de 2 mégapixels), non importée"
+    assert "envoyer" not in result.failure

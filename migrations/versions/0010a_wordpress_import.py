@@ -6,7 +6,8 @@ Revises: 0009a
 - legacy_redirect: an imported article's old permalink ("/2019/03/titre", "/?p=42"),
   answered with a 301 by the 404 page;
 - wordpress_origin: (site, kind, WordPress id) -> the row it became, so that importing
-  the same export again updates instead of duplicating.
+  the same export again updates instead of duplicating; for a post, revision_id is the
+  revision the import wrote (a newer one means the newsroom changed the article since).
 
 New tables only: `article` is not altered.
 """
@@ -46,6 +47,7 @@ def upgrade():
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("wp_id", sa.BigInteger(), nullable=False),
         sa.Column("object_id", sa.Integer(), nullable=False),
+        sa.Column("revision_id", sa.Integer(), nullable=True),
         sa.Column("imported_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_wordpress_origin")),
         sa.UniqueConstraint("site", "kind", "wp_id", name=op.f("uq_wordpress_origin_site")),

@@ -13,8 +13,10 @@ dry run removes them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -64,14 +66,15 @@ class AttachmentStore:
     not again on a later run (WordPressOrigin kind "attachment" by attachment id, or
     "image_url" by a hash of the URL for images no attachment describes).
 
-    `attachments` is {attachment id: (file URL, alt text)} from the export; `folder` is
-    MEDIA_ROOT; `media_from` the local copy of wp-content/uploads, or None; `max_bytes`
+    `attachments` is {attachment id: (file URL, alt text, caption)} from the export
+    (plain text); `folder` is MEDIA_ROOT (made when the first image is stored; removed
+    again by remove_written if this run made it and it is left empty); `media_from` the local copy of wp-content/uploads, or None; `max_bytes`
     the size cap (the upload limit). Counts for the report: fetched, reused, failed
     (with `failures`: [(URL, reason)]).
     """
 
     site: str
-    attachments: dict[int, tuple[str, str]]
+    attachments: dict[int, tuple[str, str, str]]
     folder: Path
     media_from: Path | None = None
     max_bytes: int = 10 * 1024 * 1024
@@ -82,12 +85,14 @@ class AttachmentStore:
     _by_url: dict[str, ImageResult] = field(default_factory=dict)
     _known: dict[str, dict[int, int]] = field(default_factory=dict)
     _url_ids: dict[str, int] = field(default_factory=dict)
+    _folder_existed: bool = True
 
     def __post_init__(self):
+        self._folder_existed = self.folder.exists()
         self._known = {
             kind: WordPressOrigin.known(self.site, kind) for kind in ("attachment", "image_url")
         }
-        for wp_id, (url, _alt) in self.attachments.items():
+        for wp_id, (url, *_words) in self.attachments.items():
             if url:
                 self._url_ids.setdefault(url, wp_id)
 
@@ -102,7 +107,12 @@ class AttachmentStore:
         return self._url_ids.get(_SIZE_SUFFIX.sub("", url))
 
     def alt_of(self, attachment_id: int | None) -> str:
-        return self.attachments.get(attachment_id, ("", ""))[1] if attachment_id else ""
+        """The attachment's alt text (postmeta _wp_attachment_image_alt), or ""."""
+        return self.attachments.get(attachment_id, ("", "", ""))[1] if attachment_id else ""
+
+    def caption_of(self, attachment_id: int | None) -> str:
+        """The attachment's caption (its excerpt:encoded, WordPress's post_excerpt), or ""."""
+        return self.attachments.get(attachment_id, ("", "", ""))[2] if attachment_id else ""
 
     def resolve(self, url: str, attachment_id: int | None) -> tuple[ImageResult, str]:
         """(result, the URL it stands for) of an image named by URL, attachment id, or both.
@@ -134,8 +144,10 @@ class AttachmentStore:
         try:
             data = self._read(url)
             media = self._store(data, self.alt_of(attachment_id))
-        except (ImageUnavailable, images.ImageRejected) as error:
+        except ImageUnavailable as error:
             return self._remember(url, None, str(error)), url
+        except images.ImageRejected as error:
+            return self._remember(url, None, _rejection(error)), url
         self.fetched += 1
         origin = db.session.scalar(
             db.select(WordPressOrigin).filter_by(site=self.site, kind=kind, wp_id=key)
@@ -174,8 +186,8 @@ class AttachmentStore:
             return target.read_bytes()
         except FileNotFoundError:
             raise ImageUnavailable("absente du dossier --media-from") from None
-        except OSError as error:
-            raise ImageUnavailable(f"illisible ({error.strerror})") from None
+        except OSError:
+            raise ImageUnavailable("illisible dans le dossier --media-from") from None
 
     def _fetch(self, url: str) -> bytes:
         if urlsplit(url).scheme not in ("http", "https"):
@@ -187,8 +199,7 @@ class AttachmentStore:
         except urllib.error.HTTPError as error:
             raise ImageUnavailable(f"le serveur répond {error.code}") from None
         except (urllib.error.URLError, OSError, ValueError) as error:
-            reason = getattr(error, "reason", error)
-            raise ImageUnavailable(f"téléchargement impossible ({reason})") from None
+            raise ImageUnavailable(fetch_failure(error)) from None
         if len(data) > self.max_bytes:
             raise ImageUnavailable(f"fichier trop lourd (plus de {_size(self.max_bytes)})")
         return data
@@ -200,9 +211,40 @@ class AttachmentStore:
         return media
 
     def remove_written(self) -> None:
-        """Delete every file this run stored (a dry run, or a failed one)."""
+        """Delete every file this run stored (a dry run, or a failed one), and the media
+        folder itself if this run made it and nothing else is in it."""
         media_service.remove_files(self.folder, self.written)
         self.written.clear()
+        if not self._folder_existed:
+            with contextlib.suppress(OSError):  # not empty, or already gone: leave it
+                self.folder.rmdir()
+
+
+def fetch_failure(error: BaseException) -> str:
+    """The report's French reason for a download that failed below HTTP: "connexion
+    refusée", "délai dépassé", "adresse inconnue" (DNS), else "téléchargement impossible".
+
+    `error` is what urllib raised (a URLError wraps the socket error in .reason) or an
+    OSError/ValueError from reading the response; the system's own text (errno, English)
+    is never shown.
+    """
+    reason = getattr(error, "reason", error)
+    if isinstance(reason, ConnectionRefusedError):
+        return "connexion refusée"
+    if isinstance(reason, TimeoutError):  # socket.timeout is TimeoutError since 3.10
+        return "délai dépassé"
+    if isinstance(reason, socket.gaierror):
+        return "adresse inconnue"
+    return "téléchargement impossible"
+
+
+def _rejection(error: images.ImageRejected) -> str:
+    """The upload pipeline's refusal, in the import's words where the upload's advice
+    ("réduisez-la avant de l’envoyer") does not fit an image read from another site."""
+    if str(error) == str(images.too_many_pixels()):
+        megapixels = f"{images.MAX_PIXELS / 1_000_000:g}".replace(".", ",")
+        return f"image trop grande (plus de {megapixels} mégapixels), non importée"
+    return str(error)
 
 
 def _size(size: int) -> str:
@@ -216,4 +258,4 @@ def _url_key(url: str) -> int:
     return int.from_bytes(hashlib.sha256(url.encode()).digest()[:8], "big") >> 1
 
 
-__all__ = ["AttachmentStore", "ImageResult", "ImageUnavailable"]
+__all__ = ["AttachmentStore", "ImageResult", "ImageUnavailable", "fetch_failure"]

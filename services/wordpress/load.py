@@ -12,13 +12,19 @@ posts one by one. What it brings in, and the rule each follows:
 - authors → accounts without a password (User.invite: an admin invites them later), or
   the existing account with that address;
 - posts with status publish, future (scheduled: Article.publish(at)), draft and pending
-  (drafts): GMT dates, the slug kept when free (Article.slug_taken), the excerpt as
-  standfirst (else the body's first sentence), the featured image as lead image, the
-  body converted (services/wordpress/bodies.convert_body) into blocks, one Revision;
-  private posts, pages and other types are skipped and counted;
+  (drafts): GMT dates (when WordPress wrote "0000-00-00 00:00:00" there, the local
+  wp:post_date read in the site's display timezone, GAZETTE_TIMEZONE), created_at from
+  the post's date (never in the future), the slug kept when free (Article.slug_taken),
+  the excerpt as standfirst (else the body's first sentence), the featured image as
+  lead image (with the attachment's caption and alt text), the body converted
+  (services/wordpress/bodies.convert_body) into blocks, one Revision;
+  private and password-protected posts, pages and other types are skipped and counted;
 - the old permalink (<link>, and WordPress's plain "/?p=N") → LegacyRedirect (a 301);
 - every imported row → WordPressOrigin (site, kind, WordPress id): a second run of the
-  same export updates those rows and creates nothing twice.
+  same export updates those rows and creates nothing twice. An article is updated only
+  while the revision the import wrote is still its newest (WordPressOrigin.revision_id):
+  one edited, unpublished or trashed in Gazette since is left exactly as it is, and the
+  report says so.
 
 Everything goes through the text boundary and the one sanitiser (services/richtext
 .clean_html, models/text); images through the upload pipeline (attachments.py). Nothing
@@ -33,13 +39,22 @@ import contextlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, select
 
-from models import Article, Block, Section, Tag, User, db
-from models.content import HEADLINE_MAX, SECTION_NAME_MAX, STANDFIRST_MAX, BlockKind
+from models import Article, Block, Revision, Section, Tag, User, db
+from models.content import (
+    HEADLINE_MAX,
+    PLAIN_MAX,
+    SECTION_NAME_MAX,
+    STANDFIRST_MAX,
+    BlockKind,
+)
 from models.imports import OLD_PATH_MAX, LegacyRedirect, WordPressOrigin
 from models.media import ALT_MAX
 from models.slugs import slugify, unique_slug
@@ -60,6 +75,7 @@ REVISION_SUMMARY_UPDATE = "Mis à jour depuis WordPress"
 # Skipped items, by reason: the report's labels.
 SKIP_LABELS = {
     "private": "articles privés",
+    "password": "articles protégés par un mot de passe",
     "page": "pages",
     "other_type": "autres types de contenu (menus, blocs réutilisables…)",
     "other_status": "articles à la corbeille ou brouillons automatiques",
@@ -87,10 +103,12 @@ class ImportReport:
     articles: Counter = field(default_factory=Counter)  # published / scheduled / draft
     articles_updated: int = 0
     articles_unchanged: int = 0
+    articles_kept: int = 0  # changed in Gazette since imported (or trashed): left alone
     images_fetched: int = 0
     images_reused: int = 0
     image_failures: list[tuple[str, str]] = field(default_factory=list)
-    redirects: int = 0
+    redirects: int = 0  # old addresses of the imported articles, all told
+    redirects_created: int = 0  # of which new on this run (the rest existed already)
     skipped: Counter = field(default_factory=Counter)  # SKIP_LABELS keys
     body_counts: Counter = field(default_factory=Counter)  # COUNT_LABELS keys
     notes: list[str] = field(default_factory=list)
@@ -102,33 +120,48 @@ class ImportReport:
             self.notes.append(line)
 
     def rows(self) -> list[tuple[str, str]]:
-        """(label, value) lines of the end-of-run table, in French."""
+        """(label, value) lines of the end-of-run table, in French, each count agreeing
+        with its noun ("1 brouillon", "2 brouillons")."""
 
-        def split(counter: Counter, *keys: str) -> str:
-            return ", ".join(f"{counter[key]} {label}" for key, label in keys)
+        def split(counter: Counter, *keys: tuple[str, str, str]) -> str:
+            return ", ".join(count(counter[key], one, many) for key, one, many in keys)
 
-        created_reused = (("created", "créées"), ("reused", "reprises"))
+        created_reused = (("created", "créée", "créées"), ("reused", "reprise", "reprises"))
+        masculine = (("created", "créé", "créés"), ("reused", "repris", "repris"))
+        articles = split(
+            self.articles,
+            ("published", "publié", "publiés"),
+            ("scheduled", "programmé", "programmés"),
+            ("draft", "brouillon", "brouillons"),
+        )
+        articles += (
+            f" (dont {count(self.articles_updated, 'mis à jour', 'mis à jour')}, "
+            f"{count(self.articles_unchanged, 'inchangé', 'inchangés')})"
+        )
+        if self.articles_kept:
+            articles += ", " + count(
+                self.articles_kept,
+                "laissé tel quel (modifié dans Gazette)",
+                "laissés tels quels (modifiés dans Gazette)",
+            )
+        redirects_existing = self.redirects - self.redirects_created
         rows = [
             ("Rubriques", split(self.sections, *created_reused)),
-            ("Sujets", split(self.tags, ("created", "créés"), ("reused", "repris"))),
-            ("Auteurs", split(self.authors, ("created", "créés"), ("reused", "repris"))),
-            (
-                "Articles",
-                split(
-                    self.articles,
-                    ("published", "publiés"),
-                    ("scheduled", "programmés"),
-                    ("draft", "brouillons"),
-                )
-                + f" (dont {self.articles_updated} mis à jour, "
-                f"{self.articles_unchanged} inchangés)",
-            ),
+            ("Sujets", split(self.tags, *masculine)),
+            ("Auteurs", split(self.authors, *masculine)),
+            ("Articles", articles),
             (
                 "Images",
-                f"{self.images_fetched} récupérées, {self.images_reused} déjà importées, "
-                f"{len(self.image_failures)} introuvables",
+                f"{count(self.images_fetched, 'récupérée', 'récupérées')}, "
+                f"{count(self.images_reused, 'déjà importée', 'déjà importées')}, "
+                f"{count(len(self.image_failures), 'introuvable', 'introuvables')}",
             ),
-            ("Redirections", f"{self.redirects} anciennes adresses"),
+            (
+                "Redirections",
+                f"{count(self.redirects, 'ancienne adresse', 'anciennes adresses')} "
+                f"({count(self.redirects_created, 'nouvelle', 'nouvelles')}, "
+                f"{count(redirects_existing, 'existait déjà', 'existaient déjà')})",
+            ),
         ]
         rows += [
             (f"Ignorés : {label}", str(self.skipped[key]))
@@ -141,6 +174,12 @@ class ImportReport:
             if count
         ]
         return rows
+
+
+def count(number: int, one: str, many: str) -> str:
+    """ "1 brouillon", "2 brouillons": French puts 0 and 1 in the singular (CLDR's "one"
+    for fr covers 0 ≤ n < 2)."""
+    return f"{number} {one if number < 2 else many}"
 
 
 # A progress reporter: called with a label and a length, returns a context manager whose
@@ -166,7 +205,7 @@ class _Survey:
     authors: list[wxr.Author] = field(default_factory=list)
     categories: list[wxr.Category] = field(default_factory=list)
     tags: list[wxr.Tag] = field(default_factory=list)
-    attachments: dict[int, tuple[str, str]] = field(default_factory=dict)
+    attachments: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # url, alt, caption
     posts: int = 0
 
 
@@ -183,7 +222,11 @@ def survey(path: Path) -> _Survey:
         elif isinstance(record, wxr.Tag):
             found.tags.append(record)
         elif record.post_type == "attachment":
-            found.attachments[record.wp_id] = (record.attachment_url, _plain(record.image_alt))
+            found.attachments[record.wp_id] = (
+                record.attachment_url,
+                _plain(record.image_alt),
+                _plain(record.excerpt),
+            )
         else:
             found.posts += 1
     return found
@@ -197,14 +240,18 @@ def import_wordpress(
     dry_run: bool = False,
     max_image_bytes: int = 10 * 1024 * 1024,
     progress: Progress = _silent_progress,
+    timezone: str | None = None,
 ) -> ImportReport:
     """Import the export at `path`; commit once at the end (roll back if `dry_run`).
 
     `media_folder` is MEDIA_ROOT; `media_from` a copy of the old site's wp-content/uploads
     (None: images are fetched from their URLs); `max_image_bytes` the size cap of one
-    image. Returns the ImportReport. Raises ImportFailed (French message) for an export
-    that cannot be read (wxr.WxrError's reasons) or without any usable author; any
-    error rolls back the whole run and removes the image files it wrote.
+    image. `timezone` (an IANA name) reads WordPress's local dates when a post has no GMT
+    date; None: the site's display timezone (GAZETTE_TIMEZONE, the app's
+    BABEL_DEFAULT_TIMEZONE). Returns the ImportReport.
+    Raises ImportFailed (French message) for an export that cannot be read
+    (wxr.WxrError's reasons) or without any usable author; any error rolls back the
+    whole run and removes the image files it wrote.
     """
     path = Path(path)
     try:
@@ -221,7 +268,8 @@ def import_wordpress(
     store = AttachmentStore(
         site, found.attachments, media_folder, media_from, max_bytes=max_image_bytes
     )
-    loader = _Loader(site, report, store)
+    zone = ZoneInfo(timezone or current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    loader = _Loader(site, report, store, zone)
     try:
         loader.load_authors(found.authors)
         loader.load_sections(found.categories)
@@ -250,8 +298,8 @@ def import_wordpress(
 class _Loader:
     """One run's state: the maps from WordPress ids and slugs to rows here."""
 
-    def __init__(self, site: str, report: ImportReport, store: AttachmentStore):
-        self.site, self.report, self.store = site, report, store
+    def __init__(self, site: str, report: ImportReport, store: AttachmentStore, zone: ZoneInfo):
+        self.site, self.report, self.store, self.zone = site, report, store, zone
         self.users_by_login: dict[str, User] = {}
         self.sections_by_slug: dict[str, Section] = {}
         self.tags_by_slug: dict[str, Tag] = {}
@@ -265,16 +313,27 @@ class _Loader:
         object_id = WordPressOrigin.known_one(self.site, kind, wp_id)
         return db.session.get(model, object_id) if object_id is not None else None
 
-    def _remember(self, kind: str, wp_id: int, object_id: int) -> None:
-        origin = db.session.scalar(
+    def _origin(self, kind: str, wp_id: int) -> WordPressOrigin | None:
+        return db.session.scalar(
             select(WordPressOrigin).filter_by(site=self.site, kind=kind, wp_id=wp_id)
         )
+
+    def _remember(
+        self, kind: str, wp_id: int, object_id: int, revision_id: int | None = None
+    ) -> None:
+        origin = self._origin(kind, wp_id)
         if origin is None:
             db.session.add(
-                WordPressOrigin(site=self.site, kind=kind, wp_id=wp_id, object_id=object_id)
+                WordPressOrigin(
+                    site=self.site,
+                    kind=kind,
+                    wp_id=wp_id,
+                    object_id=object_id,
+                    revision_id=revision_id,
+                )
             )
         else:
-            origin.object_id = object_id
+            origin.object_id, origin.revision_id = object_id, revision_id
 
     # ----------------------------------------------------------------------------- authors
 
@@ -407,6 +466,17 @@ class _Loader:
         if skip:
             self.report.skipped[skip] += 1
             return
+        article_id = self.known_posts.get(item.wp_id)
+        article = db.session.get(Article, article_id) if article_id is not None else None
+        if article is not None and self._changed_in_gazette(article, item.wp_id):
+            # The newsroom's work wins: not a column of it is touched, not even its state.
+            self.report.articles_kept += 1
+            self.report.note(
+                f"« {article.headline[:80]} » : modifié dans Gazette depuis l’import, "
+                "laissé tel quel."
+            )
+            self._redirects(article, item)
+            return
         try:
             headline = clean_html(item.title, "plain").html[:HEADLINE_MAX].strip() or UNTITLED
             body = convert_body(item.content)
@@ -420,16 +490,17 @@ class _Loader:
             self.report.note(f"« {headline[:80]} » : {line}")
 
         section, author = self._section_of(item), self._author_of(item)
-        article_id = self.known_posts.get(item.wp_id)
-        article = db.session.get(Article, article_id) if article_id is not None else None
+        date = self._date(item)
         before = _comparable(article.snapshot()) if article is not None else None
         if article is None:
+            now = utcnow()
             article = Article(
                 slug=self._free_slug(item, headline),
                 headline=headline,
                 section=section,
                 author=author,
-                created_at=item.date_gmt or utcnow(),
+                # Written when the post was (a scheduled post's date is still to come).
+                created_at=min(date, now) if date is not None else now,
                 version=1,
             )
             db.session.add(article)
@@ -438,7 +509,7 @@ class _Loader:
         article.standfirst = (excerpt or first_sentence(_body_text(body.pieces)))[
             :STANDFIRST_MAX
         ].strip()
-        self._publication(article, item)
+        self._publication(article, item, date)
         article.set_authors([author])
         article.set_tags(self._tags_of(item))
         blocks = self._blocks(body.pieces, headline)
@@ -452,17 +523,43 @@ class _Loader:
         db.session.flush()
 
         if before is None:
-            article.record_revision(None, REVISION_SUMMARY, mark_edited=False)
-            self._remember("post", item.wp_id, article.id)
+            revision = article.record_revision(None, REVISION_SUMMARY, mark_edited=False)
+            db.session.flush()
+            self._remember("post", item.wp_id, article.id, revision.id)
             self.known_posts[item.wp_id] = article.id
         elif _comparable(article.snapshot()) != before:
             article.version += 1
-            article.record_revision(None, REVISION_SUMMARY_UPDATE, mark_edited=False)
+            revision = article.record_revision(None, REVISION_SUMMARY_UPDATE, mark_edited=False)
+            db.session.flush()
+            self._remember("post", item.wp_id, article.id, revision.id)
             self.report.articles_updated += 1
         else:
             self.report.articles_unchanged += 1
         self.report.articles[article.state] += 1
         self._redirects(article, item)
+
+    def _changed_in_gazette(self, article: Article, wp_id: int) -> bool:
+        """Whether the article was saved in Gazette (edited, unpublished, trashed…) since
+        the import last wrote it: its newest revision is not the import's. An origin
+        without revision_id (none written yet) counts as changed: the safe side."""
+        if article.is_trashed:
+            return True
+        origin = self._origin("post", wp_id)
+        newest = db.session.scalar(
+            select(func.max(Revision.id)).where(Revision.article_id == article.id)
+        )
+        return origin is None or origin.revision_id is None or newest != origin.revision_id
+
+    def _date(self, item: wxr.Item) -> datetime | None:
+        """The post's date, naive UTC: wp:post_date_gmt, else wp:post_date (the old site's
+        wall-clock time) read in the display timezone; None when WordPress has neither."""
+        if item.date_gmt is not None:
+            return item.date_gmt
+        if item.date_local is None:
+            return None
+        # fold=0: an hour that happens twice (autumn) is read as its first occurrence.
+        local = item.date_local.replace(tzinfo=self.zone)
+        return local.astimezone(UTC).replace(tzinfo=None)
 
     def _free_slug(self, item: wxr.Item, headline: str) -> str:
         """The WordPress slug (percent-decoded, slugified) when free here, else -2, -3…"""
@@ -498,10 +595,11 @@ class _Loader:
             )
         return tags[:TAGS_PER_ARTICLE_MAX]
 
-    def _publication(self, article: Article, item: wxr.Item) -> None:
-        """publish → published at its GMT date; future → scheduled; draft, pending → draft."""
+    def _publication(self, article: Article, item: wxr.Item, date: datetime | None) -> None:
+        """publish → published at its date (`date`, naive UTC); future → scheduled; draft,
+        pending → draft. Without any date, a published article keeps the one it has."""
         if item.status in ("publish", "future"):
-            article.publish(at=item.date_gmt or utcnow())
+            article.publish(at=date or article.published_at or utcnow())
             if article.first_published_at is None and item.status == "publish":
                 article.first_published_at = article.published_at
         else:
@@ -548,7 +646,9 @@ class _Loader:
             return
         article.lead_media = result.media
         article.lead_alt = self.store.alt_of(item.thumbnail_id)[:ALT_MAX] or result.media.alt
-        article.lead_caption, article.lead_credit = "", ""
+        # WordPress's caption of the attachment (its excerpt); the export has no credit.
+        article.lead_caption = self.store.caption_of(item.thumbnail_id)[:PLAIN_MAX]
+        article.lead_credit = ""
 
     def _redirects(self, article: Article, item: wxr.Item) -> None:
         """The post's old permalink and WordPress's plain "/?p=N" form, both to the article."""
@@ -564,7 +664,8 @@ class _Loader:
             redirect = db.session.scalar(select(LegacyRedirect).filter_by(old_path=old_path))
             if redirect is None:
                 db.session.add(LegacyRedirect(old_path=old_path, article_id=article.id))
-            else:
+                self.report.redirects_created += 1
+            elif redirect.article_id != article.id:  # another article had it: the post's now
                 redirect.article_id = article.id
             self.report.redirects += 1
 
@@ -576,6 +677,9 @@ def _skip_reason(item: wxr.Item) -> str:
         return "other_type"
     if item.status == "private":
         return "private"
+    if item.password and item.status in IMPORTED_STATUSES:
+        # WordPress shows its text only to who has the password: never made public here.
+        return "password"
     return "" if item.status in IMPORTED_STATUSES else "other_status"
 
 

@@ -34,7 +34,8 @@ _PREFIXES = {
     "http://purl.org/rss/1.0/modules/content/": "content",
     "http://purl.org/dc/elements/1.1/": "dc",
 }
-# "0000-00-00 00:00:00": WordPress's date of a draft never published.
+# "0000-00-00 00:00:00": WordPress's GMT date of a draft never published (and, after some
+# plugins or imports, of published posts too).
 _NO_DATE = "0000-00-00 00:00:00"
 
 
@@ -86,10 +87,15 @@ class Tag:
 class Item:
     """One <item>: a post, page, attachment, menu item… (`post_type` says which).
 
-    Dates are naive UTC (WordPress's *_gmt fields; None for a draft never dated).
+    `date_gmt` is naive UTC (wp:post_date_gmt), None when WordPress wrote
+    "0000-00-00 00:00:00" there (drafts, and some published posts); `date_local` is
+    wp:post_date, the site's wall-clock time (naive, no zone: WordPress's timezone
+    setting is not in the export), None when absent or zero. `password` is
+    wp:post_password: non-empty for a post readers may only see with a password.
     `categories` and `tags` are (nicename, name) pairs in the export's order.
     `thumbnail_id` is the featured image's attachment id (postmeta _thumbnail_id);
-    `attachment_url` and `image_alt` are an attachment's file URL and alt text.
+    `attachment_url` and `image_alt` are an attachment's file URL and alt text; an
+    attachment's `excerpt` is its caption (WordPress keeps captions in post_excerpt).
     """
 
     wp_id: int
@@ -108,6 +114,8 @@ class Item:
     thumbnail_id: int | None = None
     attachment_url: str = ""
     image_alt: str = ""
+    date_local: datetime | None = None
+    password: str = ""
 
 
 Record = Channel | Author | Category | Tag | Item
@@ -304,6 +312,8 @@ def _item(element: Element) -> Item:
         thumbnail_id=thumbnail or None,
         attachment_url=values.get("wp:attachment_url", "").strip(),
         image_alt=meta.get("_wp_attachment_image_alt", ""),
+        date_local=_date(values.get("wp:post_date", "")),
+        password=values.get("wp:post_password", ""),
     )
 
 
