@@ -94,7 +94,7 @@ def main() -> None:
         size_mib = export.stat().st_size / (1024 * 1024)
         media_files = sum(1 for _ in (work / "media").iterdir())
     server.shutdown()
-    print(output.split("\n\n", 1)[-1].split("\nImages introuvables")[0].rstrip())
+    print(output.strip("\n").split("\nImages introuvables")[0].rstrip())
     print()
     print(f"Export : {summary.posts} articles, {size_mib:.1f} Mio ({database.split(':')[0]})")
     print(f"Import : {first:.1f} s (puis {second:.1f} s pour le relancer, sans rien doubler)")
