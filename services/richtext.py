@@ -208,6 +208,7 @@ _NUMERIC_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
 def drop_replaced_references(text: str, removed: Counter[str]) -> str:
     """`text` without the numeric references an HTML parser reads as U+FFFD (&#0;, &#xD800;,
     &#x110000;…), each counted in `removed["invisible"]`. For parsers run before clean_html."""
+
     def replace(match: re.Match) -> str:
         digits, base = (match[1], 16) if match[1] else (match[2], 10)
         digits = digits.lstrip("0") or "0"
