@@ -8,6 +8,7 @@ flask --app app site restore FILE
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 
@@ -71,6 +72,9 @@ def _print_summary(title: str, summary: Summary, elapsed: float) -> None:
 def _run(step):
     """Run a step, turning every expected failure into one French line (exit status 1)."""
     progress = BarProgress()
+    # A `kill` (cron's timeout, systemd's stop) unwinds like Ctrl-C: the temporary folders
+    # holding copies of the site (personal data, password hashes) are removed on the way out.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         return step(progress)
     except ArchiveError as error:
@@ -82,7 +86,12 @@ def _run(step):
     except OSError as error:
         raise click.ClickException(f"fichier inaccessible : {error}.") from None
     finally:
+        signal.signal(signal.SIGTERM, previous)
         progress.finish()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _media_root() -> Path:

@@ -6,8 +6,9 @@
 - SQLite: SQLite's online backup API (sqlite3.Connection.backup, sqlite.org/backup.html)
   copies the database as it is at one moment while writers go on (WAL), then the media
   files are added. The tar holds `backup.json` ({"format": "gazette-backup",
-  "format_version": 1, "database": "sqlite", "schema_revision", "created_at", "tables":
-  {table: rows}}), `gazette.db` and `media/…`. Media files are named by random tokens and
+  "format_version": 1, "database": "sqlite", "database_sha256", "schema_revision",
+  "created_at", "tables": {table: rows}}), `gazette.db`, `media/…` and last `media.sha256`
+  (sha256sum's format); a restore refuses a backup whose database or media no longer match. Media files are named by random tokens and
   written before their row is committed, so every image the copied rows name is on disk
   by the time the files are read.
 - PostgreSQL: the export archive (services/site_archive.py) read in one REPEATABLE READ
@@ -51,6 +52,7 @@ BACKUP_FORMAT = "gazette-backup"
 BACKUP_VERSION = 1
 BACKUP_MANIFEST = "backup.json"
 DATABASE_MEMBER = "gazette.db"
+MEDIA_DIGESTS = "media.sha256"
 NAME_PATTERN = re.compile(r"gazette-backup-(\d{8}T\d{6}Z)(?:-(\d+))?\.tar")
 # Everything a backup holds: a restore must bring back the site as it was.
 EVERYTHING = Options(with_passwords=True, without_inquiries=False)
@@ -82,13 +84,17 @@ def rotate(directory: Path, keep: int) -> list[Path]:
     return old
 
 
-def _free_path(directory: Path, now: datetime) -> Path:
-    path = directory / backup_name(now)
-    n = 2
-    while path.exists():
-        path = directory / backup_name(now).replace(".tar", f"-{n}.tar")
-        n += 1
-    return path
+def _reserve_path(directory: Path, now: datetime) -> Path:
+    """Claim a free backup name by creating it empty (exclusive create), so that two backups
+    started in the same second never write to one name: the second gets "-2"."""
+    n = 1
+    while True:
+        name = backup_name(now) if n == 1 else backup_name(now).replace(".tar", f"-{n}.tar")
+        try:
+            (directory / name).open("xb").close()
+            return directory / name
+        except FileExistsError:
+            n += 1
 
 
 def sqlite_path(engine: Engine) -> Path:
@@ -113,16 +119,20 @@ def backup_site(
     progress = progress or Progress()
     now = now or datetime.now(UTC)
     directory.mkdir(parents=True, exist_ok=True)
-    destination = _free_path(directory, now)
-    if engine.dialect.name == "sqlite":
-        summary = _backup_sqlite(engine, media_root, destination, progress, now)
-    else:
-        # One snapshot for every table: what the backup holds is the site at one moment.
-        connection = engine.connect().execution_options(isolation_level="REPEATABLE READ")
-        with connection, connection.begin():
-            summary = site_archive.export_site(
-                connection, media_root, destination, EVERYTHING, progress, now
-            )
+    destination = _reserve_path(directory, now)
+    try:
+        if engine.dialect.name == "sqlite":
+            summary = _backup_sqlite(engine, media_root, destination, progress, now)
+        else:
+            # One snapshot for every table: what the backup holds is the site at one moment.
+            connection = engine.connect().execution_options(isolation_level="REPEATABLE READ")
+            with connection, connection.begin():
+                summary = site_archive.export_site(
+                    connection, media_root, destination, EVERYTHING, progress, now
+                )
+    except BaseException:
+        destination.unlink(missing_ok=True)  # the reserved name, or a half-written file
+        raise
     rotate(directory, keep)
     return destination, summary
 
@@ -156,6 +166,7 @@ def _backup_sqlite(
             "format": BACKUP_FORMAT,
             "format_version": BACKUP_VERSION,
             "database": "sqlite",
+            "database_sha256": site_archive._hash_file(copy).hexdigest(),
             "schema_revision": summary.schema_revision,
             "created_at": site_archive.encode_value(now),
             "tables": summary.tables,
@@ -171,14 +182,19 @@ def _backup_sqlite(
             with copy.open("rb") as handle:
                 tar.addfile(site_archive._tar_info(DATABASE_MEMBER, copy.stat().st_size), handle)
             progress.start("Sauvegarde : médias", len(files))
+            digests = []
             for name, path in files:
                 with path.open("rb") as handle:
                     size = os.fstat(handle.fileno()).st_size
+                    digests.append(f"{site_archive._hash_file(path).hexdigest()}  {name}\n")
                     tar.addfile(site_archive._tar_info(name, size), handle)
                 summary.media_files += 1
                 summary.media_bytes += size
                 progress.advance(1)
             progress.finish()
+            # Last, in sha256sum's format: a restore refuses a file that no longer matches.
+            listing = "".join(digests).encode()
+            tar.addfile(site_archive._tar_info(MEDIA_DIGESTS, len(listing)), io.BytesIO(listing))
         os.replace(partial, destination)
     summary.archive_bytes = destination.stat().st_size
     return summary
@@ -253,9 +269,13 @@ def _unpack_sqlite_backup(archive: Path, work: Path) -> dict:
                     f"sauvegarde au format {manifest.get('format_version')!r} : "
                     f"cette version de Gazette lit le format {BACKUP_VERSION}."
                 )
+            listed, found = None, {}
             for member in tar:
                 if member.name == BACKUP_MANIFEST:
                     continue  # read above
+                if member.name == MEDIA_DIGESTS and member.isfile():
+                    listed = tar.extractfile(member).read().decode()
+                    continue
                 if member.name == DATABASE_MEMBER and member.isfile():
                     target = work / DATABASE_MEMBER
                 elif member.name.startswith(f"{site_archive.MEDIA_DIR}/") and member.isfile():
@@ -267,10 +287,22 @@ def _unpack_sqlite_backup(archive: Path, work: Path) -> dict:
                 with tar.extractfile(member) as source, target.open("wb") as out:
                     while chunk := source.read(site_archive.COPY_CHUNK):
                         out.write(chunk)
-    except (tarfile.TarError, OSError, EOFError, ValueError) as error:
+                found[member.name] = site_archive._hash_file(target).hexdigest()
+    except (tarfile.TarError, OSError, EOFError, ValueError, UnicodeDecodeError) as error:
         raise ArchiveError(f"sauvegarde tronquée ou abîmée ({error}).") from None
-    if not (work / DATABASE_MEMBER).exists():
+    database = found.pop(DATABASE_MEMBER, None)
+    if database is None:
         raise ArchiveError("la sauvegarde ne contient pas de base.")
+    if database != manifest.get("database_sha256"):
+        raise ArchiveError("la base de la sauvegarde a été modifiée ou abîmée (empreinte SHA-256).")
+    if listed is None:
+        raise ArchiveError("sauvegarde tronquée : la liste des empreintes des médias manque.")
+    expected = dict(reversed(line.split("  ", 1)) for line in listed.splitlines() if line)
+    if expected != found:
+        changed = sorted(set(expected.items()) ^ set(found.items()))
+        raise ArchiveError(
+            f"média modifié, manquant ou en trop dans la sauvegarde : {changed[0][0]}."
+        )
     return manifest
 
 

@@ -7,6 +7,7 @@ SQLite or PostgreSQL database through the import, then the integrity checks.
 
 from __future__ import annotations
 
+import io
 import tarfile
 import threading
 import time
@@ -152,3 +153,86 @@ def test_a_bad_backup_count_stops_the_start_with_one_french_line(monkeypatch, va
 def test_backup_keep_defaults_to_seven(monkeypatch):
     monkeypatch.delenv("GAZETTE_BACKUP_KEEP", raising=False)
     assert Environment().read("GAZETTE_BACKUP_KEEP") == 7
+
+
+def _sqlite_backup(runner, media_root, tmp_path) -> Path:
+    make_article("Poutine salue le soutien nord-coréen")
+    store_upload(jpeg(), media_root, None, alt="Une photo")
+    result = runner.invoke(args=["site", "backup", str(tmp_path / "sauvegardes")])
+    assert result.exit_code == 0, result.output
+    (archive,) = backup.backups_in(tmp_path / "sauvegardes")
+    return archive
+
+
+def _altered(archive: Path, destination: Path, change) -> Path:
+    """A copy of the backup with `change(name, data) -> data` applied to each member."""
+    with tarfile.open(archive) as source, tarfile.open(destination, "w") as out:
+        for member in source.getmembers():
+            data = change(member.name, source.extractfile(member).read())
+            member.size = len(data)
+            out.addfile(member, io.BytesIO(data))
+    return destination
+
+
+@pytest.mark.parametrize("what", ["database", "media", "listing"])
+def test_a_sqlite_backup_altered_after_it_was_taken_is_refused(
+    app, runner, media_root, tmp_path, what
+):
+    """A byte changed in the database or an image, or the digests' list gone: refused
+    with one French line, nothing restored (its integrity check alone would pass)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the SQLite backup format; PostgreSQL's is the export archive")
+    archive = _sqlite_backup(runner, media_root, tmp_path)
+
+    def change(name, data):
+        if what == "database" and name == backup.DATABASE_MEMBER:
+            return data.replace(b"Poutine", b"Putain ")
+        if what == "media" and name.startswith("media/"):
+            return data[:-1] + bytes([data[-1] ^ 1])
+        if what == "listing" and name == backup.MEDIA_DIGESTS:
+            return b""
+        return data
+
+    altered = _altered(archive, tmp_path / "modifiee.tar", change)
+    with fresh_app("sqlite", tmp_path) as target:
+        result = target.test_cli_runner().invoke(args=["site", "restore", str(altered)])
+        assert result.exit_code == 1, result.output
+        assert_one_french_error(result.output)
+        assert db.session.scalar(text("SELECT count(*) FROM article")) == 0
+        assert files_under(Path(target.config["MEDIA_ROOT"])) == []
+
+
+def test_two_backups_in_the_same_second_keep_two_files(app, media_root, tmp_path):
+    from datetime import UTC, datetime
+
+    make_article("Un article")
+    moment = datetime(2026, 11, 30, 10, 15, tzinfo=UTC)
+    folder = tmp_path / "sauvegardes"
+    first, _ = backup.backup_site(db.engine, media_root, folder, keep=5, now=moment)
+    second, _ = backup.backup_site(db.engine, media_root, folder, keep=5, now=moment)
+    assert (first.name, second.name) == (
+        "gazette-backup-20261130T101500Z.tar",
+        "gazette-backup-20261130T101500Z-2.tar",
+    )
+    assert backup.backups_in(folder) == [first, second]
+    assert first.stat().st_size > 0 and second.stat().st_size > 0
+
+
+def test_an_interrupted_backup_leaves_no_file_and_no_temporary_folder(app, media_root, tmp_path):
+    """Ctrl-C, or a `kill` (the site commands turn SIGTERM into the same interruption):
+    neither the reserved name nor the copy of the site stays behind."""
+    import signal
+
+    from cli.site import _interrupt
+
+    make_article("Un article")
+    store_upload(jpeg(), media_root, None, alt="Une photo")
+    folder = tmp_path / "sauvegardes"
+
+    class Killed(backup.site_archive.Progress):
+        def start(self, label, total):
+            _interrupt(signal.SIGTERM, None)
+
+    with pytest.raises(KeyboardInterrupt):
+        backup.backup_site(db.engine, media_root, folder, keep=5, progress=Killed())
+    assert list(folder.iterdir()) == []
