@@ -98,6 +98,15 @@ def _media_root() -> Path:
     return Path(current_app.config["MEDIA_ROOT"])
 
 
+def _outside_media_root(path: Path) -> None:
+    """An archive or backup written among the media would be copied into the next one,
+    and so on: refused."""
+    if path.resolve().is_relative_to(_media_root().resolve()):
+        raise click.ClickException(
+            f"{path} est dans le dossier des médias (GAZETTE_MEDIA_ROOT) : choisissez-en un autre."
+        )
+
+
 @site_cli.command("export")
 @click.argument("archive", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option(
@@ -111,6 +120,11 @@ def _media_root() -> Path:
 )
 def site_export(archive: Path, with_passwords: bool, without_inquiries: bool) -> None:
     """Écrit tout le site (contenu, comptes, médias) dans une archive .tar."""
+    _outside_media_root(archive)
+    if archive.is_symlink() or (archive.exists() and not archive.is_file()):
+        raise click.ClickException(
+            f"{archive} existe et n’est pas un fichier ordinaire : choisissez un autre nom."
+        )
     options = Options(with_passwords=with_passwords, without_inquiries=without_inquiries)
     started = time.perf_counter()
 
@@ -140,9 +154,10 @@ def site_import(archive: Path) -> None:
 
 
 @site_cli.command("backup")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", metavar="DOSSIER", type=click.Path(file_okay=False, path_type=Path))
 def site_backup(directory: Path) -> None:
     """Sauvegarde le site en service dans DOSSIER et garde les GAZETTE_BACKUP_KEEP dernières."""
+    _outside_media_root(directory)
     keep = current_app.config["GAZETTE_BACKUP_KEEP"]
     started = time.perf_counter()
     path, summary = _run(

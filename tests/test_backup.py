@@ -236,3 +236,25 @@ def test_an_interrupted_backup_leaves_no_file_and_no_temporary_folder(app, media
     with pytest.raises(KeyboardInterrupt):
         backup.backup_site(db.engine, media_root, folder, keep=5, progress=Killed())
     assert list(folder.iterdir()) == []
+
+
+def test_backups_and_exports_are_refused_inside_the_media_folder(app, runner, media_root):
+    """Written among the media, each would be copied into the next one."""
+    for args in (["site", "backup", str(media_root / "sauvegardes")],
+                 ["site", "export", str(media_root / "site.tar")]):  # fmt: skip
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1, result.output
+        assert_one_french_error(result.output)
+        assert "dossier des médias" in result.output
+    assert not (media_root / "sauvegardes").exists() and not (media_root / "site.tar").exists()
+
+
+def test_export_refuses_to_replace_what_is_not_a_plain_file(app, runner, tmp_path):
+    target = tmp_path / "vrai.tar"
+    target.write_bytes(b"a garder")
+    link = tmp_path / "lien.tar"
+    link.symlink_to(target)
+    result = runner.invoke(args=["site", "export", str(link)])
+    assert result.exit_code == 1, result.output
+    assert_one_french_error(result.output)
+    assert link.is_symlink() and target.read_bytes() == b"a garder"
