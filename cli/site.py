@@ -128,15 +128,11 @@ def site_export(archive: Path, with_passwords: bool, without_inquiries: bool) ->
     options = Options(with_passwords=with_passwords, without_inquiries=without_inquiries)
     started = time.perf_counter()
 
-    def step(progress):
-        engine = db.engine
-        connection = engine.connect()
-        if engine.dialect.name == "postgresql":
-            connection = connection.execution_options(isolation_level="REPEATABLE READ")
-        with connection, connection.begin():
-            return site_archive.export_site(connection, _media_root(), archive, options, progress)
-
-    summary = _run(step)
+    summary = _run(
+        lambda progress: site_archive.export_snapshot(
+            db.engine, _media_root(), archive, options, progress
+        )
+    )
     _print_summary(f"Export écrit dans {archive} :", summary, time.perf_counter() - started)
     if not with_passwords:
         click.echo("  Sans mots de passe : chaque compte devra en choisir un nouveau.")

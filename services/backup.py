@@ -123,13 +123,10 @@ def backup_site(
     try:
         if engine.dialect.name == "sqlite":
             summary = _backup_sqlite(engine, media_root, destination, progress, now)
-        else:
-            # One snapshot for every table: what the backup holds is the site at one moment.
-            connection = engine.connect().execution_options(isolation_level="REPEATABLE READ")
-            with connection, connection.begin():
-                summary = site_archive.export_site(
-                    connection, media_root, destination, EVERYTHING, progress, now
-                )
+        else:  # one snapshot for every table: the site at one moment
+            summary = site_archive.export_snapshot(
+                engine, media_root, destination, EVERYTHING, progress, now
+            )
     except BaseException:
         destination.unlink(missing_ok=True)  # the reserved name, or a half-written file
         raise

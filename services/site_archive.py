@@ -405,6 +405,24 @@ def export_site(
 # --- Reading an archive -----------------------------------------------------------------------
 
 
+def export_snapshot(
+    engine: Engine,
+    media_root: Path | None,
+    destination: Path,
+    options: Options = Options(),
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> Summary:
+    """export_site() over a connection of its own that sees the site at one moment: a
+    REPEATABLE READ transaction on PostgreSQL, one read transaction on SQLite. Used by
+    `site export` and by PostgreSQL backups. Returns a Summary; raises ArchiveError."""
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+    with connection, connection.begin():
+        return export_site(connection, media_root, destination, options, progress, now)
+
+
 def non_empty_tables(connection: Connection) -> dict[str, int]:
     """{table: rows} for every table of the models that holds rows."""
     found = {}
