@@ -163,7 +163,7 @@ def _backup_sqlite(
             "format": BACKUP_FORMAT,
             "format_version": BACKUP_VERSION,
             "database": "sqlite",
-            "database_sha256": site_archive._hash_file(copy).hexdigest(),
+            "database_sha256": site_archive.file_digest(copy).hexdigest(),
             "schema_revision": summary.schema_revision,
             "created_at": site_archive.encode_value(now),
             "tables": summary.tables,
@@ -173,25 +173,25 @@ def _backup_sqlite(
         files = site_archive.media_files(media_root)
         with tarfile.open(partial, "w", format=tarfile.GNU_FORMAT) as tar:
             tar.addfile(
-                site_archive._tar_info(BACKUP_MANIFEST, len(manifest_bytes)),
+                site_archive.tar_info(BACKUP_MANIFEST, len(manifest_bytes)),
                 io.BytesIO(manifest_bytes),
             )
             with copy.open("rb") as handle:
-                tar.addfile(site_archive._tar_info(DATABASE_MEMBER, copy.stat().st_size), handle)
+                tar.addfile(site_archive.tar_info(DATABASE_MEMBER, copy.stat().st_size), handle)
             progress.start("Sauvegarde : médias", len(files))
             digests = []
             for name, path in files:
                 with path.open("rb") as handle:
                     size = os.fstat(handle.fileno()).st_size
-                    digests.append(f"{site_archive._hash_file(path).hexdigest()}  {name}\n")
-                    tar.addfile(site_archive._tar_info(name, size), handle)
+                    digests.append(f"{site_archive.file_digest(path).hexdigest()}  {name}\n")
+                    tar.addfile(site_archive.tar_info(name, size), handle)
                 summary.media_files += 1
                 summary.media_bytes += size
                 progress.advance(1)
             progress.finish()
             # Last, in sha256sum's format: a restore refuses a file that no longer matches.
             listing = "".join(digests).encode()
-            tar.addfile(site_archive._tar_info(MEDIA_DIGESTS, len(listing)), io.BytesIO(listing))
+            tar.addfile(site_archive.tar_info(MEDIA_DIGESTS, len(listing)), io.BytesIO(listing))
         os.replace(partial, destination)
     summary.archive_bytes = destination.stat().st_size
     return summary
@@ -276,7 +276,7 @@ def _unpack_sqlite_backup(archive: Path, work: Path) -> dict:
                 if member.name == DATABASE_MEMBER and member.isfile():
                     target = work / DATABASE_MEMBER
                 elif member.name.startswith(f"{site_archive.MEDIA_DIR}/") and member.isfile():
-                    relative = site_archive._safe_media_path(member.name)
+                    relative = site_archive.safe_media_path(member.name)
                     target = work.joinpath(site_archive.MEDIA_DIR, *relative.parts)
                 else:
                     raise ArchiveError(f"membre inattendu dans la sauvegarde : {member.name}.")
@@ -284,7 +284,7 @@ def _unpack_sqlite_backup(archive: Path, work: Path) -> dict:
                 with tar.extractfile(member) as source, target.open("wb") as out:
                     while chunk := source.read(site_archive.COPY_CHUNK):
                         out.write(chunk)
-                found[member.name] = site_archive._hash_file(target).hexdigest()
+                found[member.name] = site_archive.file_digest(target).hexdigest()
     except (tarfile.TarError, OSError, EOFError, ValueError, UnicodeDecodeError) as error:
         raise ArchiveError(f"sauvegarde tronquée ou abîmée ({error}).") from None
     database = found.pop(DATABASE_MEMBER, None)

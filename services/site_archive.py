@@ -288,7 +288,9 @@ def media_files(media_root: Path | None) -> list[tuple[str, Path]]:
 # --- Writing an archive -----------------------------------------------------------------------
 
 
-def _tar_info(name: str, size: int) -> tarfile.TarInfo:
+def tar_info(name: str, size: int) -> tarfile.TarInfo:
+    """A member header with nothing of the machine in it (mtime 0, root, 0644), so that two
+    archives of the same site are the same bytes. Shared with services/backup.py."""
     info = tarfile.TarInfo(name)
     info.size, info.mtime, info.mode = size, 0, 0o644
     info.uid = info.gid = 0
@@ -296,7 +298,8 @@ def _tar_info(name: str, size: int) -> tarfile.TarInfo:
     return info
 
 
-def _hash_file(path: Path, digest=None):
+def file_digest(path: Path, digest=None):
+    """`digest` (a new SHA-256 by default) updated with the file's bytes, read in chunks."""
     digest = digest or hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(COPY_CHUNK):
@@ -357,7 +360,7 @@ def export_site(
         media_digest = hashlib.sha256()
         for name, path in files:
             media_digest.update(name.encode("utf-8") + b"\0")
-            _hash_file(path, media_digest)
+            file_digest(path, media_digest)
             summary.media_bytes += path.stat().st_size
         summary.media_files = len(files)
         manifest = {
@@ -382,19 +385,19 @@ def export_site(
         ).encode("utf-8")
         partial = work / "archive.tar"
         with tarfile.open(partial, "w", format=tarfile.GNU_FORMAT) as tar:
-            tar.addfile(_tar_info(MANIFEST, len(manifest_bytes)), io.BytesIO(manifest_bytes))
+            tar.addfile(tar_info(MANIFEST, len(manifest_bytes)), io.BytesIO(manifest_bytes))
             for entry in described:
                 path = work / f"{entry['name']}.jsonl"
                 with path.open("rb") as handle:
                     tar.addfile(
-                        _tar_info(f"{DATA_DIR}/{entry['name']}.jsonl", entry["bytes"]), handle
+                        tar_info(f"{DATA_DIR}/{entry['name']}.jsonl", entry["bytes"]), handle
                     )
                 path.unlink()
             progress.start("Export : médias", len(files))
             for name, path in files:
                 with path.open("rb") as handle:
                     size = os.fstat(handle.fileno()).st_size
-                    tar.addfile(_tar_info(name, size), handle)
+                    tar.addfile(tar_info(name, size), handle)
                 progress.advance(1)
             progress.finish()
         os.replace(partial, destination)
@@ -492,7 +495,9 @@ def _check_tables(manifest: dict) -> list[Table]:
     return [known[name] for name in names]
 
 
-def _safe_media_path(name: str) -> PurePosixPath:
+def safe_media_path(name: str) -> PurePosixPath:
+    """ "media/2024/a.webp" -> PurePosixPath("2024/a.webp"); ArchiveError for a path that
+    is absolute, climbs out ("..") or names nothing; ValueError when not under media/."""
     relative = PurePosixPath(name).relative_to(MEDIA_DIR)
     if relative.is_absolute() or ".." in relative.parts or not relative.parts:
         raise ArchiveError(f"chemin de média refusé dans l’archive : {name}.")
@@ -671,7 +676,7 @@ def import_site(
                 elif member.name.startswith(f"{MEDIA_DIR}/") and not pending:
                     if not member.isfile():
                         raise ArchiveError(f"membre refusé dans l’archive : {member.name}.")
-                    relative = _safe_media_path(member.name)
+                    relative = safe_media_path(member.name)
                     target = staging.joinpath(*relative.parts)
                     target.parent.mkdir(parents=True, exist_ok=True)
                     media_digest.update(member.name.encode("utf-8") + b"\0")
