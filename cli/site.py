@@ -70,13 +70,15 @@ def _print_summary(title: str, summary: Summary, elapsed: float) -> None:
 
 
 def _run(step):
-    """Run a step, turning every expected failure into one French line (exit status 1)."""
+    """Run a step: (its result, seconds it took); every expected failure becomes one French
+    line (exit status 1)."""
     progress = BarProgress()
+    started = time.perf_counter()
     # A `kill` (cron's timeout, systemd's stop) unwinds like Ctrl-C: the temporary folders
     # holding copies of the site (personal data, password hashes) are removed on the way out.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return step(progress)
+        return step(progress), time.perf_counter() - started
     except ArchiveError as error:
         raise click.ClickException(str(error)) from None
     except SQLAlchemyError as error:
@@ -126,14 +128,13 @@ def site_export(archive: Path, with_passwords: bool, without_inquiries: bool) ->
             f"{archive} existe et n’est pas un fichier ordinaire : choisissez un autre nom."
         )
     options = Options(with_passwords=with_passwords, without_inquiries=without_inquiries)
-    started = time.perf_counter()
 
-    summary = _run(
+    summary, elapsed = _run(
         lambda progress: site_archive.export_snapshot(
             db.engine, _media_root(), archive, options, progress
         )
     )
-    _print_summary(f"Export écrit dans {archive} :", summary, time.perf_counter() - started)
+    _print_summary(f"Export écrit dans {archive} :", summary, elapsed)
     if not with_passwords:
         click.echo("  Sans mots de passe : chaque compte devra en choisir un nouveau.")
 
@@ -142,11 +143,10 @@ def site_export(archive: Path, with_passwords: bool, without_inquiries: bool) ->
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def site_import(archive: Path) -> None:
     """Charge une archive dans une base vide (SQLite ou PostgreSQL), avec ses médias."""
-    started = time.perf_counter()
-    summary = _run(
+    summary, elapsed = _run(
         lambda progress: site_archive.import_site(db.engine, archive, _media_root(), progress)
     )
-    _print_summary(f"Import de {archive} terminé :", summary, time.perf_counter() - started)
+    _print_summary(f"Import de {archive} terminé :", summary, elapsed)
 
 
 @site_cli.command("backup")
@@ -155,11 +155,10 @@ def site_backup(directory: Path) -> None:
     """Sauvegarde le site en service dans DOSSIER et garde les GAZETTE_BACKUP_KEEP dernières."""
     _outside_media_root(directory)
     keep = current_app.config["GAZETTE_BACKUP_KEEP"]
-    started = time.perf_counter()
-    path, summary = _run(
+    (path, summary), elapsed = _run(
         lambda progress: backup.backup_site(db.engine, _media_root(), directory, keep, progress)
     )
-    _print_summary(f"Sauvegarde écrite dans {path} :", summary, time.perf_counter() - started)
+    _print_summary(f"Sauvegarde écrite dans {path} :", summary, elapsed)
     click.echo(f"  Sauvegardes gardées dans {directory} : {len(backup.backups_in(directory))}.")
 
 
@@ -167,9 +166,8 @@ def site_backup(directory: Path) -> None:
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def site_restore(archive: Path) -> None:
     """Restaure une sauvegarde (ou un export) dans une base vide, puis la contrôle."""
-    started = time.perf_counter()
-    summary = _run(
+    summary, elapsed = _run(
         lambda progress: backup.restore_site(db.engine, archive, _media_root(), progress)
     )
-    _print_summary(f"Restauration de {archive} terminée :", summary, time.perf_counter() - started)
+    _print_summary(f"Restauration de {archive} terminée :", summary, elapsed)
     click.echo("  Contrôles d’intégrité : aucun problème.")
