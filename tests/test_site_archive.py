@@ -411,32 +411,29 @@ def test_a_non_empty_database_is_refused_with_one_french_line(app, runner, media
     assert db.session.scalar(select(db.func.count()).select_from(Article)) == articles_before
 
 
+def in_member(member: str, change):
+    """A rewrite() change applying `change(bytes) -> bytes` to one member only."""
+    return lambda name, data: (name, change(data)) if name == member else (name, data)
+
+
 BROKEN = {
     "truncated": None,  # cut in the middle of the block table: handled below
-    "wrong format version": lambda name, data: (
-        (name, data.replace(b'"format_version": 1', b'"format_version": 2'))
-        if name == "manifest.json"
-        else (name, data)
+    "wrong format version": in_member(
+        "manifest.json", lambda data: data.replace(b'"format_version": 1', b'"format_version": 2')
     ),
-    "not a gazette archive": lambda name, data: (
-        (name, data.replace(b'"gazette-export"', b'"wordpress"'))
-        if name == "manifest.json"
-        else (name, data)
+    "not a gazette archive": in_member(
+        "manifest.json", lambda data: data.replace(b'"gazette-export"', b'"wordpress"')
     ),
-    "other schema revision": lambda name, data: (
-        (name, re.sub(rb'"schema_revision": "[^"]+"', b'"schema_revision": "0001"', data))
-        if name == "manifest.json"
-        else (name, data)
+    "other schema revision": in_member(
+        "manifest.json",
+        lambda data: re.sub(rb'"schema_revision": "[^"]+"', b'"schema_revision": "0001"', data),
     ),
-    "altered row": lambda name, data: (
-        (name, data.replace(b"Pyongyang", b"Pyongyanh"))
-        if name == "data/block.jsonl"
-        else (name, data)
+    "altered row": in_member(
+        "data/block.jsonl", lambda data: data.replace(b"Pyongyang", b"Pyongyanh")
     ),
-    "unknown column": lambda name, data: (
-        (name, data.replace(b'{"attribution"', b'{"secret":1,"attribution"', 1))
-        if name == "data/block.jsonl"
-        else (name, data)
+    "unknown column": in_member(
+        "data/block.jsonl",
+        lambda data: data.replace(b'{"attribution"', b'{"secret":1,"attribution"', 1),
     ),
     "unknown table": lambda name, data: (
         (name, data.replace(b'"name": "tag_redirect"', b'"name": "wp_secret"'))
