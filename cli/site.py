@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from models import db
 from services import backup, site_archive
 from services.site_archive import ArchiveError, Options, Summary
+from services.typography import byte_size
 
 site_cli = AppGroup("site", help="Exporter, importer, sauvegarder et restaurer tout le site.")
 
@@ -46,17 +47,6 @@ class BarProgress(site_archive.Progress):
             bar.__exit__(None, None, None)
 
 
-def _size(n: int) -> str:
-    """1536 -> "1,5 Kio": sizes as French readers write them."""
-    value = float(n)
-    for unit in ("octets", "Kio", "Mio", "Gio"):
-        if value < 1024 or unit == "Gio":
-            text = f"{value:.0f}" if unit == "octets" else f"{value:.1f}".replace(".", ",")
-            return f"{text} {unit}"
-        value /= 1024
-    return f"{n} octets"
-
-
 def _print_summary(title: str, summary: Summary, elapsed: float) -> None:
     """The table at the end: rows per table, media, size, time."""
     width = max([len(name) for name in summary.tables] + [len("fichiers médias")])
@@ -65,7 +55,7 @@ def _print_summary(title: str, summary: Summary, elapsed: float) -> None:
     for name, rows in summary.tables.items():
         click.echo(f"  {name.ljust(width)}  {rows:>6}")
     click.echo(f"  {'fichiers médias'.ljust(width)}  {summary.media_files:>6}")
-    click.echo(f"  Taille : {_size(summary.archive_bytes)} ; durée : {elapsed:.1f} s.")
+    click.echo(f"  Taille : {byte_size(summary.archive_bytes)} ; durée : {elapsed:.1f} s.")
     click.echo(f"  Schéma : {summary.schema_revision}.")
 
 

@@ -98,6 +98,19 @@ def short_date(value: datetime) -> str:
     return format_datetime(value, _first_of_month(gettext("d MMMM y"), value))
 
 
+def byte_size(n: int) -> str:
+    """A size in bytes as French readers write it, in binary units: 1000 -> "1000 octets",
+    1536 -> "1,5 Kio", 10485760 -> "10 Mio" (IEC 80000-13 prefixes, French "octet")."""
+    value = float(n)
+    for unit in ("octets", "Kio", "Mio", "Gio"):
+        if value < 1024 or unit == "Gio":
+            if unit == "octets":
+                return f"{n} octets"
+            return f"{value:.1f}".removesuffix(".0").replace(".", ",") + f" {unit}"
+        value /= 1024
+    raise AssertionError("unreachable: the last unit always answers")
+
+
 def lazy_number(value: int) -> LazyString:
     """A number written the reader's way when shown: "5 000" (narrow space) in French,
     "5,000" in English. For limits quoted in hints and messages built at import time

@@ -115,3 +115,13 @@ def test_the_iso_datetime_filter(app):
     assert render("{{ d|iso_datetime }}").render(d=noon) == "2024-06-19T12:05Z"
     assert render('{{ d|iso_datetime("seconds") }}').render(d=noon) == "2024-06-19T12:05:00Z"
     assert render("{{ d|iso_datetime }}").render(d=None) == ""
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [(1000, "1000 octets"), (1024, "1 Kio"), (1536, "1,5 Kio"), (10 * 1024 * 1024, "10 Mio")],
+)
+def test_byte_size_in_french_binary_units(n, text):
+    from services.typography import byte_size
+
+    assert byte_size(n) == text

@@ -28,6 +28,7 @@ from models.imports import WordPressOrigin
 from models.media import ALT_MAX, Media
 from services import images
 from services import media as media_service
+from services.typography import byte_size
 
 UPLOADS_MARKER = "/wp-content/uploads/"
 # WordPress's resized copies: "photo-1024x768.jpg" is a size of attachment "photo.jpg".
@@ -182,7 +183,7 @@ class AttachmentStore:
         try:
             size = target.stat().st_size
             if size > self.max_bytes:
-                raise ImageUnavailable(f"fichier trop lourd (plus de {_size(self.max_bytes)})")
+                raise ImageUnavailable(f"fichier trop lourd (plus de {byte_size(self.max_bytes)})")
             return target.read_bytes()
         except FileNotFoundError:
             raise ImageUnavailable("absente du dossier --media-from") from None
@@ -201,7 +202,7 @@ class AttachmentStore:
         except (urllib.error.URLError, OSError, ValueError) as error:
             raise ImageUnavailable(fetch_failure(error)) from None
         if len(data) > self.max_bytes:
-            raise ImageUnavailable(f"fichier trop lourd (plus de {_size(self.max_bytes)})")
+            raise ImageUnavailable(f"fichier trop lourd (plus de {byte_size(self.max_bytes)})")
         return data
 
     def _store(self, data: bytes, alt: str) -> Media:
@@ -245,12 +246,6 @@ def _rejection(error: images.ImageRejected) -> str:
         megapixels = f"{images.MAX_PIXELS / 1_000_000:g}".replace(".", ",")
         return f"image trop grande (plus de {megapixels} mégapixels), non importée"
     return str(error)
-
-
-def _size(size: int) -> str:
-    """10485760 -> "10 Mio"; a size that is no whole number of Mio in octets."""
-    mebibytes, rest = divmod(size, 1024 * 1024)
-    return f"{mebibytes} Mio" if mebibytes and not rest else f"{size} octets"
 
 
 def _url_key(url: str) -> int:
