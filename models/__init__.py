@@ -25,6 +25,7 @@ from models.front import FrontPin, FrontSection  # noqa: E402
 from models.imports import LegacyRedirect, WordPressOrigin  # noqa: E402
 from models.login_throttle import LoginThrottle  # noqa: E402
 from models.media import Media  # noqa: E402
+from models.prepared import PreparedArticle  # noqa: E402
 from models.preview import PreviewLink  # noqa: E402
 from models.revision import ArticleSlugRedirect, Revision  # noqa: E402
 from models.setup_link import SetupLink  # noqa: E402
@@ -58,5 +59,6 @@ __all__ = [
     "FrontPin",
     "FrontSection",
     "LegacyRedirect",
+    "PreparedArticle",
     "WordPressOrigin",
 ]

@@ -154,6 +154,9 @@ class Article(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Bumped on every save, so a form loaded from an older version is detected as stale.
     version: Mapped[int] = mapped_column(default=1)
+    # Incremented (services/prepared.py) whenever anything the reader's page shows
+    # changes, in the same transaction: the prepared HTML of an older one is stale.
+    content_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Sponsored content: shown to readers as "Contenu sponsorisé par …" (models/sponsor.py).
     sponsor_id: Mapped[int | None] = mapped_column(
         ForeignKey("sponsor.id", ondelete="SET NULL"), index=True
@@ -233,9 +236,15 @@ class Article(db.Model):
     @is_live.inplace.expression
     @classmethod
     def _is_live_sql(cls):
+        return cls.live_as_of(utcnow())
+
+    @classmethod
+    def live_as_of(cls, moment):
+        """is_live in SQL at `moment` (a naive UTC datetime, or a bindparam for a
+        statement built once and run many times: services/prepared.py)."""
         return and_(
             cls.status == ArticleStatus.PUBLISHED,
-            cls.published_at <= utcnow(),
+            cls.published_at <= moment,
             cls.trashed_at.is_(None),
         )
 

@@ -19,7 +19,9 @@ commits; the "sections" page-cache generation follows from the flush (services/p
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import delete, func, select
@@ -29,6 +31,7 @@ from models.content import SECTION_DESCRIPTION_MAX, SECTION_NAME_MAX
 from models.front import FrontSection
 from models.slugs import slugify
 from models.text import INVISIBLE_IN_WORDS, fold, is_readable_name
+from services import page_cache
 
 UP, DOWN = -1, 1  # one place towards the top, or the bottom (as Article.move_block)
 
@@ -50,6 +53,33 @@ def article_counts() -> dict[int, int]:
         select(Article.section_id, func.count(Article.id)).group_by(Article.section_id)
     )
     return dict(counts.all())
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One link of the masthead's menu."""
+
+    id: int
+    name: str
+    href: str  # the section page's path
+
+
+def masthead_menu() -> list[MenuItem]:
+    """navigation() as the masthead shows it, kept by the app until the "sections"
+    generation changes (services/page_cache.py): every page shows the menu, and a
+    generation read costs far less than the query and the links. Not kept while the
+    generation store is down."""
+    token = page_cache.current_generations(["sections"]).get("sections")
+    kept = current_app.extensions.get("masthead_menu")
+    if token is not None and kept is not None and kept[0] == token:
+        return kept[1]
+    menu = [
+        MenuItem(section.id, section.name, url_for("reading.section", section_path=section.path))
+        for section in navigation()
+    ]
+    if token is not None:
+        current_app.extensions["masthead_menu"] = (token, menu)
+    return menu
 
 
 def navigation() -> list[Section]:

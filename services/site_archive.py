@@ -75,6 +75,8 @@ EXCLUDED: dict[str, str] = {
     "(services.search.reindex_all)",
     "search_document": "index de recherche PostgreSQL, reconstruit à l’import "
     "(services.search.reindex_all)",
+    "prepared_article": "HTML des pages d’articles préparé à l’enregistrement, propre au "
+    "code qui l’a produit : préparé de nouveau à la première lecture",
 }
 
 # Personal data of sponsors' contacts, left out by --without-inquiries: the inquiries,

@@ -93,6 +93,13 @@ def _note_shown(name: str) -> None:
         shown.add(name)
 
 
+def note_shown(names) -> None:
+    """The page being rendered shows these generations ("article:3"…), though the ORM
+    loaded none of their rows (a prepared page, services/prepared.py)."""
+    for name in names:
+        _note_shown(name)
+
+
 # --------------------------------------------------------------------------- page cache
 
 

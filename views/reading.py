@@ -18,7 +18,8 @@ from models import (
 )
 from models.correction import Correction
 from models.listing import ArticlePage, Cursor, live_page
-from services import embeds, front, sections
+from services import embeds, front, prepared, sections
+from views import http_cache
 from views.pages import or_404
 
 bp = Blueprint("reading", __name__)
@@ -114,7 +115,16 @@ def tag(slug: str):
 
 @bp.get("/article/<slug>")
 def article(slug: str):
-    """One article, as readers see it; with edit controls (and even unpublished) for its editors."""
+    """One article, as readers see it; with edit controls (and even unpublished) for its editors.
+
+    A reader (nobody logged in) gets the HTML prepared at save (services/prepared.py):
+    one query and a thin template. Anything else (an editor, an old slug, a draft, the
+    trash) takes the full page below.
+    """
+    if not current_user.is_authenticated:
+        page = prepared.reader_page(slug)
+        if page is not None:
+            return prepared_article_page(page)
     article = db.session.scalar(
         select(Article)
         .filter_by(slug=slug)
@@ -137,6 +147,15 @@ def article(slug: str):
     editing = may_edit and not current_user.reader_view
     return render_template(
         "reading/article.html", article=article, editing=editing, view_switch=may_edit
+    )
+
+
+def prepared_article_page(page: prepared.ReaderPage):
+    """The reader's article page from its prepared pieces: the same bytes as the full one."""
+    g.frame_origins = set(page.frame_origins)  # the CSP allows the embeds it shows (app.py)
+    http_cache.note_shown(page.shows)  # the page cache forgets it when any of them changes
+    return render_template(
+        "reading/article_prepared.html", page=page, current_trail_ids=list(page.trail_ids)
     )
 
 
@@ -196,7 +215,7 @@ def with_query(url: str) -> str:
 
 def navigation():
     """The sections in the masthead's menu, in the admins' order, on every page."""
-    return {"nav_sections": sections.navigation}
+    return {"nav_sections": sections.masthead_menu}
 
 
 def embed_for_page(data: dict | None) -> embeds.Embed | None:

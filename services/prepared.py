@@ -1,0 +1,393 @@
+"""Reader HTML prepared when an article is saved, so that a cold article page is one
+query and a thin template (issue 16; Ghost stores each post's HTML the same way).
+
+What is prepared (models/prepared.PreparedArticle, one row per article and language):
+the <title>, JSON-LD and social tags, search tags, the whole <article> element with its
+blocks, byline, reading time, tags, corrections, sharing links and author box, and the
+teaser lists show. Readers only ever see the site's language (app.select_locale), so
+that is the language prepared; a row per language keeps a change of language correct.
+
+When it is prepared:
+- at save: every ORM flush that changes something a reader's page shows increments
+  `Article.content_version` of each article concerned, in the same transaction
+  (`_note_changes`, the one rule of what an article page shows); the articles the
+  request itself saved are prepared again before its response leaves
+  (`prepare_saved_articles`), the others (an author's bio shown on 300 articles) on
+  their next read;
+- on read, when the row is missing or stale (`reader_page`, `teasers`);
+- in bulk: `flask articles prepare`, `demo generate`, `import wordpress`.
+
+Whatever is prepared is rendered by the same templates as the full page, in a request
+of its own on the site's address (links and locale as a reader's request has them),
+so both ways give the same bytes (tests/test_prepared.py renders every reader page
+both ways and compares).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app, g, has_request_context, render_template
+from flask_babel import force_locale
+from sqlalchemy import and_, bindparam, delete, event, inspect, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from models import Article, Block, Correction, Media, Section, Sponsor, Tag, User, db
+from models.authorship import ArticleAuthor
+from models.prepared import STAMP_LENGTH, PreparedArticle
+from models.time import utcnow
+from models.tag import ArticleTag
+
+# Bump when the meaning of a prepared piece changes in code the stamp does not hash.
+FORMAT = "1"
+# What the stamp hashes besides templates and translations: the code that turns an
+# article into reader HTML. A deploy that changes any of it makes every row stale.
+STAMPED_CODE = (
+    "views",
+    "services/typography.py",
+    "services/embeds.py",
+    "services/media.py",
+    "services/images.py",
+    "models/content.py",
+    "models/media.py",
+    "models/tag.py",
+    "models/user.py",
+)
+# Site settings that prepared HTML shows (names, addresses, language).
+STAMPED_SETTINGS = ("SITE_URL", "SITE_NAME", "NEWSROOM_EMAIL", "BABEL_DEFAULT_LOCALE")
+
+# User columns readers see on an article page (byline, author box).
+AUTHOR_COLUMNS = ("display_name", "slug", "bio_html", "active")
+SECTION_COLUMNS = ("name", "slug", "parent_id")
+TAG_COLUMNS = ("name", "slug")
+
+
+def configure(app: Flask) -> None:
+    """Listen to every session's flushes (once per process) and prepare, before each
+    response leaves, the articles its request saved."""
+    app.after_request(prepare_saved_articles)
+    if not event.contains(Session, "after_flush", _note_changes):
+        event.listen(Session, "after_flush", _note_changes)
+        event.listen(Session, "after_commit", _remember_saved)
+        event.listen(Session, "after_soft_rollback", _forget_saved)
+
+
+# --------------------------------------------------------------------------- the stamp
+
+
+def code_stamp(app: Flask | None = None) -> str:
+    """The running code's stamp (32 hex digits), computed once per app: FORMAT, the bytes
+    of every template, compiled translation and STAMPED_CODE file, and STAMPED_SETTINGS."""
+    app = app or current_app
+    stamp = app.extensions.get("prepared_stamp")
+    if stamp is None:
+        root = Path(app.root_path)
+        digest = hashlib.blake2b(FORMAT.encode(), digest_size=STAMP_LENGTH // 2)
+        files = [*Path(app.template_folder and root / app.template_folder).rglob("*.html")]
+        files += (root / "translations").rglob("*.mo")
+        for name in STAMPED_CODE:
+            path = root / name
+            files += path.rglob("*.py") if path.is_dir() else [path]
+        for path in sorted(files):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+        for name in STAMPED_SETTINGS:
+            digest.update(f"\0{name}={app.config.get(name)}".encode())
+        stamp = app.extensions["prepared_stamp"] = digest.hexdigest()
+    return stamp
+
+
+# --------------------------------------------------------------------------- invalidation
+
+
+def _note_changes(session: Session, _flush_context) -> None:
+    """after_flush: increment content_version of every article whose page shows what this
+    flush changed, on the flush's own connection (so in the same transaction), and note
+    the articles saved themselves for `prepare_saved_articles`."""
+    saved: set[int] = set()
+    conditions = []
+    for obj in session.new | session.dirty | session.deleted:
+        article_id, condition = _articles_shown_by(obj, session)
+        if article_id is not None:
+            saved.add(article_id)
+        if condition is not None:
+            conditions.append(condition)
+    if saved:
+        conditions.append(Article.id.in_(saved))
+    if not conditions:
+        return
+    table = Article.__table__
+    session.connection().execute(
+        update(table)
+        .where(or_(*conditions))
+        .values(content_version=table.c.content_version + 1)
+    )
+    session.info.setdefault("prepared_saved", set()).update(saved)
+
+
+def _articles_shown_by(obj, session: Session):
+    """(id of an article saved itself, or None; a SQL condition on Article for the other
+    articles whose page shows `obj`, or None). The one rule of what an article page shows."""
+    if isinstance(obj, Article):
+        return (None if obj in session.deleted else obj.id), None
+    if isinstance(obj, (Block, ArticleAuthor, ArticleTag, Correction)):
+        return obj.article_id, None
+    if obj in session.new:  # nothing shows a new author, tag, sponsor or section yet
+        return None, None
+    if isinstance(obj, User) and _changed(obj, AUTHOR_COLUMNS):
+        signed = select(ArticleAuthor.article_id).where(ArticleAuthor.user_id == obj.id)
+        return None, or_(Article.author_id == obj.id, Article.id.in_(signed))
+    if isinstance(obj, Tag) and _changed(obj, TAG_COLUMNS):
+        tagged = select(ArticleTag.article_id).where(ArticleTag.tag_id == obj.id)
+        return None, Article.id.in_(tagged)
+    if isinstance(obj, Sponsor):
+        return None, Article.sponsor_id == obj.id
+    if isinstance(obj, Section) and _changed(obj, SECTION_COLUMNS):
+        # Its trail shows on its articles and on those of the sections below it.
+        below = select(Section.id).where(or_(Section.id == obj.id, Section.parent_id == obj.id))
+        return None, Article.section_id.in_(below)
+    if isinstance(obj, Media):
+        return None, Article.lead_media_id == obj.id
+    return None, None
+
+
+def _changed(obj, columns) -> bool:
+    state = inspect(obj)
+    return state.deleted or any(state.attrs[c].history.has_changes() for c in columns)
+
+
+def _remember_saved(session: Session) -> None:
+    """after_commit: the request that saved these articles prepares them before answering."""
+    saved = session.info.pop("prepared_saved", None)
+    if saved and has_request_context():
+        g.setdefault("articles_to_prepare", set()).update(saved)
+
+
+def _forget_saved(session: Session, _previous_transaction) -> None:
+    session.info.pop("prepared_saved", None)
+
+
+def prepare_saved_articles(response):
+    """after_request: prepare the articles this request saved (the save pays, not the next
+    reader). A failure is logged and left to the next read; never an error for the editor."""
+    saved = g.pop("articles_to_prepare", None)
+    if saved:
+        try:
+            prepare_articles(sorted(saved))
+        except Exception:  # any rendering or database error: the next read prepares
+            db.session.rollback()
+            current_app.logger.exception("Articles %s non préparés", sorted(saved))
+    return response
+
+
+# --------------------------------------------------------------------------- preparing
+
+
+def render_pieces(article: Article, locale: str) -> dict[str, str]:
+    """The reader HTML of `article` in `locale`, as PreparedArticle's columns ({column:
+    text}), rendered by the full page's own templates in a reader's request of its own
+    (own `g`, anonymous, on SITE_URL), so that nothing of the current request leaks in."""
+    from views.seo import search_and_social  # views import services, not the reverse
+
+    app = current_app._get_current_object()
+    path = f"/article/{article.slug}"
+    with app.app_context(), app.test_request_context(path, base_url=app.config["SITE_URL"]):
+        with force_locale(locale):
+            g.frame_origins = set()
+            seo = search_and_social(article)
+            context = {"article": article, "section": article.section, "editing": False}
+            pieces = {
+                "title": seo.title,
+                "meta_html": render_template("reading/_structured_data.html", **context),
+                "seo_html": render_template("_seo_meta.html", seo=seo),
+                "article_html": render_template("reading/_article.html", **context),
+                "teaser_html": render_template("reading/_teaser.html", article=article),
+            }
+            pieces["frame_origins"] = " ".join(sorted(g.frame_origins))
+    pieces["trail_ids"] = " ".join(str(section.id) for section in article.section.trail)
+    pieces["shows"] = " ".join(shown_generations(article))
+    return pieces
+
+
+def shown_generations(article: Article) -> list[str]:
+    """The page cache generations an article page shows (services/page_cache.py): the
+    article, its authors, its sponsor and its tags ("article:3", "author:7"…)."""
+    names = [f"article:{article.id}"]
+    names += [f"author:{user.id}" for user in article.authors]
+    if article.sponsor_id:
+        names.append(f"sponsor:{article.sponsor_id}")
+    names += [f"tag:{tag.id}" for tag in article.tags]
+    return names
+
+
+def store(article: Article, locale: str, pieces: dict[str, str], version: int) -> None:
+    """Replace the row of (article, locale) with `pieces`, prepared from `version`.
+    Flushes, does not commit."""
+    db.session.execute(
+        delete(PreparedArticle).where(
+            PreparedArticle.article_id == article.id, PreparedArticle.locale == locale
+        )
+    )
+    db.session.add(
+        PreparedArticle(
+            article_id=article.id,
+            locale=locale,
+            content_version=version,
+            stamp=code_stamp(),
+            **pieces,
+        )
+    )
+    db.session.flush()
+
+
+def prepare_articles(article_ids: Iterable[int], locale: str | None = None) -> int:
+    """Prepare these articles (ids) in `locale` (default: the site's) and commit; ids of
+    articles deleted since are skipped. Returns how many were prepared."""
+    locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    ids = list(article_ids)
+    if not ids:
+        return 0
+    articles = db.session.scalars(
+        select(Article).where(Article.id.in_(ids)).options(*ARTICLE_PAGE_LOADING)
+    ).all()
+    for article in articles:
+        store(article, locale, render_pieces(article, locale), article.content_version)
+    db.session.commit()
+    return len(articles)
+
+
+def stale_article_ids(locale: str | None = None, limit: int | None = None) -> list[int]:
+    """Ids of live or scheduled articles with no valid prepared row in `locale`, newest
+    first (the ones readers ask for first)."""
+    locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    query = (
+        select(Article.id)
+        .outerjoin(PreparedArticle, _valid_row(locale))
+        .where(PreparedArticle.article_id.is_(None), Article.trashed_at.is_(None))
+        .order_by(Article.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def prepare_stale(batch: int = 200, on_batch=None) -> int:
+    """Prepare every article whose row is missing or stale, `batch` at a time, each batch
+    committed. `on_batch(count)` is told each batch's size (a progress bar). Returns the
+    number prepared."""
+    done = 0
+    while ids := stale_article_ids(limit=batch):
+        prepared = prepare_articles(ids)
+        done += prepared
+        if on_batch is not None:
+            on_batch(prepared)
+        db.session.expunge_all()  # a big archive must not stay in memory
+        if prepared < len(ids):
+            break
+    return done
+
+
+# The relationships the article page shows, loaded up front when preparing.
+ARTICLE_PAGE_LOADING = (selectinload(Article.blocks), selectinload(Article.corrections))
+
+
+def _valid_row(locale: str):
+    return and_(
+        PreparedArticle.article_id == Article.id,
+        PreparedArticle.locale == locale,
+        PreparedArticle.content_version == Article.content_version,
+        PreparedArticle.stamp == code_stamp(),
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class ReaderPage:
+    """A live article's prepared page: PreparedArticle's pieces, as text."""
+
+    article_id: int
+    title: str
+    meta_html: str
+    seo_html: str
+    article_html: str
+    frame_origins: tuple[str, ...]
+    trail_ids: tuple[int, ...]
+    shows: tuple[str, ...]
+
+
+READER_COLUMNS = (
+    PreparedArticle.title,
+    PreparedArticle.meta_html,
+    PreparedArticle.seo_html,
+    PreparedArticle.article_html,
+    PreparedArticle.frame_origins,
+    PreparedArticle.trail_ids,
+    PreparedArticle.shows,
+)
+
+
+def reader_page(slug: str) -> ReaderPage | None:
+    """The prepared page of the live article at `slug`, in the site's language: one
+    query; prepared now (and kept) if its row is missing or stale. None when no live
+    article has this slug: the caller decides (an old slug, a draft, the trash)."""
+    locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    parameters = {"slug": slug, "locale": locale, "stamp": code_stamp(), "now": utcnow()}
+    row = db.session.connection().execute(_reader_query(), parameters).first()
+    if row is None or not row.live:
+        return None
+    if row.article_html is None:
+        return _page(row.id, _prepare_now(row.id, locale))
+    return _page(row.id, row._mapping)
+
+
+@functools.cache
+def _reader_query():
+    """The one query of a reader's article page, built once (building a statement costs
+    more than running this one): the article's liveness and its valid prepared row."""
+    live = Article.live_as_of(bindparam("now"))
+    valid = and_(
+        PreparedArticle.article_id == Article.id,
+        PreparedArticle.locale == bindparam("locale"),
+        PreparedArticle.content_version == Article.content_version,
+        PreparedArticle.stamp == bindparam("stamp"),
+    )
+    return (
+        select(Article.id, live.label("live"), *READER_COLUMNS)
+        .outerjoin(PreparedArticle, valid)
+        .where(Article.slug == bindparam("slug"))
+    )
+
+
+def _prepare_now(article_id: int, locale: str) -> dict[str, str]:
+    """Render an article's pieces for a reader who asked first, and keep them if the
+    database lets us (a concurrent reader or a locked SQLite file: the next read keeps
+    them). Returns the pieces."""
+    article = db.session.scalars(
+        select(Article).where(Article.id == article_id).options(*ARTICLE_PAGE_LOADING)
+    ).one()
+    version = article.content_version
+    pieces = render_pieces(article, locale)
+    try:
+        store(article, locale, pieces, version)
+        db.session.commit()
+    except (IntegrityError, DBAPIError):
+        db.session.rollback()
+    return pieces
+
+
+def _page(article_id: int, pieces) -> ReaderPage:
+    return ReaderPage(
+        article_id=article_id,
+        title=pieces["title"],
+        meta_html=pieces["meta_html"],
+        seo_html=pieces["seo_html"],
+        article_html=pieces["article_html"],
+        frame_origins=tuple(pieces["frame_origins"].split()),
+        trail_ids=tuple(int(i) for i in pieces["trail_ids"].split()),
+        shows=tuple(pieces["shows"].split()),
+    )
