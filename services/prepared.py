@@ -40,8 +40,8 @@ from sqlalchemy.orm import Session, selectinload
 from models import Article, Block, Correction, Media, Section, Sponsor, Tag, User, db
 from models.authorship import ArticleAuthor
 from models.prepared import STAMP_LENGTH, PreparedArticle
-from models.time import utcnow
 from models.tag import ArticleTag
+from models.time import utcnow
 
 # Bump when the meaning of a prepared piece changes in code the stamp does not hash.
 FORMAT = "1"
@@ -122,9 +122,7 @@ def _note_changes(session: Session, _flush_context) -> None:
         return
     table = Article.__table__
     session.connection().execute(
-        update(table)
-        .where(or_(*conditions))
-        .values(content_version=table.c.content_version + 1)
+        update(table).where(or_(*conditions)).values(content_version=table.c.content_version + 1)
     )
     session.info.setdefault("prepared_saved", set()).update(saved)
 
@@ -195,19 +193,19 @@ def render_pieces(article: Article, locale: str) -> dict[str, str]:
 
     app = current_app._get_current_object()
     path = f"/article/{article.slug}"
-    with app.app_context(), app.test_request_context(path, base_url=app.config["SITE_URL"]):
-        with force_locale(locale):
-            g.frame_origins = set()
-            seo = search_and_social(article)
-            context = {"article": article, "section": article.section, "editing": False}
-            pieces = {
-                "title": seo.title,
-                "meta_html": render_template("reading/_structured_data.html", **context),
-                "seo_html": render_template("_seo_meta.html", seo=seo),
-                "article_html": render_template("reading/_article.html", **context),
-                "teaser_html": render_template("reading/_teaser.html", article=article),
-            }
-            pieces["frame_origins"] = " ".join(sorted(g.frame_origins))
+    request = app.test_request_context(path, base_url=app.config["SITE_URL"])
+    with app.app_context(), request, force_locale(locale):
+        g.frame_origins = set()
+        seo = search_and_social(article)
+        context = {"article": article, "section": article.section, "editing": False}
+        pieces = {
+            "title": seo.title,
+            "meta_html": render_template("reading/_structured_data.html", **context),
+            "seo_html": render_template("_seo_meta.html", seo=seo),
+            "article_html": render_template("reading/_article.html", **context),
+            "teaser_html": render_template("reading/_teaser.html", article=article),
+        }
+        pieces["frame_origins"] = " ".join(sorted(g.frame_origins))
     pieces["trail_ids"] = " ".join(str(section.id) for section in article.section.trail)
     pieces["shows"] = " ".join(shown_generations(article))
     return pieces
