@@ -1,6 +1,7 @@
-"""`flask --app app articles …`: the articles' trash.
+"""`flask --app app articles …`: the articles' trash, and their prepared reader pages.
 
 flask --app app articles purge [--days N] [--dry-run]
+flask --app app articles prepare
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from cli.database import schema_missing
-from services import trash
+from services import prepared, trash
 
 articles_cli = AppGroup("articles", help="Articles de la rédaction.")
 
@@ -49,3 +50,20 @@ def articles_purge(days: int | None, dry_run: bool) -> None:
             f"Images supprimées avec eux : {purged.media_deleted} "
             f"(sur {len(purged.media_ids)} ; les autres servent encore ailleurs)."
         )
+
+
+@articles_cli.command("prepare")
+def articles_prepare() -> None:
+    """Prépare les pages de lecture des articles qui n’en ont pas d’à jour.
+
+    Inutile en temps normal (chaque enregistrement prépare son article, chaque lecture
+    ce qui manque) ; utile après une mise à jour des gabarits sur une grande archive,
+    pour que les premiers lecteurs n’attendent pas.
+    """
+    try:
+        waiting = len(prepared.stale_article_ids())
+        with click.progressbar(length=waiting, label="Préparation des pages") as bar:
+            done = prepared.prepare_stale(on_batch=bar.update)
+    except (OperationalError, ProgrammingError) as error:
+        raise schema_missing(error) from None
+    click.echo(f"{done} article{'s' if done > 1 else ''} préparé{'s' if done > 1 else ''}.")

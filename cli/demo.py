@@ -50,11 +50,15 @@ def demo_generate(count: int, tags: int | None, seed: int | None) -> None:
     """Ajoute N articles réalistes et leurs sujets (après `demo load`) ; relancer en ajoute
     N de plus (les sujets existants sont réutilisés, la une n’est composée qu’une fois)."""
     from demo.generate import generate_articles
+    from services import prepared
 
     started = time.perf_counter()
     try:
         with click.progressbar(length=count, label="Génération des articles") as bar:
             generate_articles(count, seed=seed, progress=bar.update, tags=tags)
+        # Their reader pages, as a save would have prepared them (services/prepared.py).
+        with click.progressbar(length=count, label="Préparation des pages") as bar:
+            prepared.prepare_stale(on_batch=bar.update)
     except (OperationalError, ProgrammingError) as error:
         raise schema_missing(error) from None
     except ValueError as error:

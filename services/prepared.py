@@ -282,7 +282,6 @@ def prepare_stale(batch: int = 200, on_batch=None) -> int:
         done += prepared
         if on_batch is not None:
             on_batch(prepared)
-        db.session.expunge_all()  # a big archive must not stay in memory
         if prepared < len(ids):
             break
     return done

@@ -92,7 +92,10 @@ def test_a_trashed_scheduled_article_is_not_scheduled(newsroom):
 def test_restore_puts_the_article_back_exactly_as_it_was(newsroom):
     article = newsroom.live
     columns = [
-        c.key for c in Article.__table__.columns if c.key not in ("trashed_at", "trashed_by_id")
+        c.key
+        for c in Article.__table__.columns
+        # content_version counts changes to what the page shows: a trip to the trash is one.
+        if c.key not in ("trashed_at", "trashed_by_id", "content_version")
     ]
     before = {key: getattr(article, key) for key in columns}
     blocks = [(b.id, b.kind, b.data, b.version) for b in article.blocks]

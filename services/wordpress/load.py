@@ -61,6 +61,7 @@ from models.slugs import slugify, unique_slug
 from models.tag import TAGS_PER_ARTICLE_MAX
 from models.text import fold
 from models.time import utcnow
+from services import prepared
 from services import tags as tag_service
 from services.media import block_image_data
 from services.richtext import clean_html
@@ -292,6 +293,11 @@ def import_wordpress(
         if isinstance(error, wxr.WxrError):
             raise ImportFailed(str(error)) from None
         raise
+    if not dry_run:
+        # Readers' pages, as a save prepares them (services/prepared.py); once the import
+        # is committed, so that a failure here only leaves them to their first read.
+        with progress("Pages", len(prepared.stale_article_ids())) as bar:
+            prepared.prepare_stale(on_batch=bar.update)
     return report
 
 
