@@ -6,7 +6,7 @@ the functions themselves live with the concern they belong to.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_decimal, get_locale
 
 from models.text import to_plain_text
@@ -40,8 +40,23 @@ FILTERS = {
     "plain_text": to_plain_text,
     "number": format_decimal,
 }
+
+
+def static_url(filename: str) -> str:
+    """url_for("static", filename=…), remembered per app and script root: a static file's
+    address (its content fingerprint included) does not change while the app runs, and
+    every page links several (issue 16: a cold page's time)."""
+    key = (request.script_root if has_request_context() else None, filename)
+    known = current_app.extensions.setdefault("static_urls", {})
+    url = known.get(key)
+    if url is None:
+        url = known[key] = url_for("static", filename=filename)
+    return url
+
+
 GLOBALS = {
     "get_locale": get_locale,
+    "static_url": static_url,  # a static file's fingerprinted address
     "article_structured_data": article_structured_data,
     "article_social_tags": article_social_tags,
     "list_page_meta": list_page_meta,  # a list page's canonical address, og:locale, image
