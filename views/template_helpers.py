@@ -6,8 +6,10 @@ the functions themselves live with the concern they belong to.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, url_for
+from flask import Flask, current_app, has_request_context, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
+from flask_login import current_user
+from markupsafe import Markup
 
 from models.text import to_plain_text
 from services.embeds import accepted_providers
@@ -54,8 +56,28 @@ def static_url(filename: str) -> str:
     return url
 
 
+def chrome(template: str) -> Markup:
+    """A part of every page that shows only the site (templates/chrome/): rendered once
+    per app, language, script root and login state, then reused. Its words and links
+    would otherwise be looked up again on every page (a translation costs more than the
+    page's own query: issue 16). The site's settings and translations change only with
+    a restart, which starts from nothing."""
+    key = (
+        template,
+        str(get_locale()),
+        request.script_root if has_request_context() else None,
+        current_user.is_authenticated,
+    )
+    kept = current_app.extensions.setdefault("chrome", {})
+    html = kept.get(key)
+    if html is None:
+        html = kept[key] = Markup(render_template(template))
+    return html
+
+
 GLOBALS = {
     "get_locale": get_locale,
+    "chrome": chrome,  # the site's own parts of every page, rendered once
     "static_url": static_url,  # a static file's fingerprinted address
     "article_structured_data": article_structured_data,
     "article_social_tags": article_social_tags,

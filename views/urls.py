@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, url_for
 from flask.globals import _cv_request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.routing import MapAdapter
 
 
@@ -54,13 +55,29 @@ def site_adapter(app: Flask, script_name: str = "/") -> MapAdapter:
     return app.url_map.bind(parts.netloc, script_name=script_name, url_scheme=parts.scheme)
 
 
+class SignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signer built once per secret key rather
+    than on every request: most requests are readers' with no cookie at all, and
+    building it cost as much as their page's one query (issue 16)."""
+
+    def get_signing_serializer(self, app: Flask):
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        kept = app.extensions.get("session_signer")
+        if kept is None or kept[0] != key:
+            kept = app.extensions["session_signer"] = (key, super().get_signing_serializer(app))
+        return kept[1]
+
+
 class GazetteFlask(Flask):
-    """Flask, with absolute URLs built on SITE_URL (see the module's docstring).
+    """Flask, with absolute URLs built on SITE_URL (see the module's docstring), and
+    sessions whose signer is built once (SignedCookieSessions).
 
     Every URL adapter is bound to the site's scheme, host and port, so Flask's own
     url_for builds external URLs on the site; a request's adapter still routes on the
     request's path, method, query and SCRIPT_NAME.
     """
+
+    session_interface = SignedCookieSessions()
 
     def create_url_adapter(self, request):
         if request is None:  # the CLI, the outbox
