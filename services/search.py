@@ -26,6 +26,7 @@ searching, so publishing, unpublishing and scheduled times need no reindexing.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -41,6 +42,7 @@ from models import db
 from models.content import Article, Block
 from models.tag import Tag
 from models.text import INVISIBLE_IN_WORDS, fold, to_plain_text
+from models.time import utcnow
 
 # Tables written by hand in the search migration, with no model (see migrations/env.py).
 SEARCH_TABLES = ("article_search", "search_document")
@@ -422,8 +424,25 @@ def _matching_ids(query: Query, offset: int, limit: int, tag_id: int | None = No
     """Ids of live matches (carrying tag `tag_id` if given), best first, ranked among a
     bounded set of candidates."""
     postgres = db.session.get_bind().dialect.name == "postgresql"
+    parameters = {
+        "terms": query.pg_tsquery() if postgres else query.fts5_match(),
+        "now": utcnow(),
+        "offset": offset,
+        "limit": limit,
+        "tag_id": tag_id,
+        "candidates": MAX_CANDIDATES,
+    }
+    statement = _matching_statement(postgres, tagged=tag_id is not None)
+    return list(db.session.connection().execute(statement, parameters).scalars())
+
+
+@functools.cache
+def _matching_statement(postgres: bool, tagged: bool):
+    """The ranking query for one engine, with or without a tag, built once: building it
+    cost more than running it (issue 16). Parameters: terms, now, offset, limit, tag_id,
+    candidates (MAX_CANDIDATES)."""
     if postgres:
-        tsquery = func.to_tsquery(literal_column("'simple'"), query.pg_tsquery())
+        tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("terms"))
         key, document = _PG_DOCUMENTS.c.article_id, _PG_DOCUMENTS.c.document
         candidates = select(key.label("id"), func.ts_rank(document, tsquery).label("score"))
         candidates = candidates.where(document.op("@@")(tsquery))
@@ -431,21 +450,21 @@ def _matching_ids(query: Query, offset: int, limit: int, tag_id: int | None = No
         fts = literal_column("article_search")
         key = _FTS.c.rowid
         candidates = select(key.label("id"), func.bm25(fts, *BM25_WEIGHTS).label("score"))
-        candidates = candidates.where(fts.op("MATCH")(query.fts5_match()))
-    candidates = candidates.order_by(key.desc()).limit(MAX_CANDIDATES).subquery("candidates")
+        candidates = candidates.where(fts.op("MATCH")(bindparam("terms")))
+    candidates = candidates.order_by(key.desc()).limit(bindparam("candidates"))
+    candidates = candidates.subquery("candidates")
     score = candidates.c.score
     statement = (
-        Article.live()
-        .with_only_columns(Article.id)
+        select(Article.id)
+        .where(Article.live_as_of(bindparam("now")))
         .join(candidates, candidates.c.id == Article.id)
-        .order_by(None)
         # ts_rank: higher is better; bm25: lower is better. Ties: newest first.
         .order_by(score.desc() if postgres else score.asc())
         .order_by(Article.published_at.desc(), Article.id.desc())
     )
-    if tag_id is not None:
-        statement = statement.where(Article.tagged(tag_id))
-    return list(db.session.scalars(statement.offset(offset).limit(limit)))
+    if tagged:
+        statement = statement.where(Article.tagged(bindparam("tag_id")))
+    return statement.offset(bindparam("offset")).limit(bindparam("limit"))
 
 
 def headline_matches(raw_query: str):
