@@ -226,9 +226,10 @@ def store(article: Article, locale: str, pieces: dict[str, str], version: int) -
     """Replace the row of (article, locale) with `pieces`, prepared from `version`.
     Flushes, does not commit."""
     db.session.execute(
-        delete(PreparedArticle).where(
-            PreparedArticle.article_id == article.id, PreparedArticle.locale == locale
-        )
+        delete(PreparedArticle)
+        .where(PreparedArticle.article_id == article.id, PreparedArticle.locale == locale)
+        # Rows are never loaded as objects: nothing in the session to keep in step.
+        .execution_options(synchronize_session=False)
     )
     db.session.add(
         PreparedArticle(
