@@ -20,6 +20,7 @@ Keyset.parse raise ValueError, which views turn into a 404.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -144,6 +145,7 @@ def live_page(
     tag_id: int | None = None,
     before: Cursor | None = None,
     after: Cursor | None = None,
+    joined: Callable[[Select, Any], Select] | None = None,
 ) -> ArticlePage:
     """One page of live articles (of these sections, signed by this author, or carrying
     this tag), newest first.
@@ -151,19 +153,33 @@ def live_page(
     `per_page` articles at most, strictly past `before` (older articles) or, with
     `after`, the page of newer articles ending just before it; with neither, the first
     page. Close enough to the top, an `after` page is the first page.
+
+    `joined(statement, article_id)`, if given, adds columns to the page's one query:
+    `statement` selects (published_at, id) of the page's articles in order, `article_id`
+    is its id column (services/prepared.teaser_page joins each article's prepared
+    teaser). The page's items are then its rows, (published_at, id, *added), not
+    Article entities.
     """
     filters = _filters(section_ids, author_id, tag_id)
+    items = _articles if joined is None else list
     if after is not None:
-        keys = _keys(filters, per_page + 1, after=after)
+        keys = _keys(filters, per_page + 1, after=after, joined=joined)
         if len(keys) <= per_page:  # close enough to the top: that is the first page
-            return live_page(per_page, section_ids=section_ids, author_id=author_id, tag_id=tag_id)
+            return live_page(
+                per_page, section_ids=section_ids, author_id=author_id, tag_id=tag_id, joined=joined
+            )
         keys = keys[:per_page][::-1]
-        return ArticlePage(_articles(keys), Cursor(*keys[-1]), Cursor(*keys[0]), False)
-    keys = _keys(filters, per_page + 1, before=before)
-    older = Cursor(*keys[per_page - 1]) if len(keys) > per_page else None
+        return ArticlePage(items(keys), _cursor(keys[-1]), _cursor(keys[0]), False)
+    keys = _keys(filters, per_page + 1, before=before, joined=joined)
+    older = _cursor(keys[per_page - 1]) if len(keys) > per_page else None
     keys = keys[:per_page]
-    newer = Cursor(*keys[0]) if before is not None and keys else None
-    return ArticlePage(_articles(keys), older, newer, is_first=before is None)
+    newer = _cursor(keys[0]) if before is not None and keys else None
+    return ArticlePage(items(keys), older, newer, is_first=before is None)
+
+
+def _cursor(key) -> Cursor:
+    """The cursor of a key row: (published_at, id, …)."""
+    return Cursor(key[0], key[1])
 
 
 def _filters(section_ids, author_id, tag_id=None) -> list:
@@ -179,19 +195,27 @@ def _filters(section_ids, author_id, tag_id=None) -> list:
     return [[]]
 
 
-def _keys(filters, limit, before=None, after=None) -> list[tuple[datetime, int]]:
-    """(published_at, id) of the next `limit` live articles past the cursor.
+def _keys(filters, limit, before=None, after=None, joined=None) -> list[tuple]:
+    """(published_at, id) of the next `limit` live articles past the cursor, and the
+    columns `joined` adds (see live_page).
 
     Several sections are read as one index range each, merged: `section_id IN (…)`
     would make the database sort every article of those sections to find the newest.
     """
     newest_first = after is None
     parts = [_range(conditions, limit, before, after) for conditions in filters]
-    if len(parts) == 1:
+    if len(parts) == 1 and joined is None:
         return [tuple(row) for row in db.session.execute(parts[0])]
-    merged = union_all(*[select(*part.subquery().c) for part in parts]).subquery()
-    order = Keyset(id=merged.c.id, at=merged.c.published_at)
+    if len(parts) == 1:
+        merged = parts[0].subquery()
+    else:
+        merged = union_all(*[select(*part.subquery().c) for part in parts]).subquery()
+    # A link table's range names its id column article_id: the first two are the key.
+    at, id_ = list(merged.c)[:2]
+    order = Keyset(id=id_, at=at)
     statement = select(*order.columns).order_by(*order.order_by(newest_first)).limit(limit)
+    if joined is not None:
+        statement = joined(statement, id_)
     return [tuple(row) for row in db.session.execute(statement)]
 
 
@@ -241,6 +265,6 @@ def _linked_range(order: Keyset, key, limit, before, after):
 
 
 def _articles(keys) -> list[Article]:
-    ids = [id_ for _published_at, id_ in keys]
+    ids = [key[1] for key in keys]
     found = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_(ids)))}
     return [found[i] for i in ids if i in found]

@@ -29,10 +29,20 @@ def paginate(**filters) -> ArticlePage:
     """The page of live articles the URL's cursor asks for (keyset: see models/listing.py).
 
     A malformed cursor, or one past the oldest article, is a 404; the first page of
-    nothing is an empty list.
+    nothing is an empty list. A reader (nobody logged in) gets the teasers prepared at
+    save (items: services.prepared.Teaser), read with the page's keys in one query;
+    anyone else the Article entities (reading/_article_list.html renders either, with
+    the same bytes).
     """
     per_page = current_app.config["ARTICLES_PER_PAGE"]
-    page = live_page(per_page, before=_cursor("avant"), after=_cursor("apres"), **filters)
+    cursors = {"before": _cursor("avant"), "after": _cursor("apres")}
+    page = None
+    if not current_user.is_authenticated:
+        page = prepared.teaser_page(per_page, **cursors, **filters)
+    if page is None:
+        page = live_page(per_page, **cursors, **filters)
+    else:  # the page cache forgets the page when anything its teasers show changes
+        http_cache.note_shown(name for teaser in page.items for name in teaser.shows)
     if not page.items and not page.is_first:
         abort(404)
     return page
