@@ -209,6 +209,9 @@ def render_pieces(article: Article, locale: str) -> dict[str, str]:
             "seo_html": render_template("_seo_meta.html", seo=seo),
             "article_html": render_template("reading/_article.html", **context),
             "teaser_html": render_template("reading/_teaser.html", article=article, lazy=False),
+            "front_latest_html": render_template(
+                "reading/_front_latest.html", article=article, position=1, editing=False
+            ),
             "list_image_html": list_image_meta(article),
         }
         pieces["frame_origins"] = " ".join(sorted(g.frame_origins))
@@ -401,9 +404,9 @@ def _page(article_id: int, pieces) -> ReaderPage:
 
 # --------------------------------------------------------------------------- lists
 
-# In a teaser rendered with lazy=False (reading/_teaser.html), where `lazy` adds its
-# attribute: inside the image's tag, just before this one. Attribute values are escaped,
-# so it cannot occur earlier in the tag.
+# In a teaser or front page story rendered with its image not lazy (reading/_teaser.html,
+# reading/_front_story.html), where a lazy one has its attribute: inside the image's
+# tag, just before this one. Attribute values are escaped: it cannot occur earlier.
 TEASER_IMAGE = '<img class="teaser-image" '
 LAZY_BEFORE = ' decoding="async"'
 LAZY = ' loading="lazy"'
@@ -417,22 +420,33 @@ class Teaser:
     id: int
     published_at: datetime
     teaser_html: str  # reading/_teaser.html, its image not lazy
+    front_latest_html: str  # reading/_front_latest.html, its image not lazy
     list_image_html: str  # the list's social image tags, if this one is the newest
     shows: tuple[str, ...]  # page cache generations ("article:3 author:7")
 
     def html(self, lazy: bool) -> Markup:
-        """The teaser as reading/_teaser.html renders it with `lazy`: the image (if any)
-        waits until scrolled to. The one place that adds it to a prepared teaser."""
-        html = self.teaser_html
-        start = html.find(TEASER_IMAGE)
-        if lazy and start >= 0:
-            at = html.index(LAZY_BEFORE, start)
-            html = html[:at] + LAZY + html[at:]
-        return Markup(html)
+        """The teaser as reading/_teaser.html renders it with `lazy`."""
+        return Markup(_lazy_image(self.teaser_html) if lazy else self.teaser_html)
+
+    def front_html(self, lazy: bool) -> Markup:
+        """The front page's story as reading/_front_latest.html renders it, `lazy` when
+        its position is past the first two."""
+        return Markup(_lazy_image(self.front_latest_html) if lazy else self.front_latest_html)
+
+
+def _lazy_image(html: str) -> str:
+    """`html` with its image (if any) waiting until scrolled to: the one place that adds
+    the attribute to a prepared teaser or story."""
+    start = html.find(TEASER_IMAGE)
+    if start < 0:
+        return html
+    at = html.index(LAZY_BEFORE, start)
+    return html[:at] + LAZY + html[at:]
 
 
 TEASER_COLUMNS = (
     PreparedArticle.teaser_html,
+    PreparedArticle.front_latest_html,
     PreparedArticle.list_image_html,
     PreparedArticle.shows,
 )
@@ -453,10 +467,8 @@ def teaser_page(per_page: int, **query) -> ArticlePage | None:
     for published_at, article_id, *pieces in page.items:
         if article_id in fresh:
             pieces = [fresh[article_id][column.key] for column in TEASER_COLUMNS]
-        teaser_html, list_image_html, shows = pieces
-        teasers.append(
-            Teaser(article_id, published_at, teaser_html, list_image_html, tuple(shows.split()))
-        )
+        *html, shows = pieces
+        teasers.append(Teaser(article_id, published_at, *html, shows=tuple(shows.split())))
     return replace(page, items=teasers)
 
 

@@ -1,6 +1,7 @@
-"""Reader list pages from prepared teasers (issue 16): section, author and tag pages read
-their teasers in the page's one keyset query (services/prepared.teaser_page) and give
-the same bytes as the full way; a change shows at once, a stale teaser is prepared again."""
+"""Reader list pages from prepared teasers (issue 16): section, author and tag pages and
+the front page's latest list read their teasers in the page's one keyset query
+(services/prepared.teaser_page) and give the same bytes as the full way; a change shows
+at once, a stale teaser is prepared again."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import event, select, update
 from models import PreparedArticle, Tag, db
 from models.sponsor import Sponsor
 from models.time import utcnow
-from services import prepared
+from services import front, prepared
 from services.media import store_upload
 from tests.factories import log_in, make_article, make_section, make_user
 from tests.test_media_library import plain_jpeg
@@ -112,6 +113,20 @@ def test_author_and_tag_pages_give_the_same_bytes(client, newsroom, uncached):
     both_ways(client, older_link(tag))
 
 
+def test_the_front_page_and_its_deeper_pages_give_the_same_bytes(client, newsroom, uncached):
+    """Its latest list is prepared; the pins and section blocks are read the full way."""
+    editor = make_user("Éditrice", role="editor")
+    front.pin(newsroom.articles[1], editor)
+    front.pin(newsroom.articles[4], editor)
+    front.choose_sections([newsroom.international.id])
+    db.session.commit()
+    first = both_ways(client, "/")
+    assert first.count('<li class="teaser') == PER_PAGE and 'loading="lazy"' in first
+    deeper = both_ways(client, older_link(first))
+    assert 'rel="prev"' in deeper and 'rel="next"' not in deeper
+    both_ways(client, newer_link(deeper))
+
+
 def test_a_reader_list_page_reads_its_articles_in_one_query(client, newsroom, uncached):
     client.get("/rubrique/international")  # prepares the teasers
     statements = []
@@ -184,7 +199,11 @@ def test_a_teaser_made_lazy_is_the_template_rendered_lazy(app, newsroom):
 
     article = newsroom.articles[0]
     pieces = prepared.render_pieces(article, app.config["BABEL_DEFAULT_LOCALE"])
-    teaser = prepared.Teaser(article.id, article.published_at, pieces["teaser_html"], "", ())
+    teaser = prepared.Teaser(
+        article.id, article.published_at, pieces["teaser_html"], pieces["front_latest_html"], "", ()
+    )
     with app.test_request_context("/"):
         lazy = render_template("reading/_teaser.html", article=article, lazy=True)
+        lazy_story = render_template("reading/_front_latest.html", article=article, position=3)
     assert str(teaser.html(lazy=True)) == lazy != str(teaser.html(lazy=False))
+    assert str(teaser.front_html(lazy=True)) == lazy_story != str(teaser.front_html(lazy=False))

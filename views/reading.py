@@ -35,16 +35,22 @@ def paginate(**filters) -> ArticlePage:
     the same bytes).
     """
     per_page = current_app.config["ARTICLES_PER_PAGE"]
-    cursors = {"before": _cursor("avant"), "after": _cursor("apres")}
-    page = None
-    if not current_user.is_authenticated:
-        page = prepared.teaser_page(per_page, **cursors, **filters)
-    if page is None:
-        page = live_page(per_page, **cursors, **filters)
-    else:  # the page cache forgets the page when anything its teasers show changes
-        http_cache.note_shown(name for teaser in page.items for name in teaser.shows)
+    page = listed(per_page, before=_cursor("avant"), after=_cursor("apres"), **filters)
     if not page.items and not page.is_first:
         abort(404)
+    return page
+
+
+def listed(per_page: int, **query) -> ArticlePage:
+    """models.listing.live_page(per_page, **query) as this request shows it: for a reader,
+    its items are the teasers prepared at save (services.prepared.Teaser)."""
+    page = None
+    if not current_user.is_authenticated:
+        page = prepared.teaser_page(per_page, **query)
+    if page is None:
+        return live_page(per_page, **query)
+    # The page cache forgets the page when anything its teasers show changes.
+    http_cache.note_shown(name for teaser in page.items for name in teaser.shows)
     return page
 
 
@@ -68,7 +74,10 @@ def front_page():
         if moved is not None:
             return moved
     page = front.front_page(
-        current_app.config["ARTICLES_PER_PAGE"], before=_cursor("avant"), after=_cursor("apres")
+        current_app.config["ARTICLES_PER_PAGE"],
+        before=_cursor("avant"),
+        after=_cursor("apres"),
+        latest_page=listed,
     )
     if not page.latest.items and not page.is_first:
         abort(404)
