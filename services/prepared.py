@@ -301,12 +301,15 @@ def prepare_stale(batch: int = 200, on_batch=None) -> int:
 ARTICLE_PAGE_LOADING = (selectinload(Article.blocks), selectinload(Article.corrections))
 
 
-def _valid_row(locale: str):
+def _valid_row(locale, stamp=None):
+    """The join condition of an article's valid prepared row: in `locale`, prepared from
+    the article's current content_version by code of `stamp` (default: the running
+    code's). Values, or bindparams in a statement built once."""
     return and_(
         PreparedArticle.article_id == Article.id,
         PreparedArticle.locale == locale,
         PreparedArticle.content_version == Article.content_version,
-        PreparedArticle.stamp == code_stamp(),
+        PreparedArticle.stamp == (code_stamp() if stamp is None else stamp),
     )
 
 
@@ -357,15 +360,9 @@ def _reader_query():
     """The one query of a reader's article page, built once (building a statement costs
     more than running this one): the article's liveness and its valid prepared row."""
     live = Article.live_as_of(bindparam("now"))
-    valid = and_(
-        PreparedArticle.article_id == Article.id,
-        PreparedArticle.locale == bindparam("locale"),
-        PreparedArticle.content_version == Article.content_version,
-        PreparedArticle.stamp == bindparam("stamp"),
-    )
     return (
         select(Article.id, live.label("live"), *READER_COLUMNS)
-        .outerjoin(PreparedArticle, valid)
+        .outerjoin(PreparedArticle, _valid_row(bindparam("locale"), bindparam("stamp")))
         .where(Article.slug == bindparam("slug"))
     )
 
@@ -458,7 +455,8 @@ def teaser_page(per_page: int, **query) -> ArticlePage | None:
     stale are prepared now (and kept), in one go. None when one of them was deleted
     since the page's query: the caller reads the page the full way."""
     locale = current_app.config["BABEL_DEFAULT_LOCALE"]
-    page = live_page(per_page, joined=functools.partial(_join_teasers, locale), **query)
+    valid = {"locale": locale, "stamp": code_stamp()}
+    page = live_page(per_page, joined=_join_teasers, joined_values=valid, **query)
     missing = [row[1] for row in page.items if row[2] is None]
     fresh = _prepare_now(missing, locale) if missing else {}
     if len(fresh) < len(missing):
@@ -472,10 +470,11 @@ def teaser_page(per_page: int, **query) -> ArticlePage | None:
     return replace(page, items=teasers)
 
 
-def _join_teasers(locale: str, statement, article_id):
-    """live_page's `joined`: each article's valid prepared teaser (None if none)."""
+def _join_teasers(statement, article_id):
+    """live_page's `joined`: each article's valid prepared pieces (None if none), its
+    bindparams `locale` and `stamp`."""
     return (
         statement.join(Article, Article.id == article_id)
-        .outerjoin(PreparedArticle, _valid_row(locale))
+        .outerjoin(PreparedArticle, _valid_row(bindparam("locale"), bindparam("stamp")))
         .add_columns(*TEASER_COLUMNS)
     )
