@@ -90,6 +90,7 @@ def test_a_section_page_and_its_deeper_pages_give_the_same_bytes(client, newsroo
     assert "Contenu sponsorisé par" in first and "Un chapô" in first
     assert 'property="og:image"' in first
     assert db.session.scalar(select(db.func.count()).select_from(PreparedArticle)) == PER_PAGE
+    assert both_ways(client, "/rubrique/international") == first  # now read prepared
 
     second = both_ways(client, older_link(first))
     assert "asie-4" in second and "asie-3" not in second and "Bruno Auteur" in second
@@ -185,6 +186,13 @@ def test_a_stale_teaser_is_prepared_again(client, newsroom, uncached):
     ).all()
     assert len(rows) == 2
     assert all(row.stamp == prepared.code_stamp() and "asie-" in row.teaser_html for row in rows)
+
+
+def test_an_article_deleted_while_preparing_means_the_full_way(client, newsroom, uncached):
+    with mock.patch.object(prepared, "_prepare_now", return_value={}):
+        assert prepared.teaser_page(PER_PAGE) is None
+        page = client.get("/rubrique/international").get_data(as_text=True)
+    assert "asie-0" in page and db.session.scalar(select(PreparedArticle.article_id)) is None
 
 
 def test_an_editor_keeps_the_full_way(client, newsroom, uncached):
