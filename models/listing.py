@@ -19,12 +19,14 @@ Keyset.parse raise ValueError, which views turn into a 404.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, union_all
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, or_, select, union_all
 
 from models import content, db
 from models.authorship import ArticleAuthor
@@ -144,6 +146,8 @@ def live_page(
     tag_id: int | None = None,
     before: Cursor | None = None,
     after: Cursor | None = None,
+    joined: Callable[[Select, Any], Select] | None = None,
+    joined_values: dict[str, Any] | None = None,
 ) -> ArticlePage:
     """One page of live articles (of these sections, signed by this author, or carrying
     this tag), newest first.
@@ -151,57 +155,107 @@ def live_page(
     `per_page` articles at most, strictly past `before` (older articles) or, with
     `after`, the page of newer articles ending just before it; with neither, the first
     page. Close enough to the top, an `after` page is the first page.
+
+    `joined(statement, article_id)`, if given, adds columns to the page's one query:
+    `statement` selects (published_at, id) of the page's articles in order, `article_id`
+    is its id column (services/prepared.teaser_page joins each article's prepared
+    teaser); its bindparams take `joined_values` ({name: value}). Built once per shape of
+    page, so `joined` must be the same function each time. The page's items are then its
+    rows, (published_at, id, *added), not Article entities.
     """
     filters = _filters(section_ids, author_id, tag_id)
+    items = _articles if joined is None else list
+    join = {"joined": joined, "joined_values": joined_values}
     if after is not None:
-        keys = _keys(filters, per_page + 1, after=after)
+        keys = _keys(filters, per_page + 1, after=after, **join)
         if len(keys) <= per_page:  # close enough to the top: that is the first page
-            return live_page(per_page, section_ids=section_ids, author_id=author_id, tag_id=tag_id)
+            return live_page(
+                per_page, section_ids=section_ids, author_id=author_id, tag_id=tag_id, **join
+            )
         keys = keys[:per_page][::-1]
-        return ArticlePage(_articles(keys), Cursor(*keys[-1]), Cursor(*keys[0]), False)
-    keys = _keys(filters, per_page + 1, before=before)
-    older = Cursor(*keys[per_page - 1]) if len(keys) > per_page else None
+        return ArticlePage(items(keys), _cursor(keys[-1]), _cursor(keys[0]), False)
+    keys = _keys(filters, per_page + 1, before=before, **join)
+    older = _cursor(keys[per_page - 1]) if len(keys) > per_page else None
     keys = keys[:per_page]
-    newer = Cursor(*keys[0]) if before is not None and keys else None
-    return ArticlePage(_articles(keys), older, newer, is_first=before is None)
+    newer = _cursor(keys[0]) if before is not None and keys else None
+    return ArticlePage(items(keys), older, newer, is_first=before is None)
 
 
-def _filters(section_ids, author_id, tag_id=None) -> list:
-    """One list of conditions per index range to read (one per section: see _keys), or,
-    for an author or a tag, the link table's key: their range is read from
-    article_author or article_tag (_linked_range)."""
+def _cursor(key) -> Cursor:
+    """The cursor of a key row: (published_at, id, …)."""
+    return Cursor(key[0], key[1])
+
+
+def _filters(section_ids, author_id, tag_id=None) -> tuple[tuple[str, int], dict[str, int]]:
+    """The list's shape, (kind, number of index ranges), and the values of its keys
+    ({"key_0": id…}): one range per section (see _keys_statement), or an author's or a
+    tag's, read from article_author or article_tag (_linked_range); or every article."""
     if section_ids is not None:
-        return [[Article.section_id == section_id] for section_id in section_ids]
+        keys = {f"key_{i}": section_id for i, section_id in enumerate(section_ids)}
+        return ("sections", len(keys)), keys
     if author_id is not None:
-        return [(AUTHOR_ORDER, ArticleAuthor.user_id == author_id)]
+        return ("author", 1), {"key_0": author_id}
     if tag_id is not None:
-        return [(TAG_ORDER, ArticleTag.tag_id == tag_id)]
-    return [[]]
+        return ("tag", 1), {"key_0": tag_id}
+    return ("all", 1), {}
 
 
-def _keys(filters, limit, before=None, after=None) -> list[tuple[datetime, int]]:
-    """(published_at, id) of the next `limit` live articles past the cursor.
+def _keys(filters, limit, before=None, after=None, joined=None, joined_values=None) -> list:
+    """(published_at, id) of the next `limit` live articles past the cursor, and the
+    columns `joined` adds (see live_page)."""
+    shape, values = filters
+    direction = "before" if before is not None else "after" if after is not None else "first"
+    parameters = {**values, **(joined_values or {}), "now": content.utcnow(), "limit": limit}
+    cursor = before or after
+    if cursor is not None:
+        parameters |= {"at": cursor.published_at, "id": cursor.id}
+    statement = _keys_statement(shape, direction, joined)
+    return [tuple(row) for row in db.session.execute(statement, parameters)]
+
+
+@functools.cache
+def _keys_statement(shape: tuple[str, int], direction: str, joined=None) -> Select:
+    """The keys query of one shape of page (see _filters; direction "first", "before" or
+    "after"), built once: building a statement costs more than running this one. Its
+    bindparams: key_0, key_1… (the list's ids), now (is_live's clock), at and id (the
+    cursor), limit; and those of `joined`.
 
     Several sections are read as one index range each, merged: `section_id IN (…)`
     would make the database sort every article of those sections to find the newest.
     """
-    newest_first = after is None
-    parts = [_range(conditions, limit, before, after) for conditions in filters]
+    kind, count = shape
+    cursor = None if direction == "first" else Cursor(bindparam("at"), bindparam("id"))
+    before = cursor if direction == "before" else None
+    after = cursor if direction == "after" else None
+    limit = bindparam("limit", type_=Integer)
+    parts = [_range(kind, bindparam(f"key_{i}"), limit, before, after) for i in range(count)]
+    if len(parts) == 1 and joined is None:
+        return parts[0]
     if len(parts) == 1:
-        return [tuple(row) for row in db.session.execute(parts[0])]
-    merged = union_all(*[select(*part.subquery().c) for part in parts]).subquery()
-    order = Keyset(id=merged.c.id, at=merged.c.published_at)
-    statement = select(*order.columns).order_by(*order.order_by(newest_first)).limit(limit)
-    return [tuple(row) for row in db.session.execute(statement)]
+        merged = parts[0].subquery()
+    else:
+        merged = union_all(*[select(*part.subquery().c) for part in parts]).subquery()
+    # A link table's range names its id column article_id: the first two are the key.
+    at, id_ = list(merged.c)[:2]
+    order = Keyset(id=id_, at=at)
+    statement = select(*order.columns).order_by(*order.order_by(after is None)).limit(limit)
+    return statement if joined is None else joined(statement, id_)
 
 
-def _range(conditions, limit, before, after):
-    """The select() of one index range: conditions on Article, or a link table's key."""
-    if isinstance(conditions, tuple):
-        return _linked_range(*conditions, limit, before, after)
-    statement = (
-        Article.live().with_only_columns(*ARTICLE_ORDER.columns).order_by(None).where(*conditions)
-    )
+# Article.is_live at the `now` bindparam: the one rule for "live", in statements built once.
+LIVE = Article.live_as_of(bindparam("now"))
+
+
+def _range(kind: str, key, limit, before, after):
+    """The select() of one index range: a section's (`key` its id), an author's or a
+    tag's (_linked_range), or every live article's."""
+    if kind == "author":
+        return _linked_range(AUTHOR_ORDER, ArticleAuthor.user_id == key, limit, before, after)
+    if kind == "tag":
+        return _linked_range(TAG_ORDER, ArticleTag.tag_id == key, limit, before, after)
+    statement = select(*ARTICLE_ORDER.columns).where(LIVE)
+    if kind == "sections":
+        statement = statement.where(Article.section_id == key)
     if before is not None:
         statement = statement.where(ARTICLE_ORDER.past(before))
     elif after is not None:
@@ -220,19 +274,14 @@ def _linked_range(order: Keyset, key, limit, before, after):
     condition on a link table), read from that table in `order`.
 
     Its copy of published_at orders one index range; the article itself is joined only
-    to keep Article.live()'s conditions, whatever they are, the one rule for "live".
+    to keep LIVE's conditions, whatever they are, the one rule for "live".
     """
-    statement = (
-        Article.live()
-        .with_only_columns(*order.columns)
-        .order_by(None)
-        .where(order.id == Article.id, key)
-    )
+    statement = select(*order.columns).where(order.id == Article.id, key, LIVE)
     if before is None and after is None:
         # Redundant for live articles, but it makes the first page a range of the link
         # table's index too: without it SQLite (no statistics) reads every live article
         # from ix_article_live and sorts them (seconds for a big tag at 100,000 articles).
-        statement = statement.where(order.at <= content.utcnow())  # is_live's own clock
+        statement = statement.where(order.at <= bindparam("now"))  # is_live's own clock
     if before is not None:
         statement = statement.where(order.past(before))
     elif after is not None:
@@ -241,6 +290,6 @@ def _linked_range(order: Keyset, key, limit, before, after):
 
 
 def _articles(keys) -> list[Article]:
-    ids = [id_ for _published_at, id_ in keys]
+    ids = [key[1] for key in keys]
     found = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_(ids)))}
     return [found[i] for i in ids if i in found]

@@ -43,12 +43,16 @@ class PreparedArticle(db.Model):
     content_version: Mapped[int] = mapped_column()
     stamp: Mapped[str] = mapped_column(String(STAMP_LENGTH))
     # <title>, the JSON-LD and social <meta> (block "meta"), the search and social tags
-    # (block "seo"), the whole <article> element, and the teaser of lists (an <li>).
+    # (block "seo"), the whole <article> element, the teaser of lists and the story of
+    # the front page's latest list (<li>s, their image not lazy: services/prepared.Teaser),
+    # and the social image tags of a list whose newest article this is ("" if no image).
     title: Mapped[str] = mapped_column(Text)
     meta_html: Mapped[str] = mapped_column(Text)
     seo_html: Mapped[str] = mapped_column(Text)
     article_html: Mapped[str] = mapped_column(Text)
     teaser_html: Mapped[str] = mapped_column(Text)
+    front_latest_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    list_image_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Space-separated: the embeds' frame origins (the page's CSP allows exactly those),
     # the ids of its section's trail (the masthead marks them), and the page cache
     # generations it shows ("article:3 author:7 tag:2"), noted for the page cache.

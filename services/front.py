@@ -24,7 +24,7 @@ FrontError, whose message is French and shown as is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
@@ -96,9 +96,16 @@ def current_pins(now: datetime | None = None) -> list[FrontPin]:
 
 
 def front_page(
-    per_page: int, before: Cursor | None = None, after: Cursor | None = None
+    per_page: int,
+    before: Cursor | None = None,
+    after: Cursor | None = None,
+    latest_page: Callable[..., ArticlePage] = live_page,
 ) -> FrontPage:
     """The front page for a ?avant=/?apres= cursor (none: the first page).
+
+    `latest_page` reads the latest articles, as models.listing.live_page does (a
+    reader's view passes one whose items are prepared teasers: anything with `id` and
+    `published_at` will do).
 
     Deeper pages are the plain list of latest articles (no pins, no blocks). On the first
     page the latest list leaves out the lead and featured stories, and still holds
@@ -108,7 +115,7 @@ def front_page(
     section blocks 4 whatever their number (1 when no section is chosen).
     """
     if before is not None or after is not None:
-        page = live_page(per_page, before=before, after=after)
+        page = latest_page(per_page, before=before, after=after)
         if not page.is_first:
             return FrontPage(None, [], page)
     now = utcnow()
@@ -117,7 +124,7 @@ def front_page(
     # to probe front_pin: 0.3-0.5 s per render at 100,000 articles (make bench).
     shown = [pin.article for pin in current_pins(now) if pin.article.is_live][:PINS_MAX]
     shown_ids = {article.id for article in shown}
-    fetched = live_page(per_page + len(shown_ids))
+    fetched = latest_page(per_page + len(shown_ids))
     items = [article for article in fetched.items if article.id not in shown_ids]
     if len(items) > per_page:
         items = items[:per_page]

@@ -14,7 +14,7 @@ When it is prepared:
   request itself saved are prepared again before its response leaves
   (`prepare_saved_articles`), the others (an author's bio shown on 300 articles) on
   their next read;
-- on read, when the row is missing or stale (`reader_page`, `teasers`);
+- on read, when the row is missing or stale (`reader_page`, `teaser_page`);
 - in bulk: `flask articles prepare`, `demo generate`, `import wordpress`.
 
 Whatever is prepared is rendered by the same templates as the full page, in a request
@@ -28,17 +28,20 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context, render_template
 from flask_babel import force_locale
+from markupsafe import Markup
 from sqlalchemy import and_, bindparam, delete, event, inspect, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from models import Article, Block, Correction, Media, Section, Sponsor, Tag, User, db
 from models.authorship import ArticleAuthor
+from models.listing import ArticlePage, live_page
 from models.prepared import STAMP_LENGTH, PreparedArticle
 from models.tag import ArticleTag
 from models.time import utcnow
@@ -189,7 +192,9 @@ def render_pieces(article: Article, locale: str) -> dict[str, str]:
     """The reader HTML of `article` in `locale`, as PreparedArticle's columns ({column:
     text}), rendered by the full page's own templates in a reader's request of its own
     (own `g`, anonymous, on SITE_URL), so that nothing of the current request leaks in."""
-    from views.seo import search_and_social  # views import services, not the reverse
+    # views import services, not the reverse
+    from views.seo import search_and_social
+    from views.structured_data import list_image_meta
 
     app = current_app._get_current_object()
     path = f"/article/{article.slug}"
@@ -203,7 +208,11 @@ def render_pieces(article: Article, locale: str) -> dict[str, str]:
             "meta_html": render_template("reading/_structured_data.html", **context),
             "seo_html": render_template("_seo_meta.html", seo=seo),
             "article_html": render_template("reading/_article.html", **context),
-            "teaser_html": render_template("reading/_teaser.html", article=article),
+            "teaser_html": render_template("reading/_teaser.html", article=article, lazy=False),
+            "front_latest_html": render_template(
+                "reading/_front_latest.html", article=article, position=1, editing=False
+            ),
+            "list_image_html": list_image_meta(article),
         }
         pieces["frame_origins"] = " ".join(sorted(g.frame_origins))
     pieces["trail_ids"] = " ".join(str(section.id) for section in article.section.trail)
@@ -292,12 +301,15 @@ def prepare_stale(batch: int = 200, on_batch=None) -> int:
 ARTICLE_PAGE_LOADING = (selectinload(Article.blocks), selectinload(Article.corrections))
 
 
-def _valid_row(locale: str):
+def _valid_row(locale, stamp=None):
+    """The join condition of an article's valid prepared row: in `locale`, prepared from
+    the article's current content_version by code of `stamp` (default: the running
+    code's). Values, or bindparams in a statement built once."""
     return and_(
         PreparedArticle.article_id == Article.id,
         PreparedArticle.locale == locale,
         PreparedArticle.content_version == Article.content_version,
-        PreparedArticle.stamp == code_stamp(),
+        PreparedArticle.stamp == (code_stamp() if stamp is None else stamp),
     )
 
 
@@ -339,7 +351,7 @@ def reader_page(slug: str) -> ReaderPage | None:
     if row is None or not row.live:
         return None
     if row.article_html is None:
-        return _page(row.id, _prepare_now(row.id, locale))
+        return _page(row.id, _prepare_now([row.id], locale)[row.id])
     return _page(row.id, row._mapping)
 
 
@@ -348,34 +360,30 @@ def _reader_query():
     """The one query of a reader's article page, built once (building a statement costs
     more than running this one): the article's liveness and its valid prepared row."""
     live = Article.live_as_of(bindparam("now"))
-    valid = and_(
-        PreparedArticle.article_id == Article.id,
-        PreparedArticle.locale == bindparam("locale"),
-        PreparedArticle.content_version == Article.content_version,
-        PreparedArticle.stamp == bindparam("stamp"),
-    )
     return (
         select(Article.id, live.label("live"), *READER_COLUMNS)
-        .outerjoin(PreparedArticle, valid)
+        .outerjoin(PreparedArticle, _valid_row(bindparam("locale"), bindparam("stamp")))
         .where(Article.slug == bindparam("slug"))
     )
 
 
-def _prepare_now(article_id: int, locale: str) -> dict[str, str]:
-    """Render an article's pieces for a reader who asked first, and keep them if the
+def _prepare_now(article_ids: list[int], locale: str) -> dict[int, dict[str, str]]:
+    """Render these articles' pieces for a reader who asked first, and keep them if the
     database lets us (a concurrent reader or a locked SQLite file: the next read keeps
-    them). Returns the pieces."""
-    article = db.session.scalars(
-        select(Article).where(Article.id == article_id).options(*ARTICLE_PAGE_LOADING)
-    ).one()
-    version = article.content_version
-    pieces = render_pieces(article, locale)
+    them). Returns {article id: pieces}; an article deleted since is left out."""
+    articles = db.session.scalars(
+        select(Article).where(Article.id.in_(article_ids)).options(*ARTICLE_PAGE_LOADING)
+    ).all()
+    rendered = [
+        (article, article.content_version, render_pieces(article, locale)) for article in articles
+    ]
     try:
-        store(article, locale, pieces, version)
+        for article, version, pieces in rendered:
+            store(article, locale, pieces, version)
         db.session.commit()
     except (IntegrityError, DBAPIError):
         db.session.rollback()
-    return pieces
+    return {article.id: pieces for article, _version, pieces in rendered}
 
 
 def _page(article_id: int, pieces) -> ReaderPage:
@@ -388,4 +396,85 @@ def _page(article_id: int, pieces) -> ReaderPage:
         frame_origins=tuple(pieces["frame_origins"].split()),
         trail_ids=tuple(int(i) for i in pieces["trail_ids"].split()),
         shows=tuple(pieces["shows"].split()),
+    )
+
+
+# --------------------------------------------------------------------------- lists
+
+# In a teaser or front page story rendered with its image not lazy (reading/_teaser.html,
+# reading/_front_story.html), where a lazy one has its attribute: inside the image's
+# tag, just before this one. Attribute values are escaped: it cannot occur earlier.
+TEASER_IMAGE = '<img class="teaser-image" '
+LAZY_BEFORE = ' decoding="async"'
+LAZY = ' loading="lazy"'
+
+
+@dataclass(frozen=True)
+class Teaser:
+    """A live article on a reader's list page, prepared: its key (for the page's cursors)
+    and its PreparedArticle pieces, as text."""
+
+    id: int
+    published_at: datetime
+    teaser_html: str  # reading/_teaser.html, its image not lazy
+    front_latest_html: str  # reading/_front_latest.html, its image not lazy
+    list_image_html: str  # the list's social image tags, if this one is the newest
+    shows: tuple[str, ...]  # page cache generations ("article:3 author:7")
+
+    def html(self, lazy: bool) -> Markup:
+        """The teaser as reading/_teaser.html renders it with `lazy`."""
+        return Markup(_lazy_image(self.teaser_html) if lazy else self.teaser_html)
+
+    def front_html(self, lazy: bool) -> Markup:
+        """The front page's story as reading/_front_latest.html renders it, `lazy` when
+        its position is past the first two."""
+        return Markup(_lazy_image(self.front_latest_html) if lazy else self.front_latest_html)
+
+
+def _lazy_image(html: str) -> str:
+    """`html` with its image (if any) waiting until scrolled to: the one place that adds
+    the attribute to a prepared teaser or story."""
+    start = html.find(TEASER_IMAGE)
+    if start < 0:
+        return html
+    at = html.index(LAZY_BEFORE, start)
+    return html[:at] + LAZY + html[at:]
+
+
+TEASER_COLUMNS = (
+    PreparedArticle.teaser_html,
+    PreparedArticle.front_latest_html,
+    PreparedArticle.list_image_html,
+    PreparedArticle.shows,
+)
+
+
+def teaser_page(per_page: int, **query) -> ArticlePage | None:
+    """models.listing.live_page(per_page, **query) (the filters and cursors), its items
+    Teasers read in the page's one query; the articles whose prepared row is missing or
+    stale are prepared now (and kept), in one go. None when one of them was deleted
+    since the page's query: the caller reads the page the full way."""
+    locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    valid = {"locale": locale, "stamp": code_stamp()}
+    page = live_page(per_page, joined=_join_teasers, joined_values=valid, **query)
+    missing = [row[1] for row in page.items if row[2] is None]
+    fresh = _prepare_now(missing, locale) if missing else {}
+    if len(fresh) < len(missing):
+        return None
+    teasers = []
+    for published_at, article_id, *pieces in page.items:
+        if article_id in fresh:
+            pieces = [fresh[article_id][column.key] for column in TEASER_COLUMNS]
+        *html, shows = pieces
+        teasers.append(Teaser(article_id, published_at, *html, shows=tuple(shows.split())))
+    return replace(page, items=teasers)
+
+
+def _join_teasers(statement, article_id):
+    """live_page's `joined`: each article's valid prepared pieces (None if none), its
+    bindparams `locale` and `stamp`."""
+    return (
+        statement.join(Article, Article.id == article_id)
+        .outerjoin(PreparedArticle, _valid_row(bindparam("locale"), bindparam("stamp")))
+        .add_columns(*TEASER_COLUMNS)
     )

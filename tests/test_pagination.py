@@ -13,7 +13,7 @@ from models import Article, AuditEvent, Section, User, db
 from models.authorship import ArticleAuthor
 from models.content import ArticleStatus
 from models.front import FrontPin, FrontSection
-from models.listing import Cursor, Keyset, _filters, _range, live_page
+from models.listing import Cursor, Keyset, _filters, _keys_statement, live_page
 from models.tag import ArticleTag
 from models.time import utcnow
 from tests.factories import make_article, make_section, make_user
@@ -141,13 +141,13 @@ def test_pages_read_an_index_range_without_sorting(app):
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
     cursor = Cursor(utcnow(), 10**6)
     for filters, index in [
-        (_filters(None, None)[0], "ix_article_live"),
-        (_filters([1], None)[0], "ix_article_section_published"),
-        (_filters(None, 1)[0], "ix_article_author_user_published"),
-        (_filters(None, None, 1)[0], "ix_article_tag_tag_published"),
+        (_filters(None, None), "ix_article_live"),
+        (_filters([1], None), "ix_article_section_published"),
+        (_filters(None, 1), "ix_article_author_user_published"),
+        (_filters(None, None, 1), "ix_article_tag_tag_published"),
     ]:
         for before in (None, cursor):  # the first page, and any page behind a cursor
-            statement = _range(filters, 11, before, None)
+            statement = _range_of(filters, before)
             sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
             explain = db.session.execute(text("EXPLAIN QUERY PLAN " + sql))
             plan = " ".join(row[-1] for row in explain)
@@ -167,12 +167,21 @@ def test_a_tag_page_reads_an_index_range_on_postgresql(demo):
     db.session.execute(text("ANALYZE article"))
     db.session.execute(text("ANALYZE article_tag"))
     for cursor in (None, Cursor(utcnow() - timedelta(days=365), 10**6)):
-        statement = _range(_filters(None, None, tag_id)[0], 11, cursor, None)
+        statement = _range_of(_filters(None, None, tag_id), cursor)
         sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
         plan = db.session.scalar(text("EXPLAIN (FORMAT JSON) " + sql))
         nodes = list(_plan_nodes(plan[0]["Plan"]))
         assert any(n.get("Index Name") == "ix_article_tag_tag_published" for n in nodes), plan
         assert not any(n["Node Type"] in ("Sort", "Incremental Sort") for n in nodes), plan
+
+
+def _range_of(filters, before):
+    """The keys query of a one-range list (models/listing._filters' answer), at the first
+    page or behind `before`, its bindparams given their values."""
+    shape, values = filters
+    statement = _keys_statement(shape, "first" if before is None else "before")
+    cursor = {} if before is None else {"at": before.published_at, "id": before.id}
+    return statement.params(**values, **cursor, now=utcnow(), limit=11)
 
 
 def _plan_nodes(node: dict):

@@ -29,12 +29,28 @@ def paginate(**filters) -> ArticlePage:
     """The page of live articles the URL's cursor asks for (keyset: see models/listing.py).
 
     A malformed cursor, or one past the oldest article, is a 404; the first page of
-    nothing is an empty list.
+    nothing is an empty list. A reader (nobody logged in) gets the teasers prepared at
+    save (items: services.prepared.Teaser), read with the page's keys in one query;
+    anyone else the Article entities (reading/_article_list.html renders either, with
+    the same bytes).
     """
     per_page = current_app.config["ARTICLES_PER_PAGE"]
-    page = live_page(per_page, before=_cursor("avant"), after=_cursor("apres"), **filters)
+    page = listed(per_page, before=_cursor("avant"), after=_cursor("apres"), **filters)
     if not page.items and not page.is_first:
         abort(404)
+    return page
+
+
+def listed(per_page: int, **query) -> ArticlePage:
+    """models.listing.live_page(per_page, **query) as this request shows it: for a reader,
+    its items are the teasers prepared at save (services.prepared.Teaser)."""
+    page = None
+    if not current_user.is_authenticated:
+        page = prepared.teaser_page(per_page, **query)
+    if page is None:
+        return live_page(per_page, **query)
+    # The page cache forgets the page when anything its teasers show changes.
+    http_cache.note_shown(name for teaser in page.items for name in teaser.shows)
     return page
 
 
@@ -58,7 +74,10 @@ def front_page():
         if moved is not None:
             return moved
     page = front.front_page(
-        current_app.config["ARTICLES_PER_PAGE"], before=_cursor("avant"), after=_cursor("apres")
+        current_app.config["ARTICLES_PER_PAGE"],
+        before=_cursor("avant"),
+        after=_cursor("apres"),
+        latest_page=listed,
     )
     if not page.latest.items and not page.is_first:
         abort(404)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from models.content import Article
 from models.time import iso_utc
@@ -168,16 +169,28 @@ def list_page_meta(articles) -> dict:
     canonical address: the list's own on its first page, and on a deeper page that page
     itself, its cursor kept (each deeper page holds other articles, so pointing it to
     the first page would tell search engines to forget them; other query arguments are
-    dropped); `image` the newest listed article's social image (views/seo.social_image's
-    shape) or None.
+    dropped); `image_html` the tags of the newest listed article's social image ("" for
+    none): prepared with it when the page's items are services.prepared.Teaser.
     """
     cursor = {key: request.args[key] for key in PAGE_ARGUMENTS if key in request.args}
     items = getattr(articles, "items", None) or []
+    if not items:
+        image_html = ""
+    elif isinstance(items[0], Article):
+        image_html = list_image_meta(items[0])
+    else:  # a prepared teaser
+        image_html = items[0].list_image_html
     return {
         "url": absolute_url_for(request.endpoint, **request.view_args, **cursor),
         "locale": og_locale(),
-        "image": social_image(items[0]) if items else None,
+        "image_html": Markup(image_html),
     }
+
+
+def list_image_meta(article: Article) -> str:
+    """The social image tags a list page takes from its newest article, `article`
+    (reading/_list_image.html; "" when it has no image)."""
+    return render_template("reading/_list_image.html", image=social_image(article))
 
 
 def share_links(article: Article) -> list[dict]:
