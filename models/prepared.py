@@ -53,6 +53,13 @@ class PreparedArticle(db.Model):
     teaser_html: Mapped[str] = mapped_column(Text)
     front_latest_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     list_image_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The body as plain text, one block a line: search results cut their snippet from it.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The article as the front page's lead, featured and section-block story
+    # (reading/_front_lead.html, reading/_front_story.html; see services/prepared.py).
+    front_lead_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    front_featured_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    front_block_html: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Space-separated: the embeds' frame origins (the page's CSP allows exactly those),
     # the ids of its section's trail (the masthead marks them), and the page cache
     # generations it shows ("article:3 author:7 tag:2"), noted for the page cache.

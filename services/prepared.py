@@ -52,6 +52,10 @@ FORMAT = "1"
 # article into reader HTML. A deploy that changes any of it makes every row stale.
 STAMPED_CODE = (
     "views",
+    "services/prepared.py",
+    "services/search.py",
+    "models/prepared.py",
+    "models/text.py",
     "services/typography.py",
     "services/embeds.py",
     "services/media.py",
@@ -193,6 +197,7 @@ def render_pieces(article: Article, locale: str) -> dict[str, str]:
     text}), rendered by the full page's own templates in a reader's request of its own
     (own `g`, anonymous, on SITE_URL), so that nothing of the current request leaks in."""
     # views import services, not the reverse
+    from services import search  # search reads what this prepares
     from views.seo import search_and_social
     from views.structured_data import list_image_meta
 
@@ -213,6 +218,7 @@ def render_pieces(article: Article, locale: str) -> dict[str, str]:
                 "reading/_front_latest.html", article=article, position=1, editing=False
             ),
             "list_image_html": list_image_meta(article),
+            "search_text": search.body_text((b.kind, b.data or {}) for b in article.blocks),
         }
         pieces["frame_origins"] = " ".join(sorted(g.frame_origins))
     pieces["trail_ids"] = " ".join(str(section.id) for section in article.section.trail)
@@ -477,4 +483,30 @@ def _join_teasers(statement, article_id):
         statement.join(Article, Article.id == article_id)
         .outerjoin(PreparedArticle, _valid_row(bindparam("locale"), bindparam("stamp")))
         .add_columns(*TEASER_COLUMNS)
+    )
+
+
+# --------------------------------------------------------------------------- search
+
+
+def search_texts(article_ids: list[int]) -> dict[int, str]:
+    """{article id: its body as plain text, as prepared} for those of `article_ids` whose
+    prepared row is current (one query); the others are left out for the caller to read."""
+    if not article_ids:
+        return {}
+    parameters = {
+        "ids": list(article_ids),
+        "locale": current_app.config["BABEL_DEFAULT_LOCALE"],
+        "stamp": code_stamp(),
+    }
+    rows = db.session.connection().execute(_search_text_query(), parameters)
+    return {row.article_id: row.search_text for row in rows}
+
+
+@functools.cache
+def _search_text_query():
+    return (
+        select(PreparedArticle.article_id, PreparedArticle.search_text)
+        .join(Article, _valid_row(bindparam("locale"), bindparam("stamp")))
+        .where(PreparedArticle.article_id.in_(bindparam("ids", expanding=True)))
     )

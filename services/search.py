@@ -27,6 +27,7 @@ searching, so publishing, unpublishing and scheduled times need no reindexing.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import threading
 import unicodedata
@@ -43,6 +44,7 @@ from models.content import Article, Block
 from models.tag import Tag
 from models.text import INVISIBLE_IN_WORDS, fold, to_plain_text
 from models.time import utcnow
+from services import prepared
 
 # Tables written by hand in the search migration, with no model (see migrations/env.py).
 SEARCH_TABLES = ("article_search", "search_document")
@@ -259,15 +261,21 @@ def read_documents(connection, article_ids) -> list[Document]:
 def read_bodies(connection, article_ids: list[int]) -> dict[int, str]:
     """Article id -> its blocks' text, one block a line (every id given has an entry)."""
     blocks = Block.__table__
-    bodies: dict[int, list[str]] = {i: [] for i in article_ids}
+    bodies: dict[int, list[tuple[str, dict]]] = {i: [] for i in article_ids}
     if article_ids:
         for row in connection.execute(
             select(blocks.c.article_id, blocks.c.kind, blocks.c.data)
             .where(blocks.c.article_id.in_(article_ids))
             .order_by(blocks.c.article_id, blocks.c.position)
         ):
-            bodies[row.article_id].append(block_text(row.kind, row.data or {}))
-    return {i: "\n".join(texts) for i, texts in bodies.items()}
+            bodies[row.article_id].append((row.kind, row.data or {}))
+    return {i: body_text(blocks_) for i, blocks_ in bodies.items()}
+
+
+def body_text(blocks) -> str:
+    """An article's body as the index and the snippets read it: each block's text
+    (block_text), one block a line. `blocks`: (kind, data) pairs in the article's order."""
+    return "\n".join(block_text(kind, data) for kind, data in blocks)
 
 
 def index_article(article_id: int) -> None:
@@ -359,8 +367,20 @@ class Query:
             terms[-1] += ":*"
         return " & ".join(terms)
 
+    @cached_property
+    def _matched(self) -> dict[str, bool]:
+        return {}
+
     def matches(self, word: str) -> bool:
-        """Whether a word of the text is one the reader searched for (for highlighting)."""
+        """Whether a word of the text is one the reader searched for (for highlighting).
+        Remembered per word for this query: ten snippets read thousands of words, most
+        of them the same few hundred."""
+        known = self._matched.get(word)
+        if known is None:
+            known = self._matched[word] = self._matches(word)
+        return known
+
+    def _matches(self, word: str) -> bool:
         stems = self.stems
         for folded in _WORD.findall(fold(word)):
             key = stem(folded)
@@ -401,8 +421,12 @@ def search(
     tag_id = tag.id if tag is not None else None
     ids = _matching_ids(query, offset=(page - 1) * per_page, limit=per_page + 1, tag_id=tag_id)
     articles = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_(ids)))}
-    # Only the bodies: the articles' own columns were just loaded above.
-    bodies = read_bodies(db.session.connection(), ids[:per_page])
+    # Only the bodies (the articles' own columns were just loaded above): as prepared at
+    # save (services/prepared.py) where they are current, else read from the blocks.
+    bodies = prepared.search_texts(ids[:per_page])
+    missing = [i for i in ids[:per_page] if i not in bodies]
+    if missing:
+        bodies.update(read_bodies(db.session.connection(), missing))
     results = [
         Result(
             article=articles[i],
@@ -504,24 +528,29 @@ def highlight(text: str, query: Query) -> Markup:
 def snippet(article: Article, body: str, query: Query) -> Markup:
     """The passage of the body (else the standfirst) with the most searched words, highlighted."""
     for candidate in (body, article.standfirst or ""):
-        words = list(_TEXT_WORD.finditer(candidate))
-        hits = [query.matches(w.group()) for w in words]
-        if any(hits):
-            return _passage(candidate, words, hits, query)
-    words = list(_TEXT_WORD.finditer(body))
-    return _passage(body, words, [False] * len(words), query)
+        words = _TEXT_WORD.findall(candidate)
+        # Each distinct word is looked at once (Query.matches remembers it): a body's
+        # hundreds of words are a few hundred distinct ones, most shared between results.
+        hit_words = {word for word in set(words) if query.matches(word)}
+        if hit_words:
+            return _passage(candidate, [word in hit_words for word in words], query)
+    return _passage(body, [False] * len(_TEXT_WORD.findall(body)), query)
 
 
-def _passage(text_: str, words: list, hits: list[bool], query: Query) -> Markup:
-    if not words:
+def _passage(text_: str, hits: list[bool], query: Query) -> Markup:
+    """The SNIPPET_WORDS words of `text_` around its best run of hits (`hits`: one flag
+    per _TEXT_WORD match of the text), highlighted, with "…" where it was cut."""
+    if not hits:
         return Markup("")
     start = _best_window(hits, SNIPPET_WORDS)
-    end = min(len(words), start + SNIPPET_WORDS)
-    begin_at = words[start].start() if start else 0
-    end_at = words[end - 1].end() if end < len(words) else len(text_)
+    end = min(len(hits), start + SNIPPET_WORDS)
+    # Only the window's first and last words' places are needed: stop reading there.
+    window = list(itertools.islice(_TEXT_WORD.finditer(text_), start, end))
+    begin_at = window[0].start() if start else 0
+    end_at = window[-1].end() if end < len(hits) else len(text_)
     passage = highlight(" ".join(text_[begin_at:end_at].split()), query)
     before = Markup("… ") if start else Markup("")
-    after = Markup(" …") if end < len(words) else Markup("")
+    after = Markup(" …") if end < len(hits) else Markup("")
     return before + passage + after
 
 
