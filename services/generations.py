@@ -136,5 +136,8 @@ def file_generations(path: Path) -> FileGenerations:
         return _open_files[key]
 
 
-# Flask-Caching stores that live in one process's memory: their generations go to a file.
+# Flask-Caching stores that live in one process's memory: their generations go to a file,
+# and pages are kept in each worker's memory only (services/page_cache.LocalPages).
 IN_PROCESS_STORES = {"SimpleCache", "simple", "NullCache", "null"}
+# Stores that keep nothing: no page is kept either.
+NO_STORES = {"NullCache", "null"}
