@@ -4,7 +4,8 @@ The request-facing half of the page cache (services/page_cache.py keeps the stor
 invalidation). Anonymous GETs of readers' pages (CACHED_ENDPOINTS) are answered from the
 page cache, keyed by language, full page or htmx fragment, and URL; a freshly rendered
 one is stored with the generations of everything it showed (the rows the ORM loaded
-while it rendered, noted in `g`).
+while it rendered, noted in `g`). Hits without a session cookie are answered before
+Flask dispatches, from the WSGI environ (CachedPagesMiddleware).
 
 HTTP: anonymous readers' pages get `Cache-Control: public, max-age=0, s-maxage=N,
 stale-while-revalidate=M`, an ETag (hash of the body) and Last-Modified (when rendered),
@@ -120,7 +121,8 @@ def page_key(environ=None, locale=None) -> str:
     if len(url) > 300:
         url = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
     fragment = "f" if wants_fragment(EnvironHeaders(environ)) else "p"
-    return f"page:{locale or get_locale()}:{fragment}:{url}"
+    # "page2": entries ready to send (issue 16); Redis lets the old format's keys expire.
+    return f"page2:{locale or get_locale()}:{fragment}:{url}"
 
 
 def serve_from_cache():
