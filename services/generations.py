@@ -20,6 +20,7 @@ their storage raises (OSError, the Redis client's errors) and callers decide.
 from __future__ import annotations
 
 import fcntl
+import functools
 import mmap
 import os
 import secrets
@@ -83,6 +84,7 @@ class FileGenerations:
         return _FileLock(self._file.fileno())
 
     @staticmethod
+    @functools.lru_cache(maxsize=SLOTS)  # every hit looks up the same few names
     def slot(name: str) -> int:
         """The byte offset of `name`'s counter: CRC-32 (the same in every process, unlike
         hash()), spread by Fibonacci hashing (Knuth, TAOCP 6.4) so that "article:1",
