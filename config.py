@@ -35,6 +35,7 @@ FALSE_WORDS = ("false", "no", "off", "0")
 
 SECONDS = "un nombre entier de secondes, par exemple 60"
 COUNT = "un nombre entier positif ou nul, par exemple 5"
+MEBIBYTES = "un nombre entier de Mio (mébioctets), par exemple 64"
 BOOLEAN = "true, yes, on ou 1 pour activer ; false, no, off ou 0 pour désactiver"
 LIMITS = "des limites comme « 5 per hour; 20 per day »"
 SITE_URL = "l’adresse publique du site, comme https://gazette.example (sans chemin)"
@@ -133,6 +134,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("GAZETTE_CACHE_TYPE", default=None),  # None: RedisCache or SimpleCache
         Setting("GAZETTE_CACHE_PREFIX", default="gazette:", keep_empty=True),
         Setting("GAZETTE_CACHE_THRESHOLD", "int", 1000, COUNT, minimum=0),
+        Setting("GAZETTE_PAGE_CACHE_MEMORY", "int", 64, MEBIBYTES, minimum=0),
         Setting("GAZETTE_CACHE_DIR", default=None),  # None: instance/page-cache
         Setting("GAZETTE_SHARED_DIR", default=None),  # None: instance/shared
         # Outgoing mail.
@@ -432,8 +434,10 @@ def _page_cache_config(
         "CACHE_REDIS_URL": redis_url,
         "CACHE_KEY_PREFIX": env.read("GAZETTE_CACHE_PREFIX"),
         "CACHE_DEFAULT_TIMEOUT": 0,
-        # In-process stores keep at most this many entries (pages of ~30 KB each).
+        # Each worker keeps at most this many pages in its memory (~15-30 KB each), and
+        # at most PAGE_CACHE_MEMORY_MIB of them; so does a FileSystemCache store.
         "CACHE_THRESHOLD": env.read("GAZETTE_CACHE_THRESHOLD"),
+        "PAGE_CACHE_MEMORY_MIB": env.read("GAZETTE_PAGE_CACHE_MEMORY"),
         "CACHE_DIR": env.read("GAZETTE_CACHE_DIR") or str(instance / "page-cache"),
         # Pages kept in each worker's memory are checked against generations every worker
         # on the machine sees (services/generations.py).

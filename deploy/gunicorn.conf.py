@@ -9,7 +9,8 @@ Several instances (several machines, or several of these on one machine) need:
 - the same DATABASE_URL, PostgreSQL (pool per worker: GAZETTE_DB_POOL_SIZE, see config.py;
   keep workers x (pool_size + max_overflow) x instances under max_connections);
 - the same REDIS_URL: rate limits, and the page cache with its invalidations, are shared
-  there.
+  there (each worker still answers hits from its own memory, checking each against Redis
+  with one MGET).
 
 One machine needs no Redis, whatever the number of workers and with or without this file
 (`gunicorn -w 4 'app:create_app()'` is as safe): each worker keeps pages in its own
@@ -43,7 +44,10 @@ timeout = settings["timeout"]
 graceful_timeout = settings["graceful_timeout"]
 keepalive = 5  # behind nginx's keepalive upstream
 # Recycle workers now and then (with jitter so they do not all restart at once): a slow
-# leak in any library cannot grow forever.
+# leak in any library cannot grow forever. A new worker starts with no page in its
+# memory: it renders them again (or, with Redis, takes them back from there), and
+# building the app costs about a second of CPU, so at thousands of hits per second keep
+# GAZETTE_MAX_REQUESTS high (or 0: never).
 max_requests = settings["max_requests"]
 max_requests_jitter = 500
 # No preload: each worker builds its own app after the fork, so no database connection

@@ -20,6 +20,7 @@ their storage raises (OSError, the Redis client's errors) and callers decide.
 from __future__ import annotations
 
 import fcntl
+import functools
 import mmap
 import os
 import secrets
@@ -83,6 +84,7 @@ class FileGenerations:
         return _FileLock(self._file.fileno())
 
     @staticmethod
+    @functools.lru_cache(maxsize=SLOTS)  # every hit looks up the same few names
     def slot(name: str) -> int:
         """The byte offset of `name`'s counter: CRC-32 (the same in every process, unlike
         hash()), spread by Fibonacci hashing (Knuth, TAOCP 6.4) so that "article:1",
@@ -136,5 +138,8 @@ def file_generations(path: Path) -> FileGenerations:
         return _open_files[key]
 
 
-# Flask-Caching stores that live in one process's memory: their generations go to a file.
+# Flask-Caching stores that live in one process's memory: their generations go to a file,
+# and pages are kept in each worker's memory only (services/page_cache.LocalPages).
 IN_PROCESS_STORES = {"SimpleCache", "simple", "NullCache", "null"}
+# Stores that keep nothing: no page is kept either.
+NO_STORES = {"NullCache", "null"}

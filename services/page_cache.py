@@ -1,16 +1,19 @@
 """Rendered-page cache, store and invalidation: works with or without a request.
 
-The page cache (Flask-Caching: in-process by default, Redis when REDIS_URL is set) keeps
-rendered pages as `Entry` objects. Their generations live where every process serving
-them sees them (services/generations.py): in the store itself when it is shared, in a
-memory-mapped file of the machine when pages are kept per process. Each entry remembers the *generations* of what it
-showed: every article, author and sponsor loaded while it was rendered, the sections, plus
-"lists" for pages whose set of articles depends on what is published and "texts" for pages
-built from any article's words. A generation is a token, replaced whenever that thing changes; an entry whose recorded tokens no longer match is a
-miss. Tokens are replaced from SQLAlchemy session events (after_flush collects,
-after_commit bumps), so every ORM save invalidates exactly the pages that showed what it
-changed, without the editing code knowing, and on every instance sharing the Redis store.
-Code that writes around the ORM (bulk inserts) calls bump() itself.
+Rendered pages are `Entry` objects, ready to send, kept in each worker's memory
+(`LocalPages`, bounded by GAZETTE_CACHE_THRESHOLD entries and GAZETTE_PAGE_CACHE_MEMORY
+MiB) and, when REDIS_URL is set, in Redis too (Flask-Caching), where any worker of any
+instance takes a page another one rendered. Each entry remembers the *generations* of
+what it showed: every article, author and sponsor loaded while it was rendered, the
+sections, plus "lists" for pages whose set of articles depends on what is published and
+"texts" for pages built from any article's words. A generation is a token, replaced
+whenever that thing changes; an entry whose recorded tokens no longer match is a miss.
+Every hit, wherever its entry came from, reads the current tokens once where every
+process sees them (services/generations.py): one MGET in Redis, or a memory-mapped file
+of the machine without Redis. Tokens are replaced from SQLAlchemy session events
+(after_flush collects, after_commit bumps), so every ORM save invalidates exactly the
+pages that showed what it changed, without the editing code knowing, on every worker and
+every instance at once. Code that writes around the ORM (bulk inserts) calls bump() itself.
 
 Time: a scheduled article goes live by itself, and a front-page pin expires by itself, so
 pages listing articles expire no later than the next scheduled publication, and the front
@@ -24,7 +27,9 @@ are reported to the hook that views/http_cache.py gives configure_store().
 from __future__ import annotations
 
 import functools
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
@@ -42,6 +47,7 @@ from models.tag import ArticleTag, Tag, TagRedirect
 from models.time import utcnow
 from services.generations import (
     IN_PROCESS_STORES,
+    NO_STORES,
     CacheGenerations,
     FileGenerations,
     file_generations,
@@ -81,6 +87,12 @@ def configure_store(app: Flask, on_loaded: Callable[[str], None] | None = None) 
     _on_loaded = on_loaded
     cache.init_app(app)
     app.extensions["page_cache_generations"] = generation_store(app)
+    shared = app.config["CACHE_TYPE"] not in IN_PROCESS_STORES
+    app.extensions["page_cache_shared"] = app.extensions["cache"][cache] if shared else None
+    max_entries = 0 if app.config["CACHE_TYPE"] in NO_STORES else app.config["CACHE_THRESHOLD"]
+    app.extensions["page_cache_local"] = LocalPages(
+        max_entries, app.config["PAGE_CACHE_MEMORY_MIB"] * 2**20
+    )
     if not event.contains(Session, "after_flush", _collect_changes):
         event.listen(Session, "after_flush", _collect_changes)
         event.listen(Session, "after_commit", _bump_after_commit)
@@ -282,47 +294,135 @@ def next_change(depends_on: dict[str, str | None]) -> float | None:
 
 @dataclass
 class Entry:
-    """One rendered page and what it depended on."""
+    """One rendered page, ready to send, and what it depended on.
 
-    status: int
+    Kept as is in each worker's memory (LocalPages: a hit pickles nothing) and, pickled,
+    in the shared store when there is one (Redis), where other workers and instances
+    take it from. Which headers it carries is views/http_cache.py's business.
+    """
+
+    status: str  # the WSGI status line, "200 OK"
     body: bytes
-    content_type: str
-    vary: tuple[str, ...]
+    # The page's own headers, ready to send (Content-Type, Content-Length, Vary, ETag,
+    # Last-Modified, security headers…); never the per-response ones (Date, Set-Cookie).
+    headers: tuple[tuple[str, str], ...]
     depends_on: dict[str, str | None]  # generation name -> token when rendered
     expires_at: float  # epoch seconds
-    etag: str
-    last_modified: float  # epoch seconds
-    # The response's own headers (Content-Type, Vary, security headers…), replayed on hits.
-    headers: tuple[tuple[str, str], ...] = ()
+    etag: str  # unquoted
+    last_modified: float  # whole epoch seconds
+
+    def __post_init__(self):
+        # What every hit compares, in the order the store answers.
+        self.names = list(self.depends_on)
+        self.tokens = list(self.depends_on.values())
+
+    @property
+    def size(self) -> int:
+        """Bytes it holds in memory, roughly: the body and the headers."""
+        return len(self.body) + sum(len(name) + len(value) for name, value in self.headers)
+
+
+class LocalPages:
+    """This process's entries, by key: a least-recently-used map bounded by a number of
+    entries and a total of `size` bytes (an entry bigger than the whole budget is not
+    kept). A lock keeps it whole under threaded workers (gthread); sync workers never
+    wait on it."""
+
+    def __init__(self, max_entries: int, max_bytes: int):
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: str) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        size = entry.size
+        with self._lock:
+            self._drop(key)
+            if self.max_entries < 1 or size > self.max_bytes:
+                return
+            self._entries[key] = entry
+            self.bytes += size
+            while len(self._entries) > self.max_entries or self.bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def discard(self, key: str) -> None:
+        with self._lock:
+            self._drop(key)
+
+    def _drop(self, key: str) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self.bytes -= entry.size
+
+
+def fresh_entry_in(app: Flask, key: str) -> Entry | None:
+    """The entry under `key` if it is still valid, else None; needs no app context.
+
+    This worker's memory first; on a miss there, the shared store (one GET), whose entry
+    is then kept in memory. Either way one read of the generations validates it: one
+    MGET in Redis, a slice of the memory-mapped file without. Raises whatever the store's
+    client raises when it is down (the caller renders instead).
+    """
+    local: LocalPages = app.extensions["page_cache_local"]
+    entry = local.get(key)
+    if entry is not None:
+        if is_valid_in(app, entry):
+            return entry
+        local.discard(key)
+    shared = app.extensions["page_cache_shared"]
+    if shared is None:
+        return None
+    entry = shared.get(key)  # perhaps rendered by another worker, or newer than ours
+    if isinstance(entry, Entry) and is_valid_in(app, entry):
+        local.put(key, entry)
+        return entry
+    return None
+
+
+def is_valid_in(app: Flask, entry: Entry) -> bool:
+    """Not expired, and nothing it showed has changed since (the same generation tokens:
+    one read of `app`'s generation store). Raises what that store raises."""
+    return (
+        entry.expires_at > now()
+        and app.extensions["page_cache_generations"].get_many(entry.names) == entry.tokens
+    )
+
+
+@tolerant(default=None)
+def fresh_entry(key: str) -> Entry | None:
+    """fresh_entry_in() for the current app, or None when the store is down."""
+    return fresh_entry_in(current_app, key)
 
 
 @tolerant(default=None)
 def cached_entry(key: str) -> Entry | None:
-    """The entry stored under `key`, fresh or not; None if absent or the store is down."""
-    return cache.get(key)
+    """The entry stored under `key` (in memory, else in the shared store), fresh or not;
+    None if absent or the shared store is down."""
+    entry = current_app.extensions["page_cache_local"].get(key)
+    shared = current_app.extensions["page_cache_shared"]
+    return entry if entry is not None or shared is None else shared.get(key)
 
 
-@tolerant(default=False)
-def is_fresh(entry: Entry) -> bool:
-    """Not expired, and nothing it showed has changed since (same generation tokens)."""
-    return entry.expires_at > now() and generations(entry.depends_on) == entry.depends_on
+def keep(key: str, entry: Entry, timeout: int) -> None:
+    """Keep `entry` under `key` for `timeout` seconds (0: no limit): in this worker's
+    memory and, when there is one, in the shared store (silent if it is down)."""
+    current_app.extensions["page_cache_local"].put(key, entry)
+    _share(key, entry, timeout)
 
 
 @tolerant(default=None)
-def keep(key: str, entry: Entry, timeout: int) -> None:
-    """Store `entry` under `key` for `timeout` seconds (0: no limit); silent if the store is down."""
-    cache.set(key, entry, timeout)
-
-
-def fresh_entry_in(app: Flask, key: str) -> Entry | None:
-    """The entry under `key` in `app`'s page cache if it is still valid, else None.
-
-    For callers outside any app context (the WSGI fast path). Raises whatever the store's
-    client raises when it is down.
-    """
-    entry = app.extensions["cache"][cache].get(key)
-    if not isinstance(entry, Entry) or entry.expires_at <= now():
-        return None
-    names = list(entry.depends_on)
-    current = app.extensions["page_cache_generations"].get_many(names)
-    return entry if dict(zip(names, current, strict=True)) == entry.depends_on else None
+def _share(key: str, entry: Entry, timeout: int) -> None:
+    shared = current_app.extensions["page_cache_shared"]
+    if shared is not None:
+        shared.set(key, entry, timeout)

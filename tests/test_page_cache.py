@@ -335,3 +335,173 @@ def test_loaded_rows_are_reported_to_the_hook(app, newsroom, monkeypatch):
     db.session.expunge_all()
     db.session.get(Article, article_id).author  # noqa: B018 (loads the byline too)
     assert {f"article:{article_id}", f"author:{author_id}"} <= set(seen)
+
+
+# --------------------------------------------------------------------------- each worker's memory
+
+
+def make_entry(body: bytes = b"<p>page</p>", **depends_on) -> page_cache.Entry:
+    return page_cache.Entry(
+        status="200 OK",
+        body=body,
+        headers=(("Content-Type", "text/html; charset=utf-8"),),
+        depends_on=depends_on or {"sections": "a"},
+        expires_at=page_cache.now() + 60,
+        etag="e",
+        last_modified=0,
+    )
+
+
+def test_the_local_store_is_bounded_by_count_then_forgets_the_least_recently_read():
+    pages = page_cache.LocalPages(max_entries=2, max_bytes=10_000)
+    for key in ("a", "b"):
+        pages.put(key, make_entry())
+    assert pages.get("a") is not None  # read: "b" is now the least recently read
+    pages.put("c", make_entry())
+    assert pages.get("b") is None
+    assert len(pages) == 2 and pages.get("a") is not None and pages.get("c") is not None
+
+
+def test_the_local_store_is_bounded_by_bytes():
+    entry = make_entry(b"x" * 4000)
+    pages = page_cache.LocalPages(max_entries=100, max_bytes=3 * entry.size)
+    for key in "abcd":
+        pages.put(key, entry)
+    assert len(pages) == 3 and pages.get("a") is None and pages.bytes == 3 * entry.size
+    pages.put("b", entry)  # replaced, not counted twice
+    assert pages.bytes == 3 * entry.size
+    pages.put("huge", make_entry(b"x" * 20_000))  # bigger than the whole budget
+    assert pages.get("huge") is None and len(pages) == 3
+    pages.discard("b")
+    assert pages.bytes == 2 * entry.size
+
+
+def test_a_local_entry_with_a_stale_token_is_a_miss_and_is_dropped(client, app, newsroom):
+    warm(client, "/article/sommet")
+    local = app.extensions["page_cache_local"]
+    [key] = [key for key in local._entries if key.endswith("/article/sommet?")]
+    page_cache.bump({f"article:{newsroom.first.id}"})
+    assert page_cache.fresh_entry_in(app, key) is None
+    assert local.get(key) is None
+
+
+def _bump_in_child(path, names):
+    from services.generations import file_generations
+
+    file_generations(path).bump(names)
+
+
+def test_a_local_entry_whose_generations_changed_in_another_process_is_not_served(
+    client, app, newsroom
+):
+    """What another worker saves reaches this worker's memory through the mapped file."""
+    import multiprocessing
+
+    warm(client, "/article/sommet", "/article/piece")
+    path = app.config["PAGE_CACHE_GENERATIONS_FILE"]
+    other_worker = multiprocessing.get_context("fork").Process(
+        target=_bump_in_child, args=(path, [f"article:{newsroom.first.id}", "any"])
+    )
+    other_worker.start()
+    other_worker.join(30)
+    assert other_worker.exitcode == 0
+    assert page_cache_state(client.get("/article/sommet")) == "miss"
+    assert page_cache_state(client.get("/article/piece")) == "hit"
+
+
+def test_head_and_conditional_hits_are_answered_by_the_fast_path(client, newsroom):
+    full = client.get("/article/sommet")
+    head = client.head("/article/sommet")
+    assert page_cache_state(head) == "hit" and head.data == b""
+    assert head.headers["Content-Length"] == str(len(full.data))
+    since = client.get(
+        "/article/sommet", headers={"If-Modified-Since": full.headers["Last-Modified"]}
+    )
+    assert (since.status_code, page_cache_state(since), since.data) == (304, "hit", b"")
+    assert "Content-Type" not in since.headers and since.headers["ETag"] == full.headers["ETag"]
+    refused = client.get("/article/sommet", headers={"If-Match": '"autre"',
+                                                     "If-None-Match": full.headers["ETag"]})  # fmt: skip
+    assert refused.status_code == 412
+
+
+def test_a_hit_carries_the_headers_of_the_page_it_replays(client, demo):
+    url = "/article/poutine-salue-le-soutien-nord-coreen-lors-d-un-sommet-a-pyongyang"
+    miss, hit = client.get(url), client.get(url)
+    assert page_cache_state(hit) == "hit"
+    per_response = {"Date", "X-Page-Cache"}
+    assert {k: v for k, v in hit.headers if k not in per_response} == {
+        k: v for k, v in miss.headers if k not in per_response
+    }
+
+
+# --------------------------------------------------------------------------- with Redis
+
+
+@pytest.fixture
+def redis_apps(database_url):
+    """Two apps (two workers, or two instances) sharing the test Redis database."""
+    import redis
+
+    from app import create_app
+    from tests.conftest import IsolatedClient, base_config, empty_all_tables
+    from tests.test_instances import REDIS_URL, unavailable
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.flushdb()
+    except redis.RedisError as error:
+        unavailable(f"Redis at {REDIS_URL} is not usable: {error}")
+    config = base_config(database_url) | {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": REDIS_URL}
+    apps = create_app(config), create_app(config)
+    for app in apps:
+        app.test_client_class = IsolatedClient
+    try:
+        yield apps
+    finally:
+        for app in apps:
+            with app.app_context():
+                db.session.remove()
+                empty_all_tables()
+                db.engine.dispose()
+        client.flushdb()
+        client.close()
+
+
+def test_with_redis_a_page_rendered_by_one_worker_is_served_by_another(redis_apps):
+    first, second = redis_apps
+    with first.app_context():
+        article_id = make_article("Titre partagé", slug="partage").id
+    assert page_cache_state(first.test_client().get("/article/partage")) == "miss"
+    assert page_cache_state(second.test_client().get("/article/partage")) == "hit"  # from Redis
+    assert len(second.extensions["page_cache_local"]) == 1  # now in its own memory
+    with first.app_context():
+        db.session.get(Article, article_id).headline = "Titre changé ailleurs"
+        db.session.commit()
+    response = second.test_client().get("/article/partage")  # its memory is stale
+    assert page_cache_state(response) == "miss" and "Titre changé ailleurs" in response.text
+
+
+def test_with_redis_down_pages_render(database_url):
+    """A local entry cannot be checked without Redis: it is never served, the page renders."""
+    from app import create_app
+    from tests.conftest import IsolatedClient, base_config, empty_all_tables
+
+    down = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
+    app = create_app(
+        base_config(database_url) | {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": down}
+    )
+    app.test_client_class = IsolatedClient
+    try:
+        with app.app_context():
+            make_article("Rendu sans Redis", slug="sans-redis")
+        client = app.test_client()
+        for _ in range(3):
+            response = client.get("/article/sans-redis")
+            assert response.status_code == 200 and "Rendu sans Redis" in response.text
+            assert page_cache_state(response) == "miss"
+        assert len(app.extensions["page_cache_local"]) == 0  # nothing kept unchecked
+    finally:
+        with app.app_context():
+            db.session.remove()
+            empty_all_tables()
+            db.engine.dispose()

@@ -4,7 +4,8 @@ The request-facing half of the page cache (services/page_cache.py keeps the stor
 invalidation). Anonymous GETs of readers' pages (CACHED_ENDPOINTS) are answered from the
 page cache, keyed by language, full page or htmx fragment, and URL; a freshly rendered
 one is stored with the generations of everything it showed (the rows the ORM loaded
-while it rendered, noted in `g`).
+while it rendered, noted in `g`). Hits without a session cookie are answered before
+Flask dispatches, from the WSGI environ (CachedPagesMiddleware).
 
 HTTP: anonymous readers' pages get `Cache-Control: public, max-age=0, s-maxage=N,
 stale-while-revalidate=M`, an ETag (hash of the body) and Last-Modified (when rendered),
@@ -17,12 +18,15 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.datastructures import EnvironHeaders
+from werkzeug.http import http_date, is_resource_modified, parse_etags, remove_entity_headers
 from werkzeug.sansio.utils import host_is_trusted
 
 from services import page_cache
@@ -60,16 +64,9 @@ FRAGMENT_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
 PRIVATE = "private, no-store"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
-# Headers that belong to one response, not to the page: never stored, rebuilt on each hit.
-PER_RESPONSE_HEADERS = {
-    "set-cookie",
-    "content-length",
-    "date",
-    "cache-control",
-    "etag",
-    "last-modified",
-    "x-page-cache",
-}
+# Headers that belong to one response, not to the page: never stored as they came
+# (Content-Length is the body's own), added on each hit.
+PER_RESPONSE_HEADERS = {"set-cookie", "content-length", "date", "cache-control", "x-page-cache"}
 
 
 def configure(app: Flask) -> None:
@@ -112,38 +109,41 @@ def is_public_request() -> bool:
     )
 
 
-def page_key(req=None, locale=None) -> str:
+def page_key(environ=None, locale=None) -> str:
     """Language, full or fragment (htmx active search), scheme, host, path and query.
 
-    `req` defaults to the current request, `locale` to the current one. Pages build their
-    absolute links from SITE_URL and other hosts are refused (views/urls.py); the host
-    stays in the key all the same, so that no forged Host could ever share a copy with
-    the site's. Long URLs are hashed.
+    The one rule for both ways in: `environ` is a WSGI environ (default: the current
+    request's, as ProxyFix left it), `locale` defaults to the current one. Pages build
+    their absolute links from SITE_URL and other hosts are refused (views/urls.py); the
+    host stays in the key all the same, so that no forged Host could ever share a copy
+    with the site's. The URL is taken as the server gave it (no decoding: a hit pays for
+    none); long URLs are hashed.
     """
-    req = req if req is not None else request
-    url = req.host_url + req.full_path.lstrip("/")
+    environ = environ if environ is not None else request.environ
+    url = (
+        f"{environ['wsgi.url_scheme']}://{environ.get('HTTP_HOST', '')}"
+        f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
+        f"?{environ.get('QUERY_STRING', '')}"
+    )
     if len(url) > 300:
         url = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
-    fragment = "f" if wants_fragment(req.headers) else "p"
-    return f"page:{locale or get_locale()}:{fragment}:{url}"
+    fragment = "f" if wants_fragment(EnvironHeaders(environ)) else "p"
+    # "page2": entries ready to send (issue 16); Redis lets the old format's keys expire.
+    return f"page2:{locale or get_locale()}:{fragment}:{url}"
 
 
 def serve_from_cache():
-    """before_request: answer an anonymous reader page from the cache when it is still valid."""
+    """before_request: answer an anonymous reader page from the cache when it is still
+    valid (a request the fast path left to Flask: one with a session cookie)."""
     if not is_public_request():
         return None
     g.page_cache_public = True
     if not current_app.config["GAZETTE_PAGE_CACHE"]:
         return None
-    entry = page_cache.cached_entry(page_key())
-    if entry is not None and page_cache.is_fresh(entry):
+    entry = page_cache.fresh_entry(page_key())
+    if entry is not None:
         g.page_cache_entry = entry
-        # The page's own headers, as the fast path replays them: its CSP above all, which
-        # lets frames load from the providers of the embeds it shows (app.py).
         response = Response(entry.body, entry.status, headers=list(entry.headers))
-        if not entry.headers:  # an entry stored before headers were kept
-            response.content_type = entry.content_type
-        response.vary.update(entry.vary)
         response.headers["X-Page-Cache"] = "hit"
         return response
     g.page_cache_shown = set()  # filled through _note_shown while the page renders
@@ -154,13 +154,17 @@ def serve_from_cache():
 def store_in_cache(response: Response) -> Entry:
     """Keep a freshly rendered anonymous page, with the generations it showed.
 
-    Returns the entry (its ETag and dates serve this response even when it is not kept:
-    cache off, something saved during the render, or already past its expiry).
+    Gives `response` the page's validators and Vary first: the entry keeps its headers
+    ready to send. Returns the entry (its ETag and dates serve this response even when it
+    is not kept: cache off, the generations unreadable or changed during the render, or
+    already past its expiry).
     """
     endpoint_depends = CACHED_ENDPOINTS[request.endpoint]
     names = set(ALWAYS) | set(endpoint_depends) | g.pop("page_cache_shown", set())
     depends_on = page_cache.current_generations(sorted(names | {ANY_CHANGE}))
     before = g.get("page_cache_before", {})
+    # {} when the store is down: a page kept without its generations would never go stale.
+    readable = ANY_CHANGE in depends_on
     unchanged_during_render = depends_on.pop(ANY_CHANGE, None) == before.get(ANY_CHANGE)
     rendered_at = page_cache.now()
     expires_at = rendered_at + current_app.config["PAGE_CACHE_TIMEOUT"]
@@ -170,23 +174,30 @@ def store_in_cache(response: Response) -> Entry:
     if upcoming is not None:
         expires_at = min(expires_at, upcoming)
     body = response.get_data()
+    etag = hashlib.blake2b(body, digest_size=16).hexdigest()
+    last_modified = math.floor(rendered_at)
+    response.vary.add("Cookie")  # a logged-in user's copy of the same URL differs
+    response.set_etag(etag)
+    response.last_modified = datetime.fromtimestamp(last_modified, UTC)
     entry = Entry(
-        status=response.status_code,
+        status=response.status,
         body=body,
-        content_type=response.content_type,
-        vary=tuple(response.vary),
+        headers=(
+            *(
+                (name, value)
+                for name, value in response.headers.items()
+                if name.lower() not in PER_RESPONSE_HEADERS
+            ),
+            ("Content-Length", str(len(body))),
+        ),
         depends_on=depends_on,
         expires_at=expires_at,
-        etag=hashlib.blake2b(body, digest_size=16).hexdigest(),
-        last_modified=math.floor(rendered_at),
-        headers=tuple(
-            (name, value)
-            for name, value in response.headers.items()
-            if name.lower() not in PER_RESPONSE_HEADERS
-        ),
+        etag=etag,
+        last_modified=last_modified,
     )
     if (
         current_app.config["GAZETTE_PAGE_CACHE"]
+        and readable
         and unchanged_during_render
         and expires_at > rendered_at
     ):
@@ -251,10 +262,9 @@ def public_cache_control(config, entry: Entry) -> str:
 
 
 def _public(response: Response, entry: Entry) -> Response:
+    """The shared page's Cache-Control, and a 304 when the client has it already (its
+    Vary and validators came with the entry's headers)."""
     response.headers["Cache-Control"] = public_cache_control(current_app.config, entry)
-    response.vary.add("Cookie")  # a logged-in user's copy of the same URL differs
-    response.set_etag(entry.etag)
-    response.last_modified = datetime.fromtimestamp(entry.last_modified, UTC)
     return response.make_conditional(request)
 
 
@@ -265,51 +275,86 @@ class CachedPagesMiddleware:
     """Answers a cache hit for an anonymous reader before Flask does any per-request work.
 
     Readers are most of the traffic and most of them hit the cache; routing, sessions,
-    rate limits and the locale would cost more than the hit itself. A request carrying a
-    session cookie, or anything this cannot decide, goes through Flask, whose
-    serve_from_cache() applies the same rules with the same key and entries.
+    rate limits, the locale, even werkzeug's Request and Response objects would cost
+    more than the hit itself. So a hit is decided from the environ's strings and sent
+    as the entry's ready headers and body. A request carrying a session cookie, or
+    anything this cannot decide, goes through Flask, whose serve_from_cache() applies the
+    same rules with the same key and entries.
     """
 
     def __init__(self, app: Flask, wsgi_app):
         self.app = app
         self.wsgi_app = wsgi_app
+        self.session_cookie = app.config["SESSION_COOKIE_NAME"] + "="
+        self.static_prefix = app.static_url_path + "/"
 
     def __call__(self, environ, start_response):
-        response = None
-        if (
-            environ.get("REQUEST_METHOD") in ("GET", "HEAD")
-            and self.app.config["GAZETTE_PAGE_CACHE"]
-        ):
+        entry = None
+        if environ["REQUEST_METHOD"] in ("GET", "HEAD") and self.app.config["GAZETTE_PAGE_CACHE"]:
             try:
-                response = self.cached_response(environ)
-            except Exception:  # a store that is down, a malformed Host: let Flask answer
+                entry = self.fresh_entry(environ)
+            except Exception:  # a store that is down: let Flask answer (it renders)
                 self.app.logger.exception("Page cache fast path failed")
-        if response is None:
+        if entry is None:
             return self.wsgi_app(environ, start_response)
-        return response(environ, start_response)
+        return send_hit(self.app.config, entry, environ, start_response)
 
-    def cached_response(self, environ) -> Response | None:
-        """The cached answer for this WSGI environ, or None to let Flask decide."""
-        config = self.app.config
-        if config["SESSION_COOKIE_NAME"] + "=" in environ.get("HTTP_COOKIE", ""):
+    def fresh_entry(self, environ) -> Entry | None:
+        """The valid entry for this WSGI environ, or None to let Flask decide. Raises
+        what the store raises when it is down."""
+        if self.session_cookie in environ.get("HTTP_COOKIE", ""):
             return None  # perhaps a logged-in user: Flask decides
-        if environ.get("PATH_INFO", "").startswith(self.app.static_url_path + "/"):
+        if environ.get("PATH_INFO", "").startswith(self.static_prefix):
             return None
-        req = self.app.request_class(environ)
-        req.trusted_hosts = config["TRUSTED_HOSTS"]
-        if not host_is_trusted(environ.get("HTTP_HOST"), req.trusted_hosts):
+        if not host_is_trusted(environ.get("HTTP_HOST"), self.app.config["TRUSTED_HOSTS"]):
             return None  # Flask refuses it (400)
         # Without a session the language is the site's: see select_locale() in app.py.
-        key = page_key(req, locale=config["BABEL_DEFAULT_LOCALE"])
-        entry = page_cache.fresh_entry_in(self.app, key)
-        if entry is None or not entry.headers:
-            return None
-        response = Response(entry.body, entry.status, headers=list(entry.headers))
-        response.headers["Cache-Control"] = public_cache_control(config, entry)
-        response.headers["X-Page-Cache"] = "hit"
-        response.set_etag(entry.etag)
-        response.last_modified = datetime.fromtimestamp(entry.last_modified, UTC)
-        return response.make_conditional(req)
+        key = page_key(environ, locale=self.app.config["BABEL_DEFAULT_LOCALE"])
+        return page_cache.fresh_entry_in(self.app, key)
+
+
+# What a request may carry to be answered 304 (or 412) instead of the page.
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH",
+                       "HTTP_IF_UNMODIFIED_SINCE")  # fmt: skip
+
+
+def send_hit(config, entry: Entry, environ, start_response) -> list[bytes]:
+    """Send `entry` as a WSGI response: its ready headers, plus Cache-Control, Date and
+    X-Page-Cache, as Flask's hit would (Response.make_conditional's 304 and 412 included,
+    without its objects). `config` is the app's config mapping. Returns the body
+    iterable ([] for HEAD and 304)."""
+    headers = [
+        *entry.headers,
+        ("Cache-Control", public_cache_control(config, entry)),
+        ("X-Page-Cache", "hit"),
+        ("Date", http_date_now()),
+    ]
+    status = entry.status
+    if any(name in environ for name in CONDITIONAL_HEADERS) and not is_resource_modified(
+        environ, entry.etag, last_modified=datetime.fromtimestamp(entry.last_modified, UTC)
+    ):
+        status = (
+            "412 PRECONDITION FAILED"
+            if parse_etags(environ.get("HTTP_IF_MATCH"))
+            else "304 NOT MODIFIED"
+        )
+        remove_entity_headers(headers)
+    start_response(status, headers)
+    if environ["REQUEST_METHOD"] == "HEAD" or status != entry.status:
+        return []
+    return [entry.body]
+
+
+_date = (0, "")
+
+
+def http_date_now() -> str:
+    """The Date header's value for now, formatted once per second."""
+    global _date
+    second = int(time.time())
+    if _date[0] != second:
+        _date = (second, http_date(second))
+    return _date[1]
 
 
 # --------------------------------------------------------------------------- static files
