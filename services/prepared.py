@@ -259,19 +259,28 @@ def store(article: Article, locale: str, pieces: dict[str, str], version: int) -
 
 
 def prepare_articles(article_ids: Iterable[int], locale: str | None = None) -> int:
-    """Prepare these articles (ids) in `locale` (default: the site's) and commit; ids of
-    articles deleted since are skipped. Returns how many were prepared."""
+    """Prepare these articles (ids) in `locale` (default: the site's) and commit. Only
+    what readers see or will (live or scheduled: readers_will_see()); a draft, an article
+    in the trash or deleted since is skipped. Returns how many were prepared."""
     locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     ids = list(article_ids)
     if not ids:
         return 0
     articles = db.session.scalars(
-        select(Article).where(Article.id.in_(ids)).options(*ARTICLE_PAGE_LOADING)
+        select(Article)
+        .where(Article.id.in_(ids), readers_will_see())
+        .options(*ARTICLE_PAGE_LOADING)
     ).all()
     for article in articles:
         store(article, locale, render_pieces(article, locale), article.content_version)
     db.session.commit()
     return len(articles)
+
+
+def readers_will_see():
+    """SQL: the article is live or scheduled (it will go live by itself): the articles
+    worth preparing. A draft is prepared when it is published (that save prepares it)."""
+    return or_(Article.is_live, Article.is_scheduled)
 
 
 def stale_article_ids(locale: str | None = None, limit: int | None = None) -> list[int]:
@@ -281,7 +290,7 @@ def stale_article_ids(locale: str | None = None, limit: int | None = None) -> li
     query = (
         select(Article.id)
         .outerjoin(PreparedArticle, _valid_row(locale))
-        .where(PreparedArticle.article_id.is_(None), Article.trashed_at.is_(None))
+        .where(PreparedArticle.article_id.is_(None), readers_will_see())
         .order_by(Article.id.desc())
         .limit(limit)
     )

@@ -323,3 +323,17 @@ def test_a_section_rename_leaves_other_sections_prepared(newsroom, client):
     section.name = "Politique étrangère"
     db.session.commit()
     assert prepared.stale_article_ids() == [newsroom.article.id]
+
+
+def test_an_unpublished_article_is_not_prepared_and_its_save_answers(newsroom, client):
+    """Unpublishing saves a draft: nothing to prepare for readers (a draft has no date
+    for a teaser), and the editor's save answers as usual, with nothing logged."""
+    article = newsroom.article
+    prepared.prepare_articles([article.id])
+    article = db.session.get(Article, article.id)
+    article.status, article.published_at = ArticleStatus.DRAFT, None
+    db.session.commit()
+    assert prepared.prepare_articles([article.id]) == 0
+    assert prepared.stale_article_ids() == []
+    scheduled = make_article("Plus tard", published_at=utcnow() + timedelta(days=1))
+    assert prepared.stale_article_ids() == [scheduled.id]
