@@ -199,7 +199,7 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting("GAZETTE_TIMEOUT", "int", 30, SECONDS, minimum=0),
         Setting("GAZETTE_GRACEFUL_TIMEOUT", "int", 30, SECONDS, minimum=0),
-        Setting("GAZETTE_MAX_REQUESTS", "int", 5000, COUNT, minimum=0),
+        Setting("GAZETTE_MAX_REQUESTS", "int", 200_000, COUNT, minimum=0),
         Setting("GAZETTE_ACCESS_LOG", default="-", keep_empty=True),  # empty: no access log
         Setting("GAZETTE_FORWARDED_ALLOW_IPS", default="127.0.0.1"),
     )

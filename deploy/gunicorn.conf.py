@@ -46,10 +46,11 @@ keepalive = 5  # behind nginx's keepalive upstream
 # Recycle workers now and then (with jitter so they do not all restart at once): a slow
 # leak in any library cannot grow forever. A new worker starts with no page in its
 # memory: it renders them again (or, with Redis, takes them back from there), and
-# building the app costs about a second of CPU, so at thousands of hits per second keep
-# GAZETTE_MAX_REQUESTS high (or 0: never).
+# building the app costs about a second of CPU: at thousands of hits per second, the
+# 5,000 requests gunicorn's docs suggest recycled each worker every few seconds and
+# halved the throughput of cached pages, hence 200,000 by default (0: never).
 max_requests = settings["max_requests"]
-max_requests_jitter = 500
+max_requests_jitter = max(1, max_requests // 20)
 # No preload: each worker builds its own app after the fork, so no database connection
 # or Redis socket is ever shared between processes, and `kill -HUP` reloads new code.
 # (Preloading would save a little memory per worker, at the price of that care.)

@@ -333,7 +333,7 @@ def test_gunicorn_defaults_leave_the_page_cache_store_alone(environment):
     settings = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
     assert settings["bind"] == "127.0.0.1:8000" and settings["workers"] == 3
     assert (settings["timeout"], settings["graceful_timeout"]) == (30, 30)
-    assert settings["max_requests"] == 5000 and settings["accesslog"] == "-"
+    assert settings["max_requests"] == 200_000 and settings["accesslog"] == "-"
     assert settings["forwarded_allow_ips"] == "127.0.0.1"
     # Several workers and no Redis need nothing more: pages stay in each worker's memory,
     # checked against generations every worker sees (tests/test_workers.py).
