@@ -5,6 +5,19 @@ Run from the project root (the Makefile does this):
     .venv/bin/python bench/run.py
     BENCH_DURATION=5s .venv/bin/python bench/run.py      # shorter run
     BENCH_ONLY=inquiries .venv/bin/python bench/run.py   # one part only (read|inquiries|editing)
+    BENCH_ONLY=caching BENCH_SIZES=1000 BENCH_DURATION=5s make bench   # issue 16, quick
+
+How the app runs (issue 16): always under the shipped gunicorn config, `gunicorn -c
+deploy/gunicorn.conf.py 'app:create_app()'`, with GAZETTE_WORKERS=BENCH_WORKERS and
+GAZETTE_ACCESS_LOG empty (no access log), GAZETTE_BIND on a free port, its own
+GAZETTE_SHARED_DIR and XDG_RUNTIME_DIR (gunicorn's control socket) in the run's temporary
+folder, in two configurations (start_app): "sans Redis" (in-process page cache and the
+memory-mapped generations file) and "avec Redis" (REDIS_URL=BENCH_REDIS_URL, its database
+emptied with FLUSHDB before each server starts). The baseline (bench/baseline_app.py) runs
+under bench/gunicorn_baseline.conf.py: the shipped file's server settings (workers, worker
+class, keepalive, timeouts, max_requests) without its when_ready hook, no access log
+either. Everything else the shipped file sets applies to the app too: max_requests (5000,
+jitter 500) recycles workers during long runs; the tables say how often.
 
 This is a benchmark, not a test: it prints numbers and never fails on them, with one
 exception: the inquiry scenario exits non-zero if an accepted inquiry is missing from the
@@ -13,29 +26,38 @@ than 503, and the editing scenario if a save is not saved (a conflict or an erro
 those are correctness failures, not timings. One run:
 
 1. creates a temporary SQLite database (`flask db upgrade` + `flask demo load`);
-2. starts the app under gunicorn (2 sync workers, like production) on a free port;
-3. read path: fetches the article page once and starts bench/baseline_app.py under the
-   same gunicorn settings (a bare Flask app returning those exact bytes from memory),
-   then runs wrk against the baseline and each page (after a short warm-up of each);
-4. inquiries: concurrent senders post valid sponsorship inquiries for the same duration
-   (bench/inquiries.py, after the same warm-up), then the rows are counted directly in
-   the database;
+2. read path, cold (GAZETTE_PAGE_CACHE=0): the app sans Redis, the app avec Redis and
+   the baseline serving the bytes of each page (article, front, section, author), kept
+   running while wrk measures each page on the three in BENCH_ROUNDS interleaved rounds
+   (bench/caching.py's measure_database, the same code as the 1,000/100,000 measure);
+3. inquiries: the app sans Redis (page cache on); concurrent senders post valid
+   sponsorship inquiries for the same duration (bench/inquiries.py, after the same
+   warm-up), then the rows are counted directly in the database;
+4. editing: the save round trip (bench/editing.py) on the app sans Redis, then on the
+   app avec Redis, page cache on;
 5. inquiries again on a throwaway PostgreSQL database (created, migrated, loaded with
-   the demo, dropped at the end); skipped with a message if PostgreSQL is unreachable;
+   the demo, dropped at the end), app sans Redis; skipped with a message if PostgreSQL
+   is unreachable;
 6. prints the tables and writes them as JSON to bench/results/latest.json;
-7. stops every process it started and removes the temporary directory.
+7. with BENCH_ONLY=all, the caching part (bench/caching.py: 1,000 and 100,000 articles,
+   cold and warm, sans and avec Redis, nginx);
+8. stops every process it started and removes the temporary directory.
 
-Reader pages (wrk), what the columns mean:
+Reader pages (wrk), what the columns mean (bench/caching.py has the details):
 
-    req/s        requests per second over the measured run (wrk "Requests/sec")
-    p50 / p99    latency percentiles in milliseconds, as wrk measured them (--latency)
-    vs baseline  req/s of the page as a % of the baseline's req/s. The baseline costs
-                 gunicorn + Flask routing + sending the same bytes, so this is the share
-                 of the machine's throughput left once the app does its real work
-                 (database, templates). Target for the article page: >= 30 %.
-    non-2xx      responses with status >= 400 (wrk's "Non-2xx or 3xx responses"), plus
-                 socket errors in brackets if any; both should be 0, otherwise the
-                 req/s of that row is measuring error pages or failures.
+    r/s          requests per second over a measured run (wrk "Requests/sec"), median
+                 of the rounds, for the baseline (base), the app sans / avec Redis
+    p50          latency median in milliseconds, as wrk measured it (--latency), median
+                 of the rounds
+    %            the app's req/s as a % of the baseline's req/s in the same round,
+                 median of the rounds. The baseline costs gunicorn + Flask routing +
+                 sending the same bytes, so this is the share of the machine's throughput
+                 left once the app does its real work (database, templates).
+    target       issue 16: cold >= 30 % (search >= 15 %), warm >= 95 %; "met" or
+                 "NOT MET" for each configuration
+    non-2xx      responses with status >= 400 (wrk's "Non-2xx or 3xx responses") on the
+                 three servers, plus socket errors in brackets if any; both should be 0,
+                 otherwise the req/s of that row is measuring error pages or failures.
 
 wrk and gunicorn share the machine's cores; that is the same for the baseline and the
 app, so the ratio is more meaningful than the absolute numbers, which vary by machine.
@@ -63,16 +85,22 @@ Settings (environment variables):
     BENCH_WARMUP       warm-up per page/database before measuring (0: none)   default 2s
     BENCH_CONNECTIONS  concurrent connections (wrk -c)                      default 16
     BENCH_THREADS      wrk threads (wrk -t)                                 default 2
-    BENCH_WORKERS      gunicorn sync workers, app and baseline              default 2
+    BENCH_WORKERS      gunicorn workers, app and baseline (GAZETTE_WORKERS)  default 2
+    BENCH_ROUNDS       interleaved rounds per page (read, caching)           default 3
+    BENCH_REDIS_URL    Redis database of "avec Redis" (FLUSHDB: bench only)
+                       default redis://127.0.0.1:6379/9
     BENCH_SENDERS      concurrent inquiry senders (threads)                 default 16
     BENCH_ONLY         read | inquiries | editing | caching | all           default all
     BENCH_SIZES        caching part: archive sizes (bench/caching.py)  default 1000,100000
+    BENCH_NGINX        caching part: 0 skips the nginx measure               default 1
+    BENCH_KEEP_WORKDIR 1: keep the temporary folder (servers' logs) in /tmp    default 0
     BENCH_POSTGRES_URL server for the throwaway database (trust auth)
                        default postgresql://postgres@127.0.0.1:5432/postgres
 
 Editing (issue 3): the save round trip of a paragraph edit (POST to the returned partial),
 idle and while wrk reads the article page with BENCH_CONNECTIONS connections; see
-bench/editing.py for what is timed. Target: p50 under 25 ms under read load.
+bench/editing.py for what is timed. Target: p50 under 25 ms under read load, in both
+configurations (issue 16); marked "met" or "NOT MET".
 
 Adding a scenario: anything that produces a `Result` can be appended to the read results
 (e.g. a save round-trip with its own load generator); a database other than SQLite only
@@ -804,7 +832,8 @@ def main() -> int:
 
     cleanup = contextlib.ExitStack()  # servers to stop, databases to drop (last in, first out)
     workdir = Path(tempfile.mkdtemp(prefix="gazette-bench-"))
-    cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+    if os.environ.get("BENCH_KEEP_WORKDIR") != "1":  # 1: keep the servers' logs
+        cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
     report = Report()
     try:
         run_sqlite(settings, workdir, report, cleanup)
