@@ -573,7 +573,7 @@ def table_rows(entry: dict, reference: dict | None) -> list[tuple]:
             cells += [mark(row["met"][config]) for config in run.CONFIGURATIONS]
             for config in run.CONFIGURATIONS:
                 before = ref.get((mode, comparable(row["page"]), config))
-                if before and entry["size"] != REFERENCE_SIZE:
+                if before and entry.get("size") != REFERENCE_SIZE:
                     growth = row["servers"][config]["p50_ms"] / before
                     cells.append(f"{growth:.2f}x {mark(growth <= SCALE_TARGET)}")
                 else:
