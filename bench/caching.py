@@ -253,24 +253,32 @@ def slug(config: str) -> str:
 
 def start_servers(env, pages, settings, workdir: Path, cleanup, *, label: str, mode: str):
     """The app sans Redis, the app avec Redis, then the baseline serving the bytes the app
-    sans Redis sent for each page; {name: Server}, in measuring order."""
+    sans Redis sent for each page: ({name: Server} in measuring order, restart), where
+    restart(name) starts that server again, the same way (after a stop from outside)."""
     env = env | {"GAZETTE_PAGE_CACHE": "0" if mode == "cold" else "1"}
-    apps = {}
-    for config in run.CONFIGURATIONS:
-        server = run.start_app(
-            env, settings, config=config, name=f"{label}-{mode}-{slug(config)}", log_dir=workdir
-        )
-        cleanup.callback(server.stop)
-        apps[config] = server
+    starts = {name: 0 for name in (BASELINE, *run.CONFIGURATIONS)}
     bodies = []
+
+    def start(name: str):
+        starts[name] += 1
+        again = f"-{starts[name]}" if starts[name] > 1 else ""
+        if name == BASELINE:
+            server = start_baseline(
+                bodies, settings, workdir, name=f"baseline-{label}-{mode}{again}"
+            )
+        else:
+            server = run.start_app(env, settings, config=name, log_dir=workdir,
+                                   name=f"{label}-{mode}-{slug(name)}{again}")  # fmt: skip
+        cleanup.callback(server.stop)
+        return server
+
+    apps = {config: start(config) for config in run.CONFIGURATIONS}
     for name, path in pages:
         page = run.fetch(apps[run.SANS_REDIS].url + path)
         if page.status != 200:
             print(f"  ! {name} répond {page.status}, mesuré quand même", file=sys.stderr)
         bodies.append((path, page))
-    baseline = start_baseline(bodies, settings, workdir, name=f"baseline-{label}-{mode}")
-    cleanup.callback(baseline.stop)
-    return {BASELINE: baseline, **apps}
+    return {BASELINE: start(BASELINE), **apps}, start
 
 
 def start_baseline(bodies: list[tuple[str, run.Page]], settings, workdir: Path, *, name: str):
@@ -301,18 +309,64 @@ def start_baseline(bodies: list[tuple[str, run.Page]], settings, workdir: Path, 
     return server
 
 
+class ServerGone(RuntimeError):
+    """A server of the run has exited (stopped from outside: nothing here stops it early)."""
+
+    def __init__(self, name: str, server: run.Server):
+        super().__init__(f"{server.name} s’est arrêté :\n{server.log_tail(5)}")
+        self.name = name
+        self.server = server
+
+
+def why(server: run.Server) -> str:
+    """The log line saying which signal stopped the master, else the log's last line."""
+    lines = server.log_tail(40).splitlines() or ["(journal vide)"]
+    signals = [line for line in lines if "Handling signal" in line]
+    return (signals or lines)[-1].strip()
+
+
+def check_alive(servers: dict) -> None:
+    for name, server in servers.items():
+        if server.process.poll() is not None:
+            raise ServerGone(name, server)
+
+
+RETRIES = 2  # a page is measured again, on a restarted server, at most this many times
+
+
 def measure_mode(env, pages, settings, workdir: Path, cleanup, *, label: str, mode: str):
-    """Every page of one mode, the three servers interleaved; (page summaries, server facts)."""
-    servers = start_servers(env, pages, settings, workdir, cleanup, label=label, mode=mode)
+    """Every page of one mode, the three servers interleaved; (page summaries, server facts).
+
+    A server that exits during a page (a signal from another process: the log says
+    "Handling signal") is started again and the page measured again from its warm-up;
+    each such restart is listed in the facts ("restarts") and printed with the table.
+    """
+    servers, start = start_servers(env, pages, settings, workdir, cleanup, label=label, mode=mode)
+    restarts: list[str] = []
     try:
         print(f"  — {label}, {mode}", file=sys.stderr, flush=True)
-        rows = [measure_page(name, path, servers, settings, mode) for name, path in pages]
+        rows = []
+        for name, path in pages:
+            for attempt in range(RETRIES + 1):
+                try:
+                    rows.append(measure_page(name, path, servers, settings, mode))
+                    break
+                except ServerGone as gone:
+                    note = f"{gone.server.name} arrêté pendant « {name} » ({why(gone.server)})"
+                    print(f"  ! {note} ; redémarré, page mesurée à nouveau",
+                          file=sys.stderr, flush=True)  # fmt: skip
+                    restarts.append(note)
+                    if attempt == RETRIES:
+                        raise
+                    gone.server.stop()
+                    servers[gone.name] = start(gone.name)
         facts = {
             "worker_peak_rss_kib": {
                 config: worker_peak_rss_kib(servers[config].process.pid)
                 for config in run.CONFIGURATIONS
             },
             "worker_boots": {name: run.worker_boots(server) for name, server in servers.items()},
+            "restarts": restarts,
         }
     finally:
         for server in servers.values():
@@ -326,32 +380,39 @@ def measure_page(page: str, path: str, servers: dict, settings, mode: str) -> di
     statuses: dict[str, int] = {}
     for name, server in servers.items():
         url = server.url + path
-        if server.process.poll() is not None:
-            raise RuntimeError(f"{server.name} s’est arrêté :\n{server.log_tail()}")
+        check_alive(servers)
         statuses[name] = run.fetch(url).status
         if settings.warmup_s:
-            run.run_wrk(url, settings.warmup_s, settings.connections, settings.threads)
+            wrk_checked(servers, url, settings.warmup_s, settings)
         if name != BASELINE:
+            check_alive(servers)
             seen[name] = check_page_cache(page, name, url, mode, when="avant")
     runs: dict[str, list[run.Result]] = {name: [] for name in servers}
     for number in range(1, settings.rounds + 1):
         print(f"  {page:<12} {mode} tour {number}/{settings.rounds}", file=sys.stderr, flush=True)
         for name, server in servers.items():
+            url = server.url + path
             runs[name].append(
-                run.run_wrk(
-                    server.url + path,
-                    settings.duration_s,
-                    settings.connections,
-                    settings.threads,
-                    page=f"{page} ({name})",
-                )
+                wrk_checked(servers, url, settings.duration_s, settings, page=f"{page} ({name})")
             )
+    check_alive(servers)
     after = {
         name: check_page_cache(page, name, servers[name].url + path, mode, when="après")
         for name in servers
         if name != BASELINE
     }
     return summarise(page, path, mode, runs, statuses, {"before": seen, "after": after})
+
+
+def wrk_checked(servers: dict, url: str, seconds: int, settings, page: str = "") -> run.Result:
+    """One wrk run; ServerGone if a server exited meanwhile (its numbers would be wrong)."""
+    try:
+        result = run.run_wrk(url, seconds, settings.connections, settings.threads, page=page)
+    except RuntimeError:
+        check_alive(servers)
+        raise
+    check_alive(servers)
+    return result
 
 
 def check_page_cache(page: str, config: str, url: str, mode: str, *, when: str) -> str:
@@ -603,6 +664,8 @@ def print_entry(title: str, entry: dict, reference: dict | None, workers: int) -
         for config, peaks in facts["worker_peak_rss_kib"].items():
             print(f"RSS max par worker ({mode}, {config}) : "
                   + ", ".join(f"{p / 1024:.1f} Mio" for p in peaks))  # fmt: skip
+        for note in facts.get("restarts", ()):
+            print(f"Attention ({mode}) : {note} ; redémarré, page mesurée à nouveau")
         recycled = {name: boots - workers for name, boots in facts["worker_boots"].items()
                     if boots > workers}  # fmt: skip
         if recycled:
