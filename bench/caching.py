@@ -1,7 +1,27 @@
-"""Reader pages at 1,000 and 100,000 articles, without and with the page cache; nginx.
+"""Reader pages at 1,000 and 100,000 articles, cold and warm: baseline, app sans / avec Redis.
 
-Run alone with `BENCH_ONLY=caching .venv/bin/python bench/run.py` (or directly:
-`.venv/bin/python bench/caching.py`); `make bench` runs it after the other parts.
+    BENCH_ONLY=caching BENCH_SIZES=1000 BENCH_DURATION=5s make bench     # quick: ~1k only
+    BENCH_ONLY=caching .venv/bin/python bench/run.py                   # the same, no make
+    .venv/bin/python bench/caching.py                                  # the same, directly
+
+`make bench` (BENCH_ONLY=all) runs this part after the others.
+
+What runs (issue 16): every app measurement is the app under the shipped gunicorn config,
+`gunicorn -c deploy/gunicorn.conf.py 'app:create_app()'`, with GAZETTE_WORKERS=BENCH_WORKERS
+(2) and GAZETTE_ACCESS_LOG empty (no access log), in two configurations:
+
+    sans Redis   the default on one machine: page cache in each worker's memory, checked
+                 against the memory-mapped generations file (GAZETTE_SHARED_DIR, one
+                 folder per server in the run's temporary directory)
+    avec Redis   REDIS_URL=BENCH_REDIS_URL (default redis://127.0.0.1:6379/9, a database
+                 of its own: FLUSHDB before each server starts)
+
+next to the bare-Flask baseline (bench/baseline_app.py) under bench/gunicorn_baseline.conf.py:
+the shipped file's server settings (workers, sync worker class, keepalive, timeouts, worker
+recycling, no access log) without its when_ready hook. Per-page baselines: the baseline
+serves, at each measured address, the exact bytes the app sent for it (fetched once from
+the "sans Redis" server when the servers start), so each page's ratio compares the app
+with bare Flask sending that page's body.
 
 For each size (BENCH_SIZES, default 1000,100000):
 
@@ -9,20 +29,52 @@ For each size (BENCH_SIZES, default 1000,100000):
    --seed 1` (tags: one per 20 articles, so 5,000 at 100,000). Generating 100,000
    articles takes minutes, so the file is kept in bench/.cache/ (git-ignored), named
    after the migrations and the generator's code and phrase banks;
-2. the bare-Flask baseline (bench/baseline_app.py) serving the article page's bytes;
-3. the app under gunicorn, cold (GAZETTE_PAGE_CACHE=0: every request renders) then warm
-   (page cache on, in process), each page measured with wrk after a warm-up:
-   article, front (curated: `demo generate` pins a lead and featured stories and picks
-   section blocks when nobody has), section (first page and 500th page, or the last one
-   when the section has fewer), tag (the most used: first page and 500th or last page),
-   author (the most prolific), search (a broad word);
-4. at the largest size: the peak RSS (VmHWM) of the warm app's gunicorn workers.
+2. for each mode, cold (GAZETTE_PAGE_CACHE=0: every request renders) then warm (page
+   cache on), the three servers are started once and kept running for the whole mode;
+3. for each page: article, front (curated: `demo generate` pins a lead and featured
+   stories and picks section blocks when nobody has), section (first page, and the 500th
+   page or the last one when the section has fewer), tag (the most used: first page and
+   500th or last page), author (the most prolific), search (a broad word):
+   - on each server, one GET (status), then a wrk warm-up of BENCH_WARMUP, then one GET
+     whose X-Page-Cache header must say "hit" when warm (a warning is printed otherwise,
+     and again if a GET after the rounds does not say it), and must not when cold;
+   - BENCH_ROUNDS rounds (default 3), each one wrk run of BENCH_DURATION on the baseline,
+     then the app sans Redis, then the app avec Redis;
+4. the table: the median over the rounds of req/s and p50 for each server, and for each
+   configuration the median over the rounds of its req/s as a % of the baseline's req/s
+   measured in the same round; the target of the page and whether each configuration
+   meets it; at sizes above 1,000 the page's p50 over its p50 at 1,000 (same mode and
+   configuration; target at most 1.2x). When 1,000 is not part of this run, the 1,000
+   numbers come from bench/results/caching-1000.json (the last run that measured it; its
+   date and commit are printed);
+5. peak RSS (VmHWM) of each configuration's workers, and how many workers the masters
+   started (more than BENCH_WORKERS means workers were recycled during the mode: the
+   shipped max_requests; an in-process cache starts empty in a recycled worker).
 
 Then, once, the article page through the sample nginx config (deploy/nginx/gazette.conf,
-proxy_cache in front of the warm app) against nginx serving a static copy of the same
-bytes. Columns as in run.py; "vs baseline" is the same-run ratio to the bare-Flask
-baseline of that size, "p50 vs 1k" the page's p50 at this size over its p50 at the
-smallest size (target: at most 2x).
+proxy_cache in front of the warm app sans Redis) against nginx serving a static copy of
+the same bytes (BENCH_NGINX=0 skips it).
+
+Targets (issue 16), printed next to the numbers, "met" or "NOT MET"; nothing fails the
+bench on a timing:
+
+    cold   article, front, section, tag, author pages (deep pages too) >= 30 % of baseline
+           search >= 15 %
+           at 100,000 articles, each page's p50 within 1.2x of its p50 at 1,000
+    warm   every reader page >= 95 % of baseline, in both configurations
+
+Settings (environment variables, with run.py's BENCH_DURATION, BENCH_WARMUP,
+BENCH_CONNECTIONS, BENCH_THREADS, BENCH_WORKERS):
+
+    BENCH_SIZES       archive sizes, comma-separated             default 1000,100000
+    BENCH_ROUNDS      interleaved rounds per page                default 3
+    BENCH_REDIS_URL   Redis database of the "avec Redis" servers default redis://127.0.0.1:6379/9
+    BENCH_NGINX       0: skip the nginx measure                  default 1
+
+Time: per size, 2 modes x 8 pages x 3 servers x (BENCH_WARMUP + BENCH_ROUNDS x
+BENCH_DURATION), plus server starts: with 5s and 3 rounds, about 15 minutes per size.
+Results: printed, and under the "caching" key of bench/results/latest.json and in
+bench/results/caching-<size>.json.
 """
 
 from __future__ import annotations
@@ -36,9 +88,11 @@ import re
 import shutil
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +105,10 @@ NGINX_SAMPLE = ROOT / "deploy" / "nginx" / "gazette.conf"
 DEEP_PAGE = 500
 SEARCH_WORD = "gouvernement"
 SEED = "1"
+REFERENCE_SIZE = 1000  # "p50 vs 1k"
+SCALE_TARGET = 1.2
+BASELINE = "baseline"
+MODES = ("cold", "warm")
 
 sys.path.insert(0, str(ROOT))
 from models.listing import Cursor  # noqa: E402
@@ -172,40 +230,259 @@ def deep_page(connection, rows_sql: str, at: str, key: str, params: tuple, per_p
     return page, Cursor(datetime.fromisoformat(published_at), article_id)
 
 
+# --------------------------------------------------------------------------- targets
+
+
+def target_pct(mode: str, page: str) -> float:
+    """Issue 16: cold >= 30 % (search >= 15 %), warm >= 95 % of the baseline."""
+    if mode == "warm":
+        return 95.0
+    return 15.0 if page == "search" else 30.0
+
+
+def mark(met: bool) -> str:
+    return "met" if met else "NOT MET"
+
+
 # --------------------------------------------------------------------------- measuring
 
 
+def slug(config: str) -> str:
+    return config.replace(" ", "-").lower()
+
+
+def start_servers(env, pages, settings, workdir: Path, cleanup, *, label: str, mode: str):
+    """The app sans Redis, the app avec Redis, then the baseline serving the bytes the app
+    sans Redis sent for each page: ({name: Server} in measuring order, restart), where
+    restart(name) starts that server again, the same way (after a stop from outside)."""
+    env = env | {"GAZETTE_PAGE_CACHE": "0" if mode == "cold" else "1"}
+    starts = {name: 0 for name in (BASELINE, *run.CONFIGURATIONS)}
+    bodies = []
+
+    def start(name: str):
+        starts[name] += 1
+        again = f"-{starts[name]}" if starts[name] > 1 else ""
+        if name == BASELINE:
+            server = start_baseline(
+                bodies, settings, workdir, name=f"baseline-{label}-{mode}{again}"
+            )
+        else:
+            server = run.start_app(env, settings, config=name, log_dir=workdir,
+                                   name=f"{label}-{mode}-{slug(name)}{again}")  # fmt: skip
+        cleanup.callback(server.stop)
+        return server
+
+    apps = {config: start(config) for config in run.CONFIGURATIONS}
+    for name, path in pages:
+        page = run.fetch(apps[run.SANS_REDIS].url + path)
+        if page.status != 200:
+            print(f"  ! {name} répond {page.status}, mesuré quand même", file=sys.stderr)
+        bodies.append((path, page))
+    return {BASELINE: start(BASELINE), **apps}, start
+
+
+def start_baseline(bodies: list[tuple[str, run.Page]], settings, workdir: Path, *, name: str):
+    """bench/baseline_app.py under bench/gunicorn_baseline.conf.py, serving each page's bytes
+    at its address; checks that it sends them back."""
+    folder = workdir / name
+    folder.mkdir(exist_ok=True)
+    index = []
+    for number, (path, page) in enumerate(bodies):
+        body_file = folder / f"page-{number}.html"
+        body_file.write_bytes(page.body)
+        index.append([path, str(body_file), page.content_type])
+    (folder / "pages.json").write_text(json.dumps(index))
+    env = dict(os.environ, BENCH_BASELINE_PAGES=str(folder / "pages.json"))
+    server = run.start_gunicorn(
+        "baseline_app:app",
+        env,
+        settings.workers,
+        name=name,
+        cwd=run.BENCH_DIR,
+        log_dir=workdir,
+        conf=run.BASELINE_CONF,
+    )
+    for path, page in bodies:
+        if run.fetch(server.url + path).body != page.body:
+            server.stop()
+            raise RuntimeError(f"la baseline ne renvoie pas les mêmes octets que {path}")
+    return server
+
+
+class ServerGone(RuntimeError):
+    """A server of the run has exited (stopped from outside: nothing here stops it early)."""
+
+    def __init__(self, name: str, server: run.Server):
+        super().__init__(f"{server.name} s’est arrêté :\n{server.log_tail(5)}")
+        self.name = name
+        self.server = server
+
+
+def why(server: run.Server) -> str:
+    """The log line saying which signal stopped the master, else the log's last line."""
+    lines = server.log_tail(40).splitlines() or ["(journal vide)"]
+    signals = [line for line in lines if "Handling signal" in line]
+    return (signals or lines)[-1].strip()
+
+
+def check_alive(servers: dict) -> None:
+    for name, server in servers.items():
+        if server.process.poll() is not None:
+            raise ServerGone(name, server)
+
+
+RETRIES = 2  # a page is measured again, on a restarted server, at most this many times
+
+
+def measure_mode(env, pages, settings, workdir: Path, cleanup, *, label: str, mode: str):
+    """Every page of one mode, the three servers interleaved; (page summaries, server facts).
+
+    A server that exits during a page (a signal from another process: the log says
+    "Handling signal") is started again and the page measured again from its warm-up;
+    each such restart is listed in the facts ("restarts") and printed with the table.
+    """
+    servers, start = start_servers(env, pages, settings, workdir, cleanup, label=label, mode=mode)
+    restarts: list[str] = []
+    try:
+        print(f"  — {label}, {mode}", file=sys.stderr, flush=True)
+        rows = []
+        for name, path in pages:
+            for attempt in range(RETRIES + 1):
+                try:
+                    rows.append(measure_page(name, path, servers, settings, mode))
+                    break
+                except ServerGone as gone:
+                    note = f"{gone.server.name} arrêté pendant « {name} » ({why(gone.server)})"
+                    print(f"  ! {note} ; redémarré, page mesurée à nouveau",
+                          file=sys.stderr, flush=True)  # fmt: skip
+                    restarts.append(note)
+                    if attempt == RETRIES:
+                        raise
+                    gone.server.stop()
+                    servers[gone.name] = start(gone.name)
+        facts = {
+            "worker_peak_rss_kib": {
+                config: worker_peak_rss_kib(servers[config].process.pid)
+                for config in run.CONFIGURATIONS
+            },
+            "worker_boots": {name: run.worker_boots(server) for name, server in servers.items()},
+            "restarts": restarts,
+        }
+    finally:
+        for server in servers.values():
+            server.stop()
+    return rows, facts
+
+
+def measure_page(page: str, path: str, servers: dict, settings, mode: str) -> dict:
+    """Warm-up and cache check on each server, then BENCH_ROUNDS rounds of one wrk run each."""
+    seen: dict[str, str] = {}
+    statuses: dict[str, int] = {}
+    for name, server in servers.items():
+        url = server.url + path
+        check_alive(servers)
+        statuses[name] = run.fetch(url).status
+        if settings.warmup_s:
+            wrk_checked(servers, url, settings.warmup_s, settings)
+        if name != BASELINE:
+            check_alive(servers)
+            seen[name] = check_page_cache(page, name, url, mode, when="avant")
+    runs: dict[str, list[run.Result]] = {name: [] for name in servers}
+    for number in range(1, settings.rounds + 1):
+        print(f"  {page:<12} {mode} tour {number}/{settings.rounds}", file=sys.stderr, flush=True)
+        for name, server in servers.items():
+            url = server.url + path
+            runs[name].append(
+                wrk_checked(servers, url, settings.duration_s, settings, page=f"{page} ({name})")
+            )
+    check_alive(servers)
+    after = {
+        name: check_page_cache(page, name, servers[name].url + path, mode, when="après")
+        for name in servers
+        if name != BASELINE
+    }
+    return summarise(page, path, mode, runs, statuses, {"before": seen, "after": after})
+
+
+def wrk_checked(servers: dict, url: str, seconds: int, settings, page: str = "") -> run.Result:
+    """One wrk run; ServerGone if a server exited meanwhile (its numbers would be wrong)."""
+    try:
+        result = run.run_wrk(url, seconds, settings.connections, settings.threads, page=page)
+    except RuntimeError:
+        check_alive(servers)
+        raise
+    check_alive(servers)
+    return result
+
+
+def check_page_cache(page: str, config: str, url: str, mode: str, *, when: str) -> str:
+    """The X-Page-Cache header of one GET; a warning when it is not what the mode expects."""
+    header = run.fetch(url).page_cache or "(absent)"
+    if mode == "warm" and header != "hit":
+        print(f"  ! {page} ({config}, warm, {when} les tours) : X-Page-Cache {header}, pas hit",
+              file=sys.stderr, flush=True)  # fmt: skip
+    if mode == "cold" and header == "hit":
+        print(f"  ! {page} ({config}, cold) : X-Page-Cache hit alors que le cache est coupé",
+              file=sys.stderr, flush=True)  # fmt: skip
+    return header
+
+
+def summarise(page, path, mode, runs: dict[str, list[run.Result]], statuses, page_cache) -> dict:
+    """Medians over the rounds; each configuration's ratio to the baseline of the same round."""
+    servers = {}
+    for name, results in runs.items():
+        servers[name] = {
+            "requests_per_s": statistics.median(r.requests_per_s for r in results),
+            "p50_ms": statistics.median(r.p50_ms for r in results),
+            "p99_ms": statistics.median(r.p99_ms for r in results),
+            "non_2xx": sum(r.non_2xx for r in results),
+            "socket_errors": sum(r.socket_errors for r in results),
+            "status": statuses[name],
+            "rounds": [asdict(r) for r in results],
+        }
+    target = target_pct(mode, page)
+    vs_baseline = {}
+    for config in run.CONFIGURATIONS:
+        ratios = [
+            100 * app.requests_per_s / base.requests_per_s if base.requests_per_s else 0.0
+            for app, base in zip(runs[config], runs[BASELINE], strict=True)
+        ]
+        vs_baseline[config] = statistics.median(ratios)
+    return {
+        "page": page,
+        "path": path,
+        "mode": mode,
+        "servers": servers,
+        "vs_baseline_pct": vs_baseline,
+        "target_pct": target,
+        "met": {config: vs_baseline[config] >= target for config in run.CONFIGURATIONS},
+        "page_cache": page_cache,
+    }
+
+
+def measure_database(env, pages, settings, workdir: Path, cleanup, *, label: str, modes=MODES):
+    """One database, each mode: {"modes": {mode: [page summaries]}, "facts": {mode: …}}."""
+    entry: dict = {"modes": {}, "facts": {}}
+    for mode in modes:
+        rows, facts = measure_mode(env, pages, settings, workdir, cleanup, label=label, mode=mode)
+        entry["modes"][mode] = rows
+        entry["facts"][mode] = facts
+    return entry
+
+
 def measure_size(size: int, settings, workdir: Path, cleanup) -> dict:
+    began = time.monotonic()
     database = prepared_database(size, workdir)
     pages = targets(database)
     env = run.app_environment(f"sqlite:///{database}")
-    results: dict = {"size": size, "runs": {}, "rss_kib": {}}
-    for mode, enabled in (("cold", "0"), ("warm", "1")):
-        app = run.start_gunicorn(
-            "app:create_app()",
-            env | {"GAZETTE_PAGE_CACHE": enabled},
-            settings.workers,
-            name=f"app-{size}-{mode}",
-            log_dir=workdir,
-        )
-        try:
-            if mode == "cold":
-                article = run.fetch(app.url + run.ARTICLE_PATH)
-                baseline = run.start_baseline(article, settings, workdir)
-                try:
-                    base = run.measure("baseline", baseline.url + run.ARTICLE_PATH, settings)
-                finally:
-                    baseline.stop()
-                results["baseline"] = base
-            print(f"  — {size} articles, {mode}", file=sys.stderr, flush=True)
-            measured = [run.measure(name, app.url + path, settings) for name, path in pages]
-            for result in measured:
-                result.ratio_to_baseline = 100 * result.requests_per_s / base.requests_per_s
-            results["runs"][mode] = measured
-            results["rss_kib"][mode] = worker_peak_rss_kib(app.process.pid)
-        finally:
-            app.stop()
-    return results
+    entry = measure_database(env, pages, settings, workdir, cleanup, label=f"{size}")
+    entry |= {
+        "size": size,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": run.git_commit(),
+        "seconds": round(time.monotonic() - began),
+    }
+    return entry
 
 
 def worker_peak_rss_kib(master_pid: int) -> list[int]:
@@ -227,9 +504,7 @@ def measure_nginx(size: int, settings, workdir: Path) -> dict:
         return {"skipped": "nginx introuvable"}
     database = prepared_database(size, workdir)
     env = run.app_environment(f"sqlite:///{database}") | {"GAZETTE_PAGE_CACHE": "1"}
-    app = run.start_gunicorn(
-        "app:create_app()", env, settings.workers, name="app-nginx", log_dir=workdir
-    )
+    app = run.start_app(env, settings, config=run.SANS_REDIS, name="app-nginx", log_dir=workdir)
     process = None
     try:
         body = run.fetch(app.url + run.ARTICLE_PATH).body
@@ -307,38 +582,130 @@ def comparable(page: str) -> str:
     return page
 
 
-def print_report(measured: list[dict], nginx: dict) -> None:
-    smallest = measured[0]["runs"] if measured else {}
+TABLE_HEADERS = (
+    "page",
+    "base r/s",
+    "base p50",
+    "sans r/s",
+    "sans p50",
+    "sans %",
+    "avec r/s",
+    "avec p50",
+    "avec %",
+    "target",
+    "sans",
+    "avec",
+    "sans p50/1k",
+    "avec p50/1k",
+    "non-2xx",
+)
+LEGEND = """\
+  base / sans / avec: bare-Flask baseline, app sans Redis, app avec Redis (deploy/gunicorn.conf.py)
+  r/s, p50: medians over the rounds (req/s, ms); %: median of the app's req/s / the baseline's
+  req/s of the same round; target: issue 16 (cold >= 30 %, search >= 15 %, warm >= 95 %);
+  p50/1k: p50 at this size / p50 at 1,000 (target <= 1.2x); non-2xx: all servers, all rounds"""
+
+
+def reference_p50(reference: dict | None) -> dict:
+    """{(mode, comparable page, configuration): p50} of the 1,000-article entry."""
+    if not reference:
+        return {}
+    return {
+        (mode, comparable(row["page"]), config): row["servers"][config]["p50_ms"]
+        for mode, rows in reference["modes"].items()
+        for row in rows
+        for config in run.CONFIGURATIONS
+    }
+
+
+def table_rows(entry: dict, reference: dict | None) -> list[tuple]:
+    ref = reference_p50(reference)
+    rows = []
+    for mode, measured in entry["modes"].items():
+        rows.append((f"[{mode}]",) + ("",) * (len(TABLE_HEADERS) - 1))
+        for row in measured:
+            base = row["servers"][BASELINE]
+            cells = [row["page"], f"{base['requests_per_s']:.0f}", f"{base['p50_ms']:.2f}"]
+            for config in run.CONFIGURATIONS:
+                app = row["servers"][config]
+                cells += [f"{app['requests_per_s']:.0f}", f"{app['p50_ms']:.2f}",
+                          f"{row['vs_baseline_pct'][config]:.1f} %"]  # fmt: skip
+            cells.append(f">= {row['target_pct']:.0f} %")
+            cells += [mark(row["met"][config]) for config in run.CONFIGURATIONS]
+            for config in run.CONFIGURATIONS:
+                before = ref.get((mode, comparable(row["page"]), config))
+                if before and entry.get("size") != REFERENCE_SIZE:
+                    growth = row["servers"][config]["p50_ms"] / before
+                    cells.append(f"{growth:.2f}x {mark(growth <= SCALE_TARGET)}")
+                else:
+                    cells.append("")
+            errors = sum(s["non_2xx"] for s in row["servers"].values())
+            sockets = sum(s["socket_errors"] for s in row["servers"].values())
+            cells.append(str(errors) + (f" [{sockets} socket]" if sockets else ""))
+            rows.append(tuple(cells))
+    return rows
+
+
+def print_entry(title: str, entry: dict, reference: dict | None, workers: int) -> None:
+    print(f"\n{title}")
+    print(LEGEND)
+    if reference and reference is not entry and entry.get("size") != REFERENCE_SIZE:
+        print(f"  1,000-article reference: run of {reference.get('when')}, commit "
+              f"{reference.get('commit')}")  # fmt: skip
+    print("\n".join(run.format_table(TABLE_HEADERS, table_rows(entry, reference))))
+    summary = []
+    for mode, rows in entry["modes"].items():
+        for config in run.CONFIGURATIONS:
+            missed = [row["page"] for row in rows if not row["met"][config]]
+            summary.append(f"{mode} {config}: " + (f"NOT MET for {', '.join(missed)}" if missed
+                                                    else "every page met"))  # fmt: skip
+    print("\n".join(summary))
+    for mode, facts in entry["facts"].items():
+        for config, peaks in facts["worker_peak_rss_kib"].items():
+            print(f"RSS max par worker ({mode}, {config}) : "
+                  + ", ".join(f"{p / 1024:.1f} Mio" for p in peaks))  # fmt: skip
+        for note in facts.get("restarts", ()):
+            print(f"Attention ({mode}) : {note} ; redémarré, page mesurée à nouveau")
+        recycled = {name: boots - workers for name, boots in facts["worker_boots"].items()
+                    if boots > workers}  # fmt: skip
+        if recycled:
+            print(f"Workers recyclés pendant le mode {mode} (max_requests) : "
+                  + ", ".join(f"{name} {n}" for name, n in recycled.items()))  # fmt: skip
+    warnings = [
+        f"{row['page']} ({config}, {mode}): X-Page-Cache {seen[config]} {when} the rounds"
+        for mode, rows in entry["modes"].items()
+        for row in rows
+        for when, seen in row["page_cache"].items()
+        for config in seen
+        if (mode == "warm") != (seen[config] == "hit")
+    ]
+    for line in warnings:
+        print(f"Attention : {line}")
+    statuses = [
+        f"{row['page']} ({name}, {mode}): {server['status']}"
+        for mode, rows in entry["modes"].items()
+        for row in rows
+        for name, server in row["servers"].items()
+        if server["status"] != 200
+    ]
+    if statuses:
+        print("Attention, pages qui ne répondent pas 200 : " + "; ".join(statuses))
+    if any(
+        s["non_2xx"] or s["socket_errors"]
+        for rows in entry["modes"].values()
+        for row in rows
+        for s in row["servers"].values()
+    ):
+        print("Attention : des réponses en erreur ; le req/s de ces lignes ne mesure pas la page.")
+
+
+def print_report(measured: list[dict], reference: dict | None, nginx: dict, workers: int) -> None:
     for entry in measured:
-        base = entry["baseline"]
-        print(f"\nPages de lecture, {entry['size']} articles (baseline {base.requests_per_s:.1f} req/s, "
-              f"p50 {base.p50_ms:.2f} ms)")  # fmt: skip
-        headers = (
-            "page",
-            "mode",
-            "req/s",
-            "p50 ms",
-            "p99 ms",
-            "vs baseline",
-            "p50 vs 1st",
-            "non-2xx",
-        )
-        rows = []
-        for mode in ("cold", "warm"):
-            reference = {comparable(r.page): r.p50_ms for r in smallest[mode]}
-            for r in entry["runs"][mode]:
-                ref = reference.get(comparable(r.page))
-                growth = f"{r.p50_ms / ref:.2f}x" if ref else ""
-                rows.append((r.page, mode, f"{r.requests_per_s:.1f}", f"{r.p50_ms:.2f}",
-                             f"{r.p99_ms:.2f}", f"{r.ratio_to_baseline:.1f} %", growth,
-                             str(r.non_2xx + r.socket_errors)))  # fmt: skip
-        print("\n".join(run.format_table(headers, rows)))
-        for mode, peaks in entry["rss_kib"].items():
-            print(
-                f"RSS max par worker ({mode}) : " + ", ".join(f"{p / 1024:.1f} Mio" for p in peaks)
-            )
+        title = (f"Pages de lecture, {entry['size']} articles ({entry['seconds'] / 60:.1f} min, "
+                 f"commit {entry['commit']})")  # fmt: skip
+        print_entry(title, entry, reference, workers)
     if nginx.get("runs"):
-        print(f"\nPage article via nginx ({nginx['size']} articles)")
+        print(f"\nPage article via nginx ({nginx['size']} articles, app sans Redis, warm)")
         rows = [(r.page, f"{r.requests_per_s:.1f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}",
                  f"{r.ratio_to_baseline:.1f} %") for r in nginx["runs"]]  # fmt: skip
         print("\n".join(run.format_table(("page", "req/s", "p50 ms", "p99 ms", "vs static"), rows)))
@@ -346,23 +713,19 @@ def print_report(measured: list[dict], nginx: dict) -> None:
         print(f"\nnginx : {nginx.get('skipped')}")
 
 
-def as_json(measured: list[dict], nginx: dict) -> dict:
-    def results(items):
-        return [asdict(r) for r in items]
+def size_file(size: int) -> Path:
+    return run.RESULTS_FILE.parent / f"caching-{size}.json"
 
-    return {
-        "sizes": [
-            {
-                "size": e["size"],
-                "baseline": asdict(e["baseline"]),
-                "cold": results(e["runs"]["cold"]),
-                "warm": results(e["runs"]["warm"]),
-                "worker_peak_rss_kib": e["rss_kib"],
-            }
-            for e in measured
-        ],
-        "nginx": {**nginx, "runs": results(nginx.get("runs", []))},
-    }
+
+def load_reference(measured: list[dict]) -> dict | None:
+    """The 1,000-article entry: from this run, else from the last run that measured it."""
+    for entry in measured:
+        if entry["size"] == REFERENCE_SIZE:
+            return entry
+    try:
+        return json.loads(size_file(REFERENCE_SIZE).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def merge_into_results(data: dict, path: Path = run.RESULTS_FILE) -> None:
@@ -380,21 +743,34 @@ def measure_caching(settings, workdir: Path, cleanup) -> dict:
     """Every size, then nginx at the largest; prints the tables, returns the JSON part."""
     run.wrk_binary()
     sizes = sizes_from_env()
-    measured = [measure_size(size, settings, workdir, cleanup) for size in sizes]
-    nginx = measure_nginx(sizes[-1], settings, workdir)
-    print_report(measured, nginx)
-    data = as_json(measured, nginx)
+    measured = []
+    for size in sizes:
+        entry = measure_size(size, settings, workdir, cleanup)
+        measured.append(entry)
+        size_file(size).parent.mkdir(parents=True, exist_ok=True)
+        size_file(size).write_text(json.dumps(entry, indent=2, ensure_ascii=False) + "\n")
+    nginx = {}
+    if os.environ.get("BENCH_NGINX", "1") != "0":
+        nginx = measure_nginx(sizes[-1], settings, workdir)
+    reference = load_reference(measured)
+    print_report(measured, reference, nginx, settings.workers)
+    data = {
+        "sizes": measured,
+        "nginx": {**nginx, "runs": [asdict(r) for r in nginx.get("runs", [])]},
+    }
     merge_into_results(data)
     return data
 
 
 def main() -> int:
     """Standalone: `.venv/bin/python bench/caching.py` (same settings as run.py)."""
+    run.wrk_binary()
     settings = run.Settings.from_env()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     workdir = Path(tempfile.mkdtemp(prefix="gazette-bench-caching-"))
     cleanup = contextlib.ExitStack()
-    cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+    if os.environ.get("BENCH_KEEP_WORKDIR") != "1":  # 1: keep the servers' logs
+        cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
     try:
         measure_caching(settings, workdir, cleanup)
         print(f'\n-> {run.RESULTS_FILE.relative_to(ROOT)} (clé "caching")')

@@ -5,6 +5,19 @@ Run from the project root (the Makefile does this):
     .venv/bin/python bench/run.py
     BENCH_DURATION=5s .venv/bin/python bench/run.py      # shorter run
     BENCH_ONLY=inquiries .venv/bin/python bench/run.py   # one part only (read|inquiries|editing)
+    BENCH_ONLY=caching BENCH_SIZES=1000 BENCH_DURATION=5s make bench   # issue 16, quick
+
+How the app runs (issue 16): always under the shipped gunicorn config, `gunicorn -c
+deploy/gunicorn.conf.py 'app:create_app()'`, with GAZETTE_WORKERS=BENCH_WORKERS and
+GAZETTE_ACCESS_LOG empty (no access log), GAZETTE_BIND on a free port, its own
+GAZETTE_SHARED_DIR and XDG_RUNTIME_DIR (gunicorn's control socket) in the run's temporary
+folder, in two configurations (start_app): "sans Redis" (in-process page cache and the
+memory-mapped generations file) and "avec Redis" (REDIS_URL=BENCH_REDIS_URL, its database
+emptied with FLUSHDB before each server starts). The baseline (bench/baseline_app.py) runs
+under bench/gunicorn_baseline.conf.py: the shipped file's server settings (workers, worker
+class, keepalive, timeouts, max_requests) without its when_ready hook, no access log
+either. Everything else the shipped file sets applies to the app too: max_requests (5000,
+jitter 500) recycles workers during long runs; the tables say how often.
 
 This is a benchmark, not a test: it prints numbers and never fails on them, with one
 exception: the inquiry scenario exits non-zero if an accepted inquiry is missing from the
@@ -13,29 +26,38 @@ than 503, and the editing scenario if a save is not saved (a conflict or an erro
 those are correctness failures, not timings. One run:
 
 1. creates a temporary SQLite database (`flask db upgrade` + `flask demo load`);
-2. starts the app under gunicorn (2 sync workers, like production) on a free port;
-3. read path: fetches the article page once and starts bench/baseline_app.py under the
-   same gunicorn settings (a bare Flask app returning those exact bytes from memory),
-   then runs wrk against the baseline and each page (after a short warm-up of each);
-4. inquiries: concurrent senders post valid sponsorship inquiries for the same duration
-   (bench/inquiries.py, after the same warm-up), then the rows are counted directly in
-   the database;
+2. read path, cold (GAZETTE_PAGE_CACHE=0): the app sans Redis, the app avec Redis and
+   the baseline serving the bytes of each page (article, front, section, author), kept
+   running while wrk measures each page on the three in BENCH_ROUNDS interleaved rounds
+   (bench/caching.py's measure_database, the same code as the 1,000/100,000 measure);
+3. inquiries: the app sans Redis (page cache on); concurrent senders post valid
+   sponsorship inquiries for the same duration (bench/inquiries.py, after the same
+   warm-up), then the rows are counted directly in the database;
+4. editing: the save round trip (bench/editing.py) on the app sans Redis, then on the
+   app avec Redis, page cache on;
 5. inquiries again on a throwaway PostgreSQL database (created, migrated, loaded with
-   the demo, dropped at the end); skipped with a message if PostgreSQL is unreachable;
+   the demo, dropped at the end), app sans Redis; skipped with a message if PostgreSQL
+   is unreachable;
 6. prints the tables and writes them as JSON to bench/results/latest.json;
-7. stops every process it started and removes the temporary directory.
+7. with BENCH_ONLY=all, the caching part (bench/caching.py: 1,000 and 100,000 articles,
+   cold and warm, sans and avec Redis, nginx);
+8. stops every process it started and removes the temporary directory.
 
-Reader pages (wrk), what the columns mean:
+Reader pages (wrk), what the columns mean (bench/caching.py has the details):
 
-    req/s        requests per second over the measured run (wrk "Requests/sec")
-    p50 / p99    latency percentiles in milliseconds, as wrk measured them (--latency)
-    vs baseline  req/s of the page as a % of the baseline's req/s. The baseline costs
-                 gunicorn + Flask routing + sending the same bytes, so this is the share
-                 of the machine's throughput left once the app does its real work
-                 (database, templates). Target for the article page: >= 30 %.
-    non-2xx      responses with status >= 400 (wrk's "Non-2xx or 3xx responses"), plus
-                 socket errors in brackets if any; both should be 0, otherwise the
-                 req/s of that row is measuring error pages or failures.
+    r/s          requests per second over a measured run (wrk "Requests/sec"), median
+                 of the rounds, for the baseline (base), the app sans / avec Redis
+    p50          latency median in milliseconds, as wrk measured it (--latency), median
+                 of the rounds
+    %            the app's req/s as a % of the baseline's req/s in the same round,
+                 median of the rounds. The baseline costs gunicorn + Flask routing +
+                 sending the same bytes, so this is the share of the machine's throughput
+                 left once the app does its real work (database, templates).
+    target       issue 16: cold >= 30 % (search >= 15 %), warm >= 95 %; "met" or
+                 "NOT MET" for each configuration
+    non-2xx      responses with status >= 400 (wrk's "Non-2xx or 3xx responses") on the
+                 three servers, plus socket errors in brackets if any; both should be 0,
+                 otherwise the req/s of that row is measuring error pages or failures.
 
 wrk and gunicorn share the machine's cores; that is the same for the baseline and the
 app, so the ratio is more meaningful than the absolute numbers, which vary by machine.
@@ -63,16 +85,22 @@ Settings (environment variables):
     BENCH_WARMUP       warm-up per page/database before measuring (0: none)   default 2s
     BENCH_CONNECTIONS  concurrent connections (wrk -c)                      default 16
     BENCH_THREADS      wrk threads (wrk -t)                                 default 2
-    BENCH_WORKERS      gunicorn sync workers, app and baseline              default 2
+    BENCH_WORKERS      gunicorn workers, app and baseline (GAZETTE_WORKERS)  default 2
+    BENCH_ROUNDS       interleaved rounds per page (read, caching)           default 3
+    BENCH_REDIS_URL    Redis database of "avec Redis" (FLUSHDB: bench only)
+                       default redis://127.0.0.1:6379/9
     BENCH_SENDERS      concurrent inquiry senders (threads)                 default 16
     BENCH_ONLY         read | inquiries | editing | caching | all           default all
     BENCH_SIZES        caching part: archive sizes (bench/caching.py)  default 1000,100000
+    BENCH_NGINX        caching part: 0 skips the nginx measure               default 1
+    BENCH_KEEP_WORKDIR 1: keep the temporary folder (servers' logs) in /tmp    default 0
     BENCH_POSTGRES_URL server for the throwaway database (trust auth)
                        default postgresql://postgres@127.0.0.1:5432/postgres
 
 Editing (issue 3): the save round trip of a paragraph edit (POST to the returned partial),
 idle and while wrk reads the article page with BENCH_CONNECTIONS connections; see
-bench/editing.py for what is timed. Target: p50 under 25 ms under read load.
+bench/editing.py for what is timed. Target: p50 under 25 ms under read load, in both
+configurations (issue 16); marked "met" or "NOT MET".
 
 Adding a scenario: anything that produces a `Result` can be appended to the read results
 (e.g. a save round-trip with its own load generator); a database other than SQLite only
@@ -113,6 +141,19 @@ SECTION_PATH = "/rubrique/international"
 
 PARTS = ("read", "inquiries", "editing", "caching", "all")
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+# A Redis database of its own: it is emptied (FLUSHDB) before each "avec Redis" server.
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
+
+# The app always runs under the shipped gunicorn settings; the baseline under the same
+# server settings without the app (bench/gunicorn_baseline.conf.py).
+DEPLOY_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+BASELINE_CONF = BENCH_DIR / "gunicorn_baseline.conf.py"
+APP_SPEC = "app:create_app()"
+# The app's two configurations on one machine: the default in-process page cache with
+# the memory-mapped generations file, or everything shared in Redis (REDIS_URL).
+SANS_REDIS = "sans Redis"
+AVEC_REDIS = "avec Redis"
+CONFIGURATIONS = (SANS_REDIS, AVEC_REDIS)
 
 # The app's settings for the inquiry scenario: fast posts take the real path (not the spam
 # quarantine), the rate limits stay out of the way, and no email leaves the machine.
@@ -140,8 +181,10 @@ class Settings:
     threads: int
     workers: int
     senders: int
-    only: str  # "read", "inquiries" or "all"
+    only: str  # one of PARTS
     postgres_url: str
+    rounds: int = 3
+    redis_url: str = DEFAULT_REDIS_URL
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -157,6 +200,8 @@ class Settings:
             senders=int(os.environ.get("BENCH_SENDERS", "16")),
             only=only,
             postgres_url=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+            rounds=max(1, int(os.environ.get("BENCH_ROUNDS", "3"))),
+            redis_url=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
         )
 
     def runs(self, part: str) -> bool:
@@ -226,20 +271,35 @@ def start_gunicorn(
     name: str,
     cwd: Path = ROOT,
     log_dir: Path,
+    conf: Path | None = None,
 ) -> Server:
-    """Start `gunicorn -w WORKERS app_spec` (sync workers) on a free port; wait until it answers."""
+    """Start gunicorn on a free port; wait until it answers.
+
+    Without `conf`: `gunicorn -w WORKERS -b … app_spec` (sync workers, gunicorn's defaults).
+    With `conf`: `gunicorn -c CONF app_spec`, the address, the worker count and "no access
+    log" given as GAZETTE_BIND, GAZETTE_WORKERS and GAZETTE_ACCESS_LOG (config.py's
+    gunicorn_settings), every other setting as the file has it.
+    """
     port = free_port()
     log_path = log_dir / f"gunicorn-{name}.log"
+    if conf is None:
+        options = ["-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    else:
+        options = ["-c", str(conf)]
+        # gunicorn >= 24 opens a control socket in $XDG_RUNTIME_DIR (else ~/.gunicorn/): one
+        # folder per server, so that servers running side by side do not share one path.
+        runtime = log_dir / f"runtime-{name}"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        env = {
+            **env,
+            "GAZETTE_BIND": f"127.0.0.1:{port}",
+            "GAZETTE_WORKERS": str(workers),
+            "GAZETTE_ACCESS_LOG": "",
+            "XDG_RUNTIME_DIR": str(runtime),
+        }
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [
-                str(VENV_BIN / "gunicorn"),
-                "-w",
-                str(workers),
-                "-b",
-                f"127.0.0.1:{port}",
-                app_spec,
-            ],
+            [str(VENV_BIN / "gunicorn"), *options, app_spec],
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -254,6 +314,45 @@ def start_gunicorn(
         server.stop()
         raise
     return server
+
+
+def start_app(env: dict[str, str], settings: Settings, *, config: str, name: str, log_dir: Path):
+    """The app under deploy/gunicorn.conf.py, in one of CONFIGURATIONS.
+
+    Each server gets its own GAZETTE_SHARED_DIR (generations file, rate-limit counters)
+    and page-cache folder in log_dir; "avec Redis" empties its Redis database first.
+    """
+    env = {key: value for key, value in env.items() if key != "REDIS_URL"}
+    folder = log_dir / f"shared-{name}"
+    env |= {"GAZETTE_SHARED_DIR": str(folder), "GAZETTE_CACHE_DIR": str(folder / "page-cache")}
+    if config == AVEC_REDIS:
+        flush_redis(settings.redis_url)
+        env["REDIS_URL"] = settings.redis_url
+    elif config != SANS_REDIS:
+        raise ValueError(f"configuration inconnue : {config!r}")
+    return start_gunicorn(
+        APP_SPEC, env, settings.workers, name=name, log_dir=log_dir, conf=DEPLOY_CONF
+    )
+
+
+def flush_redis(url: str) -> None:
+    """FLUSHDB on the bench's own Redis database; RuntimeError if Redis cannot be reached."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=5)
+        client.flushdb()
+        client.close()
+    except redis.RedisError as error:
+        raise RuntimeError(f"Redis injoignable ({url}) : {error}") from None
+
+
+def worker_boots(server: Server) -> int:
+    """How many workers the master has started so far (workers at start + recycled ones)."""
+    try:
+        return server.log_path.read_text(errors="replace").count("Booting worker")
+    except OSError:
+        return 0
 
 
 def wait_until_up(server: Server, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
@@ -355,14 +454,19 @@ class Page:
     status: int
     content_type: str
     body: bytes
+    page_cache: str = ""  # the X-Page-Cache header ("hit", "miss" or absent)
 
 
 def fetch(url: str) -> Page:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
-            return Page(response.status, response.headers.get("Content-Type", ""), response.read())
+            headers = response.headers
+            body = response.read()
+            return Page(response.status, headers.get("Content-Type", ""), body,
+                        headers.get("X-Page-Cache", ""))  # fmt: skip
     except urllib.error.HTTPError as error:
-        return Page(error.code, error.headers.get("Content-Type", ""), error.read())
+        return Page(error.code, error.headers.get("Content-Type", ""), error.read(),
+                    error.headers.get("X-Page-Cache", ""))  # fmt: skip
 
 
 def author_path(article_html: str, env: dict[str, str]) -> str:
@@ -486,57 +590,27 @@ def measure(page: str, url: str, settings: Settings) -> Result:
 # --------------------------------------------------------------------------- read path
 
 
-def measure_read_path(
-    app: Server, env: dict[str, str], settings: Settings, workdir: Path, cleanup
-) -> list[Result]:
-    """The baseline (the article's bytes from memory) and the reader pages, with wrk."""
-    article = fetch(app.url + ARTICLE_PATH)
-    if article.status != 200:
-        raise RuntimeError(f"la page article répond {article.status} ; pas de baseline possible")
-    baseline = start_baseline(article, settings, workdir)
-    cleanup.callback(baseline.stop)
-    targets = [
-        ("baseline", baseline.url + ARTICLE_PATH),
-        ("article", app.url + ARTICLE_PATH),
-        ("front", app.url + "/"),
-        ("section", app.url + SECTION_PATH),
-        ("author", app.url + author_path(article.body.decode("utf-8", "replace"), env)),
+def measure_read_path(env: dict[str, str], settings: Settings, workdir: Path, cleanup) -> dict:
+    """Issue 2's pages on the demo database, cold (no page cache): the baseline and the app
+    sans and avec Redis, interleaved in rounds, as bench/caching.py measures every size."""
+    import caching
+
+    pages = [
+        ("article", ARTICLE_PATH),
+        ("front", "/"),
+        ("section", SECTION_PATH),
+        ("author", author_path("", env)),
     ]
     print(
         f"wrk -t{settings.threads} -c{settings.connections} -d{settings.duration_s}s "
-        f"(warm-up {settings.warmup_s}s), gunicorn -w {settings.workers} :",
+        f"(warm-up {settings.warmup_s}s), {settings.rounds} tours, "
+        f"gunicorn -c deploy/gunicorn.conf.py, {settings.workers} workers :",
         file=sys.stderr,
         flush=True,
     )
-    results = [measure(page, url, settings) for page, url in targets]
-    baseline.stop()  # its cores are needed by what follows
-
-    base_rps = results[0].requests_per_s
-    for r in results:
-        r.ratio_to_baseline = 100 * r.requests_per_s / base_rps if base_rps else None
-    return results
-
-
-def start_baseline(article: Page, settings: Settings, workdir: Path) -> Server:
-    body_file = workdir / "article.html"
-    body_file.write_bytes(article.body)
-    baseline_env = dict(
-        os.environ,
-        BENCH_BASELINE_BODY=str(body_file),
-        BENCH_BASELINE_CONTENT_TYPE=article.content_type,
+    return caching.measure_database(
+        env, pages, settings, workdir, cleanup, label="démo", modes=("cold",)
     )
-    baseline = start_gunicorn(
-        "baseline_app:app",
-        baseline_env,
-        settings.workers,
-        name="baseline",
-        cwd=BENCH_DIR,
-        log_dir=workdir,
-    )
-    if fetch(baseline.url + ARTICLE_PATH).body != article.body:
-        baseline.stop()
-        raise RuntimeError("la baseline ne renvoie pas les mêmes octets que la page article")
-    return baseline
 
 
 # --------------------------------------------------------------------------- inquiries
@@ -564,11 +638,10 @@ def measure_inquiry_path(
 # --------------------------------------------------------------------------- editing
 
 
-def measure_editing_path(app: Server, env: dict[str, str], settings: Settings) -> list:
+def measure_editing_path(app: Server, settings: Settings, config: str) -> list:
     """Paragraph saves by one editor, idle then under wrk's read load (bench/editing.py)."""
-    editing.create_editor(VENV_BIN / "flask", ROOT, env)
     print(
-        f"enregistrements d’un paragraphe : {settings.duration_s}s seul, puis "
+        f"enregistrements d’un paragraphe ({config}) : {settings.duration_s}s seul, puis "
         f"{settings.duration_s}s pendant wrk -c{settings.connections} sur la page article",
         file=sys.stderr,
         flush=True,
@@ -582,6 +655,7 @@ def measure_editing_path(app: Server, env: dict[str, str], settings: Settings) -
         read_load=lambda seconds: run_wrk(
             url, seconds, settings.connections, settings.threads, page="article"
         ),
+        config=config,
     )
 
 
@@ -597,37 +671,38 @@ def run_postgres(settings: Settings, workdir: Path, report: Report, cleanup) -> 
     print(f"Base PostgreSQL {name}…", file=sys.stderr, flush=True)
     env = app_environment(url)
     load_demo(env)
-    app = start_gunicorn(
-        "app:create_app()", env, settings.workers, name="app-postgres", log_dir=workdir
-    )
+    app = start_app(env, settings, config=SANS_REDIS, name="app-postgres", log_dir=workdir)
     cleanup.callback(app.stop)
     count_rows = inquiries.postgres_row_counter(url)
     report.inquiry_results.append(measure_inquiry_path("PostgreSQL", app, settings, count_rows))
 
 
 def run_sqlite(settings: Settings, workdir: Path, report: Report, cleanup) -> None:
-    """Read path, then inquiries, against one gunicorn on a fresh SQLite database."""
+    """Read path, inquiries, then edits in both configurations, on a fresh SQLite database.
+
+    Every app runs under deploy/gunicorn.conf.py (start_app). Inquiries run sans Redis
+    (page cache on, as shipped); edits run sans Redis then avec Redis, page cache on.
+    """
     print("Base SQLite de démonstration…", file=sys.stderr, flush=True)
     env = prepare_sqlite(workdir)
     if settings.runs("read"):
         # Issue 2's measure: every page rendered, no page cache (the caching part
         # measures the cache, cold and warm, at 1,000 and 100,000 articles).
-        cold_env = {**env, "GAZETTE_PAGE_CACHE": "0"}
-        cold = start_gunicorn(
-            "app:create_app()", cold_env, settings.workers, name="app-cold", log_dir=workdir
-        )
-        cleanup.callback(cold.stop)
-        report.read = measure_read_path(cold, cold_env, settings, workdir, cleanup)
-        cold.stop()
-    # Inquiries and edits run as in production, page cache on.
-    app = start_gunicorn("app:create_app()", env, settings.workers, name="app", log_dir=workdir)
-    cleanup.callback(app.stop)
-    if settings.runs("inquiries"):
-        count_rows = inquiries.sqlite_row_counter(sqlite_path(env))
-        report.inquiry_results.append(measure_inquiry_path("SQLite", app, settings, count_rows))
+        report.read = measure_read_path(env, settings, workdir, cleanup)
     if settings.runs("editing"):
-        report.editing = measure_editing_path(app, env, settings)
-    app.stop()
+        editing.create_editor(VENV_BIN / "flask", ROOT, env)
+    for config in CONFIGURATIONS:
+        wanted = settings.runs("editing") or (config == SANS_REDIS and settings.runs("inquiries"))
+        if not wanted:
+            continue
+        app = start_app(env, settings, config=config, name=f"app-{config[:4]}", log_dir=workdir)
+        cleanup.callback(app.stop)
+        if config == SANS_REDIS and settings.runs("inquiries"):
+            count_rows = inquiries.sqlite_row_counter(sqlite_path(env))
+            report.inquiry_results.append(measure_inquiry_path("SQLite", app, settings, count_rows))
+        if settings.runs("editing"):
+            report.editing += measure_editing_path(app, settings, config)
+        app.stop()
 
 
 # --------------------------------------------------------------------------- report
@@ -635,7 +710,7 @@ def run_sqlite(settings: Settings, workdir: Path, report: Report, cleanup) -> No
 
 @dataclass
 class Report:
-    read: list[Result] = field(default_factory=list)
+    read: dict = field(default_factory=dict)  # caching.measure_database's entry
     inquiry_results: list[inquiries.InquiryResult] = field(default_factory=list)
     editing: list[editing.EditingResult] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -670,22 +745,6 @@ def format_table(headers: tuple[str, ...], rows: list[tuple]) -> list[str]:
     return [line(headers), line("-" * w for w in widths), *(line(row) for row in rows)]
 
 
-def print_table(results: list[Result]) -> None:
-    headers = ("page", "req/s", "p50 ms", "p99 ms", "vs baseline", "non-2xx")
-    rows = []
-    for r in results:
-        ratio = "" if r.ratio_to_baseline is None else f"{r.ratio_to_baseline:.1f} %"
-        errors = str(r.non_2xx) + (f" [{r.socket_errors} socket]" if r.socket_errors else "")
-        rows.append(
-            (r.page, f"{r.requests_per_s:.1f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}", ratio, errors)
-        )
-    print("\n".join(format_table(headers, rows)))
-    if any(r.non_2xx or r.socket_errors for r in results):
-        print(
-            "\nAttention : des réponses en erreur ; le req/s de ces lignes ne mesure pas la page."
-        )
-
-
 def print_inquiry_table(results: list[inquiries.InquiryResult]) -> None:
     headers = ("database", "senders", "subm/s", "p50 ms", "p99 ms", "accepted", "stored", "other")
     rows = [
@@ -708,10 +767,12 @@ def print_inquiry_table(results: list[inquiries.InquiryResult]) -> None:
             print(f"Attention ({r.database}) : {quarantined} demandes rangées en spam.")
 
 
-def print_report(report: Report) -> None:
+def print_report(report: Report, settings: Settings) -> None:
     if report.read:
-        print("\nPages de lecture (sans cache de pages)")
-        print_table(report.read)
+        import caching
+
+        title = "Pages de lecture, base de démonstration (sans cache de pages)"
+        caching.print_entry(title, report.read, None, settings.workers)
     if report.inquiry_results or report.skipped:
         print("\nDemandes de sponsoring")
     if report.inquiry_results:
@@ -719,7 +780,10 @@ def print_report(report: Report) -> None:
     for line in report.skipped + report.failures():
         print(line)
     if report.editing:
-        print("\nEnregistrement d’un paragraphe (SQLite ; lectures : wrk sur la page article)")
+        print(
+            "\nEnregistrement d’un paragraphe (SQLite, deploy/gunicorn.conf.py ; "
+            "lectures : wrk sur la page article)"
+        )
         editing.print_editing_table(report.editing, format_table)
 
 
@@ -740,7 +804,7 @@ def write_json(report: Report, settings: Settings, path: Path = RESULTS_FILE) ->
         "commit": git_commit(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "settings": {**asdict(settings), "postgres_url": None},  # no address in results
-        "results": [asdict(r) for r in report.read],
+        "results": report.read,
         "inquiries": [
             {**asdict(r), "mismatch": r.mismatch, "server_errors": r.server_errors}
             for r in report.inquiry_results
@@ -768,13 +832,14 @@ def main() -> int:
 
     cleanup = contextlib.ExitStack()  # servers to stop, databases to drop (last in, first out)
     workdir = Path(tempfile.mkdtemp(prefix="gazette-bench-"))
-    cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+    if os.environ.get("BENCH_KEEP_WORKDIR") != "1":  # 1: keep the servers' logs
+        cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
     report = Report()
     try:
         run_sqlite(settings, workdir, report, cleanup)
         if settings.runs("inquiries"):
             run_postgres(settings, workdir, report, cleanup)
-        print_report(report)
+        print_report(report, settings)
         write_json(report, settings)
         print(f"\n-> {RESULTS_FILE.relative_to(ROOT)}")
         if settings.only == "all":
