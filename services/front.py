@@ -2,7 +2,8 @@
 
 `front_page()` assembles the page in a handful of queries, whatever the number of pins and
 blocks: the pins (one query, their articles joined), the latest live articles not already
-shown (models/listing.live_page), and the section blocks (section_blocks: four). Only live articles
+shown (models/listing.live_page), the section blocks (section_block_ids: three), and the
+stories of pins and blocks (one: entities, or HTML prepared at save). Only live articles
 show (Article.is_live) and only unexpired pins count: a pin whose time has come is
 ignored from then on, with no job, as a scheduled article goes live by itself; the page
 cache expires the front page no later than the next pin expiry
@@ -100,30 +101,30 @@ def front_page(
     before: Cursor | None = None,
     after: Cursor | None = None,
     latest_page: Callable[..., ArticlePage] = live_page,
+    stories: Callable[[list[int]], dict] | None = None,
 ) -> FrontPage:
     """The front page for a ?avant=/?apres= cursor (none: the first page).
 
-    `latest_page` reads the latest articles, as models.listing.live_page does (a
-    reader's view passes one whose items are prepared teasers: anything with `id` and
-    `published_at` will do).
+    `latest_page` reads the latest articles, as models.listing.live_page does, and
+    `stories(ids)` gives what the pins and the section blocks show ({id: story}): the
+    Article entities by default (articles_by_id). A reader's view passes its own of
+    both, whose items are prepared at save (services/prepared.py: anything with `id`
+    and `published_at` will do for the latest list).
 
     Deeper pages are the plain list of latest articles (no pins, no blocks). On the first
     page the latest list leaves out the lead and featured stories, and still holds
     `per_page` articles when there are enough; the section blocks leave out every article
     shown above them (pins and latest list: a story shows once) and still hold
     SECTION_BLOCK_SIZE articles when their section has more. Queries: pins 1, latest 2,
-    section blocks 4 whatever their number (1 when no section is chosen).
+    section blocks 3 whatever their number (none when no section is chosen), stories 1.
     """
+    stories = stories or articles_by_id
     if before is not None or after is not None:
         page = latest_page(per_page, before=before, after=after)
         if not page.is_first:
             return FrontPage(None, [], page)
-    now = utcnow()
-    # The pins are few: read them alone and keep those whose article is live in Python.
-    # Joined to Article.is_live in SQL, SQLite walked every live article (ix_article_live)
-    # to probe front_pin: 0.3-0.5 s per render at 100,000 articles (make bench).
-    shown = [pin.article for pin in current_pins(now) if pin.article.is_live][:PINS_MAX]
-    shown_ids = {article.id for article in shown}
+    pinned = live_pin_ids(utcnow())[:PINS_MAX]
+    shown_ids = set(pinned)
     fetched = latest_page(per_page + len(shown_ids))
     items = [article for article in fetched.items if article.id not in shown_ids]
     if len(items) > per_page:
@@ -132,12 +133,41 @@ def front_page(
     else:
         older = fetched.older
     latest = ArticlePage(items, older, None, is_first=True)
+    blocks = section_block_ids(shown_ids | {article.id for article in items})
+    found = stories(pinned + [i for _section, ids in blocks for i in ids])
+    shown = [found[i] for i in pinned if i in found]
     return FrontPage(
         lead=shown[0] if shown else None,
         featured=shown[1 : 1 + FEATURED_MAX],
         latest=latest,
-        blocks=section_blocks(shown_ids | {article.id for article in items}),
+        blocks=[
+            SectionBlock(section, [found[i] for i in ids if i in found]) for section, ids in blocks
+        ],
     )
+
+
+def live_pin_ids(now: datetime) -> list[int]:
+    """The articles of the unexpired pins, in order (lead first), those live at `now`.
+
+    Liveness is read as a column and kept in Python: the pins are few, and as a
+    condition joined to Article SQLite walked every live article (ix_article_live) to
+    probe front_pin, 0.3-0.5 s per render at 100,000 articles (make bench).
+    """
+    rows = db.session.execute(
+        select(FrontPin.article_id, Article.live_as_of(now).label("live"))
+        .join(Article, Article.id == FrontPin.article_id)
+        .where(or_(FrontPin.expires_at.is_(None), FrontPin.expires_at > now))
+        .order_by(FrontPin.position, FrontPin.id)
+    )
+    return [row.article_id for row in rows if row.live]
+
+
+def articles_by_id(article_ids: list[int]) -> dict[int, Article]:
+    """{id: Article} for these ids (one query; an id deleted since is left out)."""
+    if not article_ids:
+        return {}
+    query = select(Article).where(Article.id.in_(article_ids))
+    return {article.id: article for article in db.session.scalars(query).unique()}
 
 
 def chosen_sections() -> list[Section]:
@@ -150,7 +180,7 @@ def chosen_sections() -> list[Section]:
     ]
 
 
-def section_blocks(leave_out: set[int] = frozenset()) -> list[SectionBlock]:
+def section_block_ids(leave_out: set[int] = frozenset()) -> list[tuple[Section, list[int]]]:
     """Each chosen section, in order, with its latest live articles (its subsections'
     included, as on its own page), leaving out `leave_out` (the ids of the articles shown
     above: pins and latest list) and those of the blocks above it (a section and its
@@ -158,9 +188,10 @@ def section_blocks(leave_out: set[int] = frozenset()) -> list[SectionBlock]:
     articles when the section has more; one with nothing left is empty
     (FrontPage.shown_blocks drops it for readers).
 
-    One query for every block's keys (a UNION ALL of one limited range per block, as
-    models/listing reads several sections), one for the articles kept, whatever the
-    number of blocks; the section tree is read once to find each block's subsections.
+    Returns (section, article ids) per block. One query for every block's keys (a UNION
+    ALL of one limited range per block, as models/listing reads several sections),
+    whatever the number of blocks; the section tree is read once to find each block's
+    subsections.
     """
     chosen = chosen_sections()
     if not chosen:
@@ -195,18 +226,7 @@ def section_blocks(leave_out: set[int] = frozenset()) -> list[SectionBlock]:
         ids = [row.id for row in rows if row.id not in taken][:SECTION_BLOCK_SIZE]
         taken.update(ids)
         kept.append(ids)
-    found = (
-        {
-            article.id: article
-            for article in db.session.scalars(select(Article).where(Article.id.in_(taken))).unique()
-        }
-        if taken
-        else {}
-    )
-    return [
-        SectionBlock(section, [found[i] for i in ids if i in found])
-        for section, ids in zip(chosen, kept, strict=True)
-    ]
+    return list(zip(chosen, kept, strict=True))
 
 
 # --------------------------------------------------------------------------- changes

@@ -219,6 +219,18 @@ def render_pieces(article: Article, locale: str) -> dict[str, str]:
             ),
             "list_image_html": list_image_meta(article),
             "search_text": search.body_text((b.kind, b.data or {}) for b in article.blocks),
+            "front_lead_html": render_template("reading/_front_lead.html", article=article),
+            "front_featured_html": render_template(
+                "reading/_front_story.html", article=article, story_kind="featured"
+            ),
+            # Its id carries the block's section, which only the front page knows: a
+            # mark, replaced there (FrontStory.block_html).
+            "front_block_html": render_template(
+                "reading/_front_story.html",
+                article=article,
+                story_kind="block",
+                block=BLOCK_MARK_CONTEXT,
+            ),  # fmt: skip
         }
         pieces["frame_origins"] = " ".join(sorted(g.frame_origins))
     pieces["trail_ids"] = " ".join(str(section.id) for section in article.section.trail)
@@ -516,6 +528,72 @@ def search_texts(article_ids: list[int]) -> dict[int, str]:
 def _search_text_query():
     return (
         select(PreparedArticle.article_id, PreparedArticle.search_text)
+        .join(Article, _valid_row(bindparam("locale"), bindparam("stamp")))
+        .where(PreparedArticle.article_id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+# --------------------------------------------------------------------------- front page
+
+# Where a section-block story names its block's section ("block-<section id>-<article
+# id>", reading/_front_story.html): prepared with this mark in its place. Only inside an
+# attribute value (after `="`), which text cannot hold unescaped.
+BLOCK_MARK = "block-SECTION-"
+BLOCK_MARK_CONTEXT = {"section": {"id": "SECTION"}}
+
+
+@dataclass(frozen=True)
+class FrontStory:
+    """A live article as the front page's pins and section blocks show it, prepared."""
+
+    id: int
+    lead_html: Markup  # reading/_front_lead.html
+    featured_html: Markup  # reading/_front_story.html, story_kind "featured"
+    block_story_html: str  # the same, "block", its section's id a mark
+    shows: tuple[str, ...]  # page cache generations ("article:3 author:7")
+
+    def block_html(self, section_id: int) -> Markup:
+        """The story in the block of section `section_id`."""
+        mark = f'="{BLOCK_MARK}'
+        return Markup(self.block_story_html.replace(mark, f'="block-{section_id}-'))
+
+
+FRONT_COLUMNS = (
+    PreparedArticle.front_lead_html,
+    PreparedArticle.front_featured_html,
+    PreparedArticle.front_block_html,
+    PreparedArticle.shows,
+)
+
+
+def front_stories(article_ids) -> dict[int, FrontStory]:
+    """{article id: FrontStory} for these live articles, read in one query; those whose
+    prepared row is missing or stale are prepared now (and kept). An article deleted
+    since is left out."""
+    ids = list(article_ids)
+    if not ids:
+        return {}
+    locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    parameters = {"ids": ids, "locale": locale, "stamp": code_stamp()}
+    found = {
+        row.article_id: [getattr(row, column.key) for column in FRONT_COLUMNS]
+        for row in db.session.connection().execute(_front_query(), parameters)
+    }
+    missing = [i for i in ids if i not in found]
+    for article_id, pieces in (_prepare_now(missing, locale) if missing else {}).items():
+        found[article_id] = [pieces[column.key] for column in FRONT_COLUMNS]
+    return {
+        article_id: FrontStory(
+            article_id, Markup(lead), Markup(featured), block, tuple(shows.split())
+        )  # fmt: skip
+        for article_id, (lead, featured, block, shows) in found.items()
+    }
+
+
+@functools.cache
+def _front_query():
+    return (
+        select(PreparedArticle.article_id, *FRONT_COLUMNS)
         .join(Article, _valid_row(bindparam("locale"), bindparam("stamp")))
         .where(PreparedArticle.article_id.in_(bindparam("ids", expanding=True)))
     )

@@ -12,13 +12,14 @@ from unittest import mock
 import pytest
 from sqlalchemy import event, select, update
 
-from models import PreparedArticle, Tag, db
+from models import Article, PreparedArticle, Tag, db
 from models.sponsor import Sponsor
 from models.time import utcnow
 from services import front, prepared
 from services.media import store_upload
 from tests.factories import log_in, make_article, make_section, make_user
 from tests.test_media_library import plain_jpeg
+from views import reading
 
 PER_PAGE = 4
 
@@ -66,9 +67,13 @@ def uncached(app):
 
 
 def both_ways(client, url: str) -> str:
-    """The page prepared and the full way (prepared teasers off); asserts the same bytes."""
+    """The page prepared and the full way (prepared teasers and front stories off);
+    asserts the same bytes."""
     prepared_way = client.get(url)
-    with mock.patch.object(prepared, "teaser_page", return_value=None):
+    with (
+        mock.patch.object(prepared, "teaser_page", return_value=None),
+        mock.patch.object(reading, "front_stories", front.articles_by_id),
+    ):
         full_way = client.get(url)
     assert prepared_way.status_code == full_way.status_code == 200, url
     assert prepared_way.get_data(as_text=True) == full_way.get_data(as_text=True), url
@@ -115,14 +120,19 @@ def test_author_and_tag_pages_give_the_same_bytes(client, newsroom, uncached):
 
 
 def test_the_front_page_and_its_deeper_pages_give_the_same_bytes(client, newsroom, uncached):
-    """Its latest list is prepared; the pins and section blocks are read the full way."""
+    """Its latest list, its pins and its section blocks are prepared (two blocks, a
+    section and its subsection: each story's id names its own block)."""
     editor = make_user("Éditrice", role="editor")
     front.pin(newsroom.articles[1], editor)
     front.pin(newsroom.articles[4], editor)
-    front.choose_sections([newsroom.international.id])
+    front.pin(newsroom.articles[2], editor)  # sponsored
+    politique = newsroom.articles[1].section
+    front.choose_sections([newsroom.international.id, politique.id])
     db.session.commit()
     first = both_ways(client, "/")
     assert first.count('<li class="teaser') == PER_PAGE and 'loading="lazy"' in first
+    assert 'class="front-lead' in first and first.count("front-featured-item") == 2
+    assert 'id="block-' in first and "SECTION" not in first
     deeper = both_ways(client, older_link(first))
     assert 'rel="prev"' in deeper and 'rel="next"' not in deeper
     both_ways(client, newer_link(deeper))
@@ -215,3 +225,23 @@ def test_a_teaser_made_lazy_is_the_template_rendered_lazy(app, newsroom):
         lazy_story = render_template("reading/_front_latest.html", article=article, position=3)
     assert str(teaser.html(lazy=True)) == lazy != str(teaser.html(lazy=False))
     assert str(teaser.front_html(lazy=True)) == lazy_story != str(teaser.front_html(lazy=False))
+
+
+@pytest.mark.parametrize("cache_on", [False, True], ids=["cache-off", "cache-on"])
+def test_a_pinned_or_block_story_edited_shows_at_once_on_the_front_page(
+    app, client, newsroom, cache_on
+):
+    app.config["GAZETTE_PAGE_CACHE"] = cache_on
+    editor = make_user("Éditrice", role="editor")
+    front.pin(newsroom.articles[1], editor)
+    front.choose_sections([newsroom.international.id])
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    in_block = re.findall(r'id="block-\d+-(\d+)"', page)
+    assert in_block
+    pinned = db.session.get(Article, newsroom.articles[1].id)
+    pinned.headline = "La une a changé"
+    db.session.get(Article, int(in_block[0])).headline = "Le bloc a changé"
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "La une a changé" in page and "Le bloc a changé" in page

@@ -54,6 +54,17 @@ def listed(per_page: int, **query) -> ArticlePage:
     return page
 
 
+def front_stories(article_ids: list[int]) -> dict:
+    """The front page's pins and block stories as this request shows them: for a reader,
+    prepared at save (services.prepared.FrontStory), else the Article entities."""
+    if current_user.is_authenticated:
+        return front.articles_by_id(article_ids)
+    stories = prepared.front_stories(article_ids)
+    # The page cache forgets the page when anything these stories show changes.
+    http_cache.note_shown(name for story in stories.values() for name in story.shows)
+    return stories
+
+
 def _cursor(name: str) -> Cursor | None:
     raw = request.args.get(name)
     if raw is None:
@@ -78,6 +89,7 @@ def front_page():
         before=_cursor("avant"),
         after=_cursor("apres"),
         latest_page=listed,
+        stories=front_stories,
     )
     if not page.latest.items and not page.is_first:
         abort(404)
