@@ -239,15 +239,23 @@ def _report_loaded(target, _context) -> None:
 
 def _next_moment(key: str, token: str | None, upcoming_query) -> float | None:
     """The next moment (epoch seconds) pages of a generation change by themselves, with
-    no write to bump it: `upcoming_query` selects that moment (a naive UTC datetime, or
-    NULL for none). Remembered in the store under `key` with the generation's `token` it
-    was computed for, so one query per change of that generation."""
-    remembered = cache.get(key)
-    if remembered and remembered[0] == token and (remembered[1] is None or remembered[1] > now()):
+    no write to bump it: `upcoming_query()` builds the select() of that moment (a naive
+    UTC datetime, or NULL for none). Remembered by this process under `key` with the
+    generation's `token` it was computed for (tokens are shared: every process sees the
+    same change), so one query per change of that generation and process, and none of
+    the store's round trips on a page that renders. Not remembered without a token."""
+    remembered = current_app.extensions.setdefault("page_cache_moments", {}).get(key)
+    if (
+        token is not None
+        and remembered
+        and remembered[0] == token
+        and (remembered[1] is None or remembered[1] > now())
+    ):
         return remembered[1]
-    upcoming = db.session.scalar(upcoming_query)
+    upcoming = db.session.scalar(upcoming_query())
     when = upcoming.replace(tzinfo=UTC).timestamp() if upcoming else None
-    cache.set(key, (token, when), 0)
+    if token is not None:
+        current_app.extensions["page_cache_moments"][key] = (token, when)
     return when
 
 
@@ -258,8 +266,11 @@ def next_publication(lists_token: str | None) -> float | None:
     Remembered with the "lists" token it was computed for. Returns None too when the
     store is down.
     """
-    upcoming = select(func.min(Article.published_at)).where(Article.is_scheduled)
-    return _next_moment(NEXT_PUBLICATION_KEY, lists_token, upcoming)
+    return _next_moment(
+        NEXT_PUBLICATION_KEY,
+        lists_token,
+        lambda: select(func.min(Article.published_at)).where(Article.is_scheduled),
+    )
 
 
 @tolerant(default=None)
@@ -269,8 +280,11 @@ def next_pin_expiry(front_token: str | None) -> float | None:
     The front page changes then by itself (services/front.py). Remembered with the
     "front" token it was computed for. Returns None too when the store is down.
     """
-    upcoming = select(func.min(FrontPin.expires_at)).where(FrontPin.expires_at > utcnow())
-    return _next_moment(NEXT_PIN_EXPIRY_KEY, front_token, upcoming)
+    return _next_moment(
+        NEXT_PIN_EXPIRY_KEY,
+        front_token,
+        lambda: select(func.min(FrontPin.expires_at)).where(FrontPin.expires_at > utcnow()),
+    )
 
 
 # Generations whose pages change by themselves at a known moment, with no write: a page
