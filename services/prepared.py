@@ -3,8 +3,9 @@ query and a thin template (issue 16; Ghost stores each post's HTML the same way)
 
 What is prepared (models/prepared.PreparedArticle, one row per article and language):
 the <title>, JSON-LD and social tags, search tags, the whole <article> element with its
-blocks, byline, reading time, tags, corrections, sharing links and author box, and the
-teaser lists show. Readers only ever see the site's language (app.select_locale), so
+blocks, byline, reading time, tags, corrections, sharing links and author box; the
+teaser lists show, the front page's stories, a list's social image tags, and the body
+as plain text that search snippets are cut from. Readers only ever see the site's language (app.select_locale), so
 that is the language prepared; a row per language keeps a change of language correct.
 
 When it is prepared:
@@ -14,7 +15,8 @@ When it is prepared:
   request itself saved are prepared again before its response leaves
   (`prepare_saved_articles`), the others (an author's bio shown on 300 articles) on
   their next read;
-- on read, when the row is missing or stale (`reader_page`, `teaser_page`);
+- on read, when the row is missing or stale (`reader_page`, `teaser_page`,
+  `front_stories`, `search_texts`);
 - in bulk: `flask articles prepare`, `demo generate`, `import wordpress`.
 
 Whatever is prepared is rendered by the same templates as the full page, in a request
@@ -95,7 +97,7 @@ def code_stamp(app: Flask | None = None) -> str:
     if stamp is None:
         root = Path(app.root_path)
         digest = hashlib.blake2b(FORMAT.encode(), digest_size=STAMP_LENGTH // 2)
-        files = [*Path(app.template_folder and root / app.template_folder).rglob("*.html")]
+        files = [*(root / app.template_folder).rglob("*.html")]
         files += (root / "translations").rglob("*.mo")
         for name in STAMPED_CODE:
             path = root / name
