@@ -37,7 +37,7 @@ from functools import cached_property, lru_cache
 import snowballstemmer
 from markupsafe import Markup, escape
 from sqlalchemy import bindparam, column, event, func, literal_column, select, table, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, noload
 
 from models import db
 from models.content import Article, Block
@@ -165,6 +165,14 @@ def stem(word: str) -> str:
     if stemmer is None:
         stemmer = _stemmers.french = snowballstemmer.stemmer("french")
     return stemmer.stemWord(word)
+
+
+@lru_cache(maxsize=65_536)
+def word_keys(word: str) -> tuple[tuple[str, str], ...]:
+    """A word of a text as search compares it: ((folded, stem), …) for each word folding
+    gives ("L’État" → (("l", "l"), ("etat", "etat"))). Cached: highlighting a page of
+    results looks at thousands of words, nearly all seen before."""
+    return tuple((folded, stem(folded)) for folded in _WORD.findall(fold(word)))
 
 
 def folded_words(text: str) -> list[str]:
@@ -382,8 +390,7 @@ class Query:
 
     def _matches(self, word: str) -> bool:
         stems = self.stems
-        for folded in _WORD.findall(fold(word)):
-            key = stem(folded)
+        for folded, key in word_keys(word):
             if key in stems or (self.prefix and folded.startswith(self.words[-1])):
                 return True
         return False
@@ -410,6 +417,14 @@ class ResultPage:
         return self.page > 1
 
 
+RESULT_LOADING = (
+    noload(Article.author_links),
+    noload(Article.tag_links),
+    noload(Article.lead_media),
+    noload(Article.sponsor),
+)
+
+
 def search(
     raw_query: str, page: int = 1, per_page: int = PER_PAGE, tag: Tag | None = None
 ) -> ResultPage:
@@ -420,7 +435,9 @@ def search(
         return ResultPage(query, page, [], False, tag)
     tag_id = tag.id if tag is not None else None
     ids = _matching_ids(query, offset=(page - 1) * per_page, limit=per_page + 1, tag_id=tag_id)
-    articles = {a.id: a for a in db.session.scalars(select(Article).where(Article.id.in_(ids)))}
+    # What a result shows: its section and lead author (joined), nothing else.
+    shown = select(Article).where(Article.id.in_(ids)).options(*RESULT_LOADING)
+    articles = {a.id: a for a in db.session.scalars(shown)}
     # Only the bodies (the articles' own columns were just loaded above): as prepared at
     # save (services/prepared.py) where they are current, else read from the blocks.
     bodies = prepared.search_texts(ids[:per_page])
