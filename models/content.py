@@ -57,7 +57,7 @@ class Section(db.Model):
 
     parent: Mapped[Section | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Section]] = relationship(
-        back_populates="parent", order_by="Section.position"
+        back_populates="parent", order_by="(Section.position, Section.id)"
     )
 
     __table_args__ = (UniqueConstraint("parent_id", "slug"),)

@@ -19,7 +19,7 @@ commits; the "sections" page-cache generation follows from the flush (services/p
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
@@ -53,6 +53,75 @@ def article_counts() -> dict[int, int]:
         select(Article.section_id, func.count(Article.id)).group_by(Article.section_id)
     )
     return dict(counts.all())
+
+
+@dataclass(eq=False)
+class SectionNode:
+    """A section as readers' pages show it, from the snapshot section_at() keeps: the
+    attributes templates read from a Section (id, name, slug, description, parent,
+    children, trail, path, trail_name), plain values."""
+
+    id: int
+    name: str
+    slug: str
+    description: str
+    parent: SectionNode | None = None
+    children: list[SectionNode] = field(default_factory=list)
+
+    @property
+    def trail(self) -> list[SectionNode]:
+        """Sections from the top down to this one (Section.trail)."""
+        chain, node = [], self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain[::-1]
+
+    @property
+    def path(self) -> str:
+        return "/".join(node.slug for node in self.trail)
+
+    @property
+    def trail_name(self) -> str:
+        return " › ".join(node.name for node in self.trail)
+
+    def with_descendant_ids(self) -> list[int]:
+        """This section's id and every id below it (Section.with_descendant_ids)."""
+        ids, todo = [], [self]
+        while todo:
+            node = todo.pop()
+            ids.append(node.id)
+            todo.extend(node.children)
+        return ids
+
+
+def section_at(path: str) -> SectionNode | None:
+    """The section at this path ("international/politique"), as Section.by_path finds
+    it, from a snapshot of every section kept by the app until the "sections"
+    generation changes (services/page_cache.py): a section page would otherwise read the
+    tree in three or four queries. Read afresh while the generation store is down."""
+    token = page_cache.current_generations(["sections"]).get("sections")
+    kept = current_app.extensions.get("section_tree")
+    if token is None or kept is None or kept[0] != token:
+        kept = (token, _section_tree())
+        if token is not None:
+            current_app.extensions["section_tree"] = kept
+    return kept[1].get(path.strip("/"))
+
+
+def _section_tree() -> dict[str, SectionNode]:
+    """{path: SectionNode} of every section, children in the order Section.children has."""
+    rows = db.session.execute(
+        select(
+            Section.id, Section.name, Section.slug, Section.description, Section.parent_id
+        ).order_by(Section.position, Section.id)
+    ).all()
+    nodes = {row.id: SectionNode(row.id, row.name, row.slug, row.description) for row in rows}
+    for row in rows:
+        if row.parent_id is not None:
+            nodes[row.id].parent = nodes[row.parent_id]
+            nodes[row.parent_id].children.append(nodes[row.id])
+    return {node.path: node for node in nodes.values()}
 
 
 @dataclass(frozen=True)

@@ -245,3 +245,25 @@ def test_a_pinned_or_block_story_edited_shows_at_once_on_the_front_page(
     db.session.commit()
     page = client.get("/").get_data(as_text=True)
     assert "La une a changé" in page and "Le bloc a changé" in page
+
+
+def test_a_section_page_reads_the_sections_kept_and_sees_a_rename_at_once(
+    client, newsroom, uncached
+):
+    """The section tree is kept per app (services.sections.section_at) until the
+    "sections" generation changes: the same bytes as the tree read from Section rows,
+    and a rename or a new subsection shows on the next read."""
+    from models import Section
+    from services import sections
+
+    for url in ("/rubrique/international", "/rubrique/international/politique"):
+        kept_way = client.get(url).get_data(as_text=True)
+        with mock.patch.object(sections, "section_at", Section.by_path):
+            assert client.get(url).get_data(as_text=True) == kept_way
+    section = db.session.get(Section, newsroom.international.id)
+    section.name = "Monde"
+    db.session.add(Section(name="Économie mondiale", slug="economie", parent=section))
+    db.session.commit()
+    page = client.get("/rubrique/international").get_data(as_text=True)
+    assert '<h1 class="listing-title">Monde</h1>' in page and "Économie mondiale" in page
+    assert client.get("/rubrique/international/economie").status_code == 200

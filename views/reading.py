@@ -112,7 +112,7 @@ def section(section_path: str):
 
     A path the section used to have (before a rename or a move) moves (301) to its current one.
     """
-    section = Section.by_path(section_path)
+    section = sections.section_at(section_path)
     if section is None:
         moved = moved_section(section_path)
         return redirect(with_query(url_for("reading.section", section_path=moved.path)), 301)
