@@ -12,7 +12,7 @@ When it is prepared:
 - at save: every ORM flush that changes something a reader's page shows increments
   `Article.content_version` of each article concerned, in the same transaction
   (`_note_changes`, the one rule of what an article page shows); the articles the
-  request itself saved are prepared again before its response leaves
+  request itself saved are prepared again as soon as its response has left
   (`prepare_saved_articles`), the others (an author's bio shown on 300 articles) on
   their next read;
 - on read, when the row is missing or stale (`reader_page`, `teaser_page`,
@@ -179,16 +179,26 @@ def _forget_saved(session: Session, _previous_transaction) -> None:
 
 
 def prepare_saved_articles(response):
-    """after_request: prepare the articles this request saved (the save pays, not the next
-    reader). A failure is logged and left to the next read; never an error for the editor."""
+    """after_request: have the articles this request saved prepared as soon as its
+    response has left (the save pays, not the next reader; the editor does not wait:
+    preparing costs about as much as the save itself). A reader who asks in between
+    prepares it on the spot."""
     saved = g.pop("articles_to_prepare", None)
     if saved:
+        app = current_app._get_current_object()
+        response.call_on_close(functools.partial(_prepare_after_response, app, sorted(saved)))
+    return response
+
+
+def _prepare_after_response(app: Flask, article_ids: list[int]) -> None:
+    """Prepare `article_ids` in an app context of their own (the request's is gone). A
+    failure is logged and left to the next read: never an error for anyone."""
+    with app.app_context():
         try:
-            prepare_articles(sorted(saved))
+            prepare_articles(article_ids)
         except Exception:  # any rendering or database error: the next read prepares
             db.session.rollback()
-            current_app.logger.exception("Articles %s non préparés", sorted(saved))
-    return response
+            app.logger.exception("Articles %s non préparés", article_ids)
 
 
 # --------------------------------------------------------------------------- preparing

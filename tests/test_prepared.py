@@ -120,8 +120,9 @@ def test_an_embed_on_a_prepared_page_keeps_its_frame_allowed(newsroom, client):
 # --------------------------------------------------------------------------- at save
 
 
-def test_an_editors_save_prepares_the_article_before_answering(newsroom, client):
+def test_an_editors_save_prepares_the_article_once_its_response_has_left(newsroom, client):
     article = newsroom.article
+    prepared.prepare_articles([article.id])
     log_in(client, newsroom.editor)
     response = client.post(
         f"/redaction/articles/{article.id}/titre",
@@ -129,6 +130,9 @@ def test_an_editors_save_prepares_the_article_before_answering(newsroom, client)
         data={"titre-headline": "Un titre tout neuf", "titre-version": str(article.version)},
     )
     assert response.status_code == 200
+    stale = stored_row(article.id)
+    assert stale.content_version != db.session.get(Article, article.id).content_version
+    response.close()  # the server closes the response once sent: preparing runs then
     row = stored_row(article.id)
     stored = db.session.get(Article, article.id)
     assert row is not None and row.content_version == stored.content_version
