@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import Article, Block, Correction, Media, Section, Sponsor, Tag, User, db
 from models.authorship import ArticleAuthor
 from models.listing import ArticlePage, live_page
+from models.media import MediaUse
 from models.prepared import STAMP_LENGTH, PreparedArticle
 from models.tag import ArticleTag
 from models.time import utcnow
@@ -143,6 +144,8 @@ def _articles_shown_by(obj, session: Session):
         return (None if obj in session.deleted else obj.id), None
     if isinstance(obj, (Block, ArticleAuthor, ArticleTag, Correction)):
         return obj.article_id, None
+    if isinstance(obj, MediaUse):
+        return None, None  # bookkeeping of a save, not something a page shows
     if obj in session.new:  # nothing shows a new author, tag, sponsor or section yet
         return None, None
     if isinstance(obj, User) and _changed(obj, AUTHOR_COLUMNS):
@@ -158,7 +161,9 @@ def _articles_shown_by(obj, session: Session):
         below = select(Section.id).where(or_(Section.id == obj.id, Section.parent_id == obj.id))
         return None, Article.section_id.in_(below)
     if isinstance(obj, Media):
-        return None, Article.lead_media_id == obj.id
+        # Its lead images and image blocks (which may show its words as defaults).
+        using = select(MediaUse.article_id).where(MediaUse.media_id == obj.id)
+        return None, or_(Article.lead_media_id == obj.id, Article.id.in_(using))
     return None, None
 
 

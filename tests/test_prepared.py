@@ -341,3 +341,19 @@ def test_an_unpublished_article_is_not_prepared_and_its_save_answers(newsroom, c
     assert prepared.stale_article_ids() == []
     scheduled = make_article("Plus tard", published_at=utcnow() + timedelta(days=1))
     assert prepared.stale_article_ids() == [scheduled.id]
+
+
+def test_an_image_described_again_in_the_library_prepares_its_articles_again(
+    newsroom, client, media_root
+):
+    from services.media import describe, store_upload
+    from tests.test_media_library import plain_jpeg
+
+    photo = store_upload(plain_jpeg((1200, 900)), media_root, newsroom.author.id, alt="Avant")
+    article = db.session.get(Article, newsroom.article.id)
+    article.lead_media, article.lead_alt = photo, ""
+    db.session.commit()
+    prepared.prepare_articles([article.id])
+    assert prepared.stale_article_ids() == []
+    describe(db.session.get(type(photo), photo.id), "Après", "", "Crédit neuf")
+    assert prepared.stale_article_ids() == [article.id]
