@@ -145,7 +145,13 @@ def record_media_uses(article) -> None:
     Adds to the session, does not commit: the caller's save commits it with the rest.
     """
     db.session.flush()  # new blocks get their ids
-    db.session.execute(delete(MediaUse).where(MediaUse.article_id == article.id))
+    db.session.execute(
+        delete(MediaUse)
+        .where(MediaUse.article_id == article.id)
+        # A save never loads these rows: nothing in the session to keep in step, and
+        # looking (the default) walked every object the save had loaded.
+        .execution_options(synchronize_session=False)
+    )
     tokens: dict[str, list[int]] = {}
     for block in article.blocks:
         token = (block.data or {}).get("media") if block.kind == "image" else None
