@@ -10,7 +10,7 @@ from unittest import mock
 import pytest
 from sqlalchemy import event, select
 
-from models import Article, Correction, PreparedArticle, Section, Sponsor, Tag, User, db
+from models import Article, Block, Correction, PreparedArticle, Section, Sponsor, Tag, User, db
 from models.content import ArticleStatus
 from models.time import utcnow
 from services import prepared
@@ -108,13 +108,21 @@ def test_a_prepared_page_is_one_query(newsroom, client, app):
 
 
 def test_an_embed_on_a_prepared_page_keeps_its_frame_allowed(newsroom, client):
-    article = newsroom.article
-    full = full_way(client, f"/article/{article.slug}")
-    client.get(f"/article/{article.slug}")
-    prepared_csp = client.get(f"/article/{article.slug}").headers["Content-Security-Policy"]
+    """The CSP lets frames load from the providers the page shows (app.py): a prepared
+    page carries its embeds' origins, so both ways answer the same header."""
+    article = db.session.get(Article, newsroom.article.id)
+    article.blocks.append(
+        Block(position=9, kind="embed", data={"url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ"})
+    )
+    db.session.commit()
+    path = f"/article/{article.slug}"
+    client.get(path)  # prepared
+    prepared_csp = client.get(path).headers["Content-Security-Policy"]
     with mock.patch.object(prepared, "reader_page", return_value=None):
-        full_csp = client.get(f"/article/{article.slug}").headers["Content-Security-Policy"]
-    assert prepared_csp == full_csp and full
+        full_csp = client.get(path).headers["Content-Security-Policy"]
+    assert "frame-src https://www.youtube-nocookie.com" in full_csp
+    assert prepared_csp == full_csp
+    assert stored_row(article.id).frame_origins == "https://www.youtube-nocookie.com"
 
 
 # --------------------------------------------------------------------------- at save
