@@ -25,13 +25,14 @@ FrontError, whose message is French and shown as is.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
 from flask_babel import gettext
-from sqlalchemy import literal, or_, select, union_all
+from sqlalchemy import bindparam, literal, or_, select, union_all
 
 from models import Article, Section, db
 from models.front import FEATURED_MAX, PINS_MAX, SECTION_BLOCK_SIZE, FrontPin, FrontSection
@@ -39,7 +40,9 @@ from models.listing import ARTICLE_ORDER, ArticlePage, Cursor, live_page
 from models.text import fold
 from models.time import utcnow
 from models.user import User
+from services import sections
 from services.search import headline_matches
+from services.sections import SectionNode
 
 # How many sections may have a block: the page must stay readable.
 SECTIONS_MAX = 8
@@ -54,7 +57,7 @@ class SectionBlock:
     """A chosen section's block on the front page: its latest live articles not already
     shown above. Empty when nothing is left: readers see no block, editors a note."""
 
-    section: Section
+    section: SectionNode  # services.sections: name, path, id as a Section has them
     articles: list[Article]
 
 
@@ -180,7 +183,13 @@ def chosen_sections() -> list[Section]:
     ]
 
 
-def section_block_ids(leave_out: set[int] = frozenset()) -> list[tuple[Section, list[int]]]:
+def chosen_section_ids() -> list[int]:
+    """The ids of the sections given a block, in order."""
+    order = (FrontSection.position, FrontSection.section_id)
+    return list(db.session.scalars(select(FrontSection.section_id).order_by(*order)))
+
+
+def section_block_ids(leave_out: set[int] = frozenset()) -> list[tuple[SectionNode, list[int]]]:
     """Each chosen section, in order, with its latest live articles (its subsections'
     included, as on its own page), leaving out `leave_out` (the ids of the articles shown
     above: pins and latest list) and those of the blocks above it (a section and its
@@ -188,36 +197,27 @@ def section_block_ids(leave_out: set[int] = frozenset()) -> list[tuple[Section, 
     articles when the section has more; one with nothing left is empty
     (FrontPage.shown_blocks drops it for readers).
 
-    Returns (section, article ids) per block. One query for every block's keys (a UNION
-    ALL of one limited range per block, as models/listing reads several sections),
-    whatever the number of blocks; the section tree is read once to find each block's
-    subsections.
+    Returns (section, article ids) per block; the sections come from the tree the app
+    keeps (services.sections.section_tree). One query for the choice, one for every
+    block's keys (a UNION ALL of one limited range per block, as models/listing reads
+    several sections, built once per number of blocks), whatever the number of blocks.
     """
-    chosen = chosen_sections()
+    tree = sections.section_tree()
+    chosen = [tree.by_id[i] for i in chosen_section_ids() if i in tree.by_id]
     if not chosen:
         return []
-    children = Section.children_by_parent()
-    parts, covered = [], []
+    parameters = {"now": utcnow(), "leave_out": sorted(leave_out)}
+    covered: list[set[int]] = []
     for index, section in enumerate(chosen):
-        ids = set(section.with_descendant_ids(children))
+        ids = set(section.with_descendant_ids())
         # Each block above sharing sections may take SECTION_BLOCK_SIZE of these articles:
         # read that many more, so that this block still fills.
         overlapping = sum(1 for earlier in covered if earlier & ids)
         covered.append(ids)
-        statement = (
-            Article.live()
-            .with_only_columns(literal(index).label("block"), Article.published_at, Article.id)
-            .order_by(None)
-            .where(Article.section_id.in_(ids))
-        )
-        if leave_out:
-            statement = statement.where(Article.id.not_in(leave_out))
-        statement = statement.order_by(*ARTICLE_ORDER.order_by()).limit(
-            SECTION_BLOCK_SIZE * (1 + overlapping)
-        )
-        parts.append(select(*statement.subquery().c))
+        parameters[f"sections_{index}"] = sorted(ids)
+        parameters[f"limit_{index}"] = SECTION_BLOCK_SIZE * (1 + overlapping)
     per_block: dict[int, list] = {}
-    for row in db.session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+    for row in db.session.connection().execute(_blocks_query(len(chosen)), parameters):
         per_block.setdefault(row.block, []).append(row)
     taken: set[int] = set()
     kept: list[list[int]] = []
@@ -227,6 +227,26 @@ def section_block_ids(leave_out: set[int] = frozenset()) -> list[tuple[Section, 
         taken.update(ids)
         kept.append(ids)
     return list(zip(chosen, kept, strict=True))
+
+
+@functools.cache
+def _blocks_query(count: int):
+    """The keys of `count` blocks, newest first in each: built once per count (building
+    it cost more than running it). Parameters: now, leave_out, sections_N, limit_N."""
+    parts = []
+    for index in range(count):
+        statement = (
+            select(literal(index).label("block"), Article.published_at, Article.id)
+            .where(
+                Article.live_as_of(bindparam("now")),
+                Article.section_id.in_(bindparam(f"sections_{index}", expanding=True)),
+                Article.id.not_in(bindparam("leave_out", expanding=True)),
+            )
+            .order_by(*ARTICLE_ORDER.order_by())
+            .limit(bindparam(f"limit_{index}"))
+        )
+        parts.append(select(*statement.subquery().c))
+    return union_all(*parts) if count > 1 else parts[0]
 
 
 # --------------------------------------------------------------------------- changes

@@ -97,20 +97,27 @@ class SectionNode:
 
 def section_at(path: str) -> SectionNode | None:
     """The section at this path ("international/politique"), as Section.by_path finds
-    it, from a snapshot of every section kept by the app until the "sections"
-    generation changes (services/page_cache.py): a section page would otherwise read the
-    tree in three or four queries. Read afresh while the generation store is down."""
+    it, from the snapshot of every section the app keeps (section_tree)."""
+    return section_tree().by_path.get(path.strip("/"))
+
+
+@dataclass(frozen=True)
+class SectionTree:
+    """Every section, by path and by id (SectionNode)."""
+
+    by_path: dict[str, SectionNode]
+    by_id: dict[int, SectionNode]
+
+
+def section_tree() -> SectionTree:
+    """Every section, kept by the app until the "sections" generation changes
+    (services/page_cache.py): section pages and the front page's blocks would otherwise
+    read the tree in three or four queries. Read afresh while the generation store is
+    down. Children in the order Section.children has."""
     token = page_cache.current_generations(["sections"]).get("sections")
     kept = current_app.extensions.get("section_tree")
-    if token is None or kept is None or kept[0] != token:
-        kept = (token, _section_tree())
-        if token is not None:
-            current_app.extensions["section_tree"] = kept
-    return kept[1].get(path.strip("/"))
-
-
-def _section_tree() -> dict[str, SectionNode]:
-    """{path: SectionNode} of every section, children in the order Section.children has."""
+    if token is not None and kept is not None and kept[0] == token:
+        return kept[1]
     rows = db.session.execute(
         select(
             Section.id, Section.name, Section.slug, Section.description, Section.parent_id
@@ -121,7 +128,10 @@ def _section_tree() -> dict[str, SectionNode]:
         if row.parent_id is not None:
             nodes[row.id].parent = nodes[row.parent_id]
             nodes[row.parent_id].children.append(nodes[row.id])
-    return {node.path: node for node in nodes.values()}
+    tree = SectionTree({node.path: node for node in nodes.values()}, nodes)
+    if token is not None:
+        current_app.extensions["section_tree"] = (token, tree)
+    return tree
 
 
 @dataclass(frozen=True)
