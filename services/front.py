@@ -156,13 +156,20 @@ def live_pin_ids(now: datetime) -> list[int]:
     condition joined to Article SQLite walked every live article (ix_article_live) to
     probe front_pin, 0.3-0.5 s per render at 100,000 articles (make bench).
     """
-    rows = db.session.execute(
+    rows = db.session.connection().execute(_live_pins_query(), {"now": now})
+    return [row.article_id for row in rows if row.live]
+
+
+@functools.cache
+def _live_pins_query():
+    """live_pin_ids' query, built once (parameter: now)."""
+    now = bindparam("now")
+    return (
         select(FrontPin.article_id, Article.live_as_of(now).label("live"))
         .join(Article, Article.id == FrontPin.article_id)
         .where(or_(FrontPin.expires_at.is_(None), FrontPin.expires_at > now))
         .order_by(FrontPin.position, FrontPin.id)
     )
-    return [row.article_id for row in rows if row.live]
 
 
 def articles_by_id(article_ids: list[int]) -> dict[int, Article]:
@@ -185,8 +192,13 @@ def chosen_sections() -> list[Section]:
 
 def chosen_section_ids() -> list[int]:
     """The ids of the sections given a block, in order."""
+    return list(db.session.connection().execute(_chosen_query()).scalars())
+
+
+@functools.cache
+def _chosen_query():
     order = (FrontSection.position, FrontSection.section_id)
-    return list(db.session.scalars(select(FrontSection.section_id).order_by(*order)))
+    return select(FrontSection.section_id).order_by(*order)
 
 
 def section_block_ids(leave_out: set[int] = frozenset()) -> list[tuple[SectionNode, list[int]]]:

@@ -93,8 +93,9 @@ def _note_shown(name: str) -> None:
 def note_shown(names) -> None:
     """The page being rendered shows these generations ("article:3"…), though the ORM
     loaded none of their rows (a prepared page, services/prepared.py)."""
-    for name in names:
-        _note_shown(name)
+    shown = g.get("page_cache_shown") if has_app_context() else None
+    if shown is not None:
+        shown.update(names)
 
 
 # --------------------------------------------------------------------------- page cache
