@@ -27,7 +27,7 @@ import config
 from extensions import babel, csrf, limiter, login_manager, migrate
 from models import User, db
 from services import embeds, prepared, search
-from views import audit_trail, http_cache, template_helpers
+from views import audit_trail, http_cache, prepared_pieces, template_helpers
 from views.urls import GazetteFlask
 
 # Pages and partials may load scripts and styles from this origin only; nothing inline.
@@ -169,7 +169,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     search.register(app)  # the search index follows every ORM save of an article
-    prepared.configure(app)  # reader HTML prepared at save (issue 16)
+    prepared.configure(app, render=prepared_pieces.render_pieces)  # reader HTML, at save
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
 

@@ -29,13 +29,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from flask import Flask, current_app, g, has_request_context, render_template
-from flask_babel import force_locale
+from flask import Flask, current_app, g, has_request_context
 from markupsafe import Markup
 from sqlalchemy import and_, bindparam, delete, event, inspect, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -77,9 +76,12 @@ SECTION_COLUMNS = ("name", "slug", "parent_id")
 TAG_COLUMNS = ("name", "slug")
 
 
-def configure(app: Flask) -> None:
-    """Listen to every session's flushes (once per process) and prepare, before each
-    response leaves, the articles its request saved."""
+def configure(app: Flask, render: Callable[[Article, str], dict[str, str]]) -> None:
+    """Listen to every session's flushes (once per process) and prepare, once each
+    response has left, the articles its request saved. `render(article, locale)` gives
+    the pieces ({PreparedArticle column: text}); it lives with the views, whose templates
+    and helpers it uses (views/prepared_pieces.py)."""
+    app.extensions["prepared_renderer"] = render
     app.after_request(prepare_saved_articles)
     if not event.contains(Session, "after_flush", _note_changes):
         event.listen(Session, "after_flush", _note_changes)
@@ -211,48 +213,9 @@ def _prepare_after_response(app: Flask, article_ids: list[int]) -> None:
 
 def render_pieces(article: Article, locale: str) -> dict[str, str]:
     """The reader HTML of `article` in `locale`, as PreparedArticle's columns ({column:
-    text}), rendered by the full page's own templates in a reader's request of its own
-    (own `g`, anonymous, on SITE_URL), so that nothing of the current request leaks in."""
-    # views import services, not the reverse
-    from services import search  # search reads what this prepares
-    from views.seo import search_and_social
-    from views.structured_data import list_image_meta
-
-    app = current_app._get_current_object()
-    path = f"/article/{article.slug}"
-    request = app.test_request_context(path, base_url=app.config["SITE_URL"])
-    with app.app_context(), request, force_locale(locale):
-        g.frame_origins = set()
-        seo = search_and_social(article)
-        context = {"article": article, "section": article.section, "editing": False}
-        pieces = {
-            "title": seo.title,
-            "meta_html": render_template("reading/_structured_data.html", **context),
-            "seo_html": render_template("_seo_meta.html", seo=seo),
-            "article_html": render_template("reading/_article.html", **context),
-            "teaser_html": render_template("reading/_teaser.html", article=article, lazy=False),
-            "front_latest_html": render_template(
-                "reading/_front_latest.html", article=article, position=1, editing=False
-            ),
-            "list_image_html": list_image_meta(article),
-            "search_text": search.body_text((b.kind, b.data or {}) for b in article.blocks),
-            "front_lead_html": render_template("reading/_front_lead.html", article=article),
-            "front_featured_html": render_template(
-                "reading/_front_story.html", article=article, story_kind="featured"
-            ),
-            # Its id carries the block's section, which only the front page knows: a
-            # mark, replaced there (FrontStory.block_html).
-            "front_block_html": render_template(
-                "reading/_front_story.html",
-                article=article,
-                story_kind="block",
-                block=BLOCK_MARK_CONTEXT,
-            ),  # fmt: skip
-        }
-        pieces["frame_origins"] = " ".join(sorted(g.frame_origins))
-    pieces["trail_ids"] = " ".join(str(section.id) for section in article.section.trail)
-    pieces["shows"] = " ".join(shown_generations(article))
-    return pieces
+    text}): rendered by the renderer configure() was given (views/prepared_pieces.py:
+    the full page's own templates, in a reader's request of its own)."""
+    return current_app.extensions["prepared_renderer"](article, locale)
 
 
 def shown_generations(article: Article) -> list[str]:
