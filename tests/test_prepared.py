@@ -365,3 +365,16 @@ def test_an_image_described_again_in_the_library_prepares_its_articles_again(
     assert prepared.stale_article_ids() == []
     describe(db.session.get(type(photo), photo.id), "Après", "", "Crédit neuf")
     assert prepared.stale_article_ids() == [article.id]
+
+
+def test_search_results_are_the_same_from_prepared_text(demo, client, app):
+    """Snippets are cut from the body prepared at save where it is current, else from the
+    blocks: the same results page either way."""
+    app.config["GAZETTE_PAGE_CACHE"] = False
+    prepared.prepare_stale()
+    for query in ("/recherche?q=corée", "/recherche?q=poutine+sommet", "/recherche?q=pyong"):
+        from_prepared = client.get(query).get_data(as_text=True)
+        with mock.patch.object(prepared, "search_texts", return_value={}):
+            from_blocks = client.get(query).get_data(as_text=True)
+        assert "search-hit-snippet" in from_prepared, query
+        assert from_prepared == from_blocks, query
