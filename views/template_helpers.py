@@ -56,22 +56,31 @@ def static_url(filename: str) -> str:
     return url
 
 
-def chrome(template: str) -> Markup:
-    """A part of every page that shows only the site (templates/chrome/): rendered once
-    per app, language, script root and login state, then reused. Its words and links
-    would otherwise be looked up again on every page (a translation costs more than the
-    page's own query: issue 16). The site's settings and translations change only with
-    a restart, which starts from nothing."""
+# Distinct parts kept per app at most (a menu rearranged makes new ones; the old go then).
+CHROME_KEPT_MAX = 512
+
+
+def chrome(template: str, **context) -> Markup:
+    """A part of every page that shows only the site (templates/chrome/) and the
+    `context` given (hashable values, or lists of them): rendered once per app, language, script root, login state
+    and context, then reused. Its words and links would otherwise be looked up again on
+    every page (a translation costs more than the page's own query: issue 16). The
+    site's settings and translations change only with a restart, which starts afresh."""
     key = (
         template,
         str(get_locale()),
         request.script_root if has_request_context() else None,
         current_user.is_authenticated,
+        tuple(
+            (name, tuple(v) if isinstance(v, list) else v) for name, v in sorted(context.items())
+        ),
     )
     kept = current_app.extensions.setdefault("chrome", {})
     html = kept.get(key)
     if html is None:
-        html = kept[key] = Markup(render_template(template))
+        if len(kept) >= CHROME_KEPT_MAX:
+            kept.clear()
+        html = kept[key] = Markup(render_template(template, **context))
     return html
 
 
