@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
@@ -164,6 +164,19 @@ def generations(names) -> dict[str, str | None]:
 def current_generations(names) -> dict[str, str | None]:
     """generations(), or {} when the store is down."""
     return generations(names)
+
+
+def generation_once(name: str) -> str | None:
+    """The token of generation `name`, read once per request: the menu and a section
+    page both ask for "sections", and with Redis each read is a round trip. Outside a
+    request (a command, a long app context) read every time. None when the store is
+    down (then read again next time)."""
+    if not has_request_context():
+        return current_generations([name]).get(name)
+    tokens = g.setdefault("page_cache_tokens", {})
+    if tokens.get(name) is None:
+        tokens[name] = current_generations([name]).get(name)
+    return tokens[name]
 
 
 def _collect_changes(session: Session, _flush_context) -> None:

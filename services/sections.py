@@ -114,7 +114,7 @@ def section_tree() -> SectionTree:
     (services/page_cache.py): section pages and the front page's blocks would otherwise
     read the tree in three or four queries. Read afresh while the generation store is
     down. Children in the order Section.children has."""
-    token = page_cache.current_generations(["sections"]).get("sections")
+    token = page_cache.generation_once("sections")
     kept = current_app.extensions.get("section_tree")
     if token is not None and kept is not None and kept[0] == token:
         return kept[1]
@@ -148,7 +148,7 @@ def masthead_menu() -> list[MenuItem]:
     generation changes (services/page_cache.py): every page shows the menu, and a
     generation read costs far less than the query and the links. Not kept while the
     generation store is down."""
-    token = page_cache.current_generations(["sections"]).get("sections")
+    token = page_cache.generation_once("sections")
     kept = current_app.extensions.get("masthead_menu")
     if token is not None and kept is not None and kept[0] == token:
         return kept[1]
