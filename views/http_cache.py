@@ -366,7 +366,8 @@ def register_static_fingerprints(app: Flask) -> None:
 
     The hashes are computed once at start. A second URL rule on the "static" endpoint
     carries the fingerprint; Werkzeug builds with the rule that uses the most arguments,
-    so templates keep calling url_for('static', filename=...) unchanged. An old
+    so url_for('static', filename=...) needs no change (templates call static_url(),
+    views/template_helpers.py, which remembers what it builds). An old
     fingerprint still gets the current file, just without the immutable header.
     """
     fingerprints = static_fingerprints(Path(app.static_folder))
