@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import Flask, current_app, has_request_context, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from models.text import to_plain_text
@@ -60,17 +62,21 @@ def static_url(filename: str) -> str:
 CHROME_KEPT_MAX = 512
 
 
-def chrome(template: str, **context) -> Markup:
+@pass_context
+def chrome(page: Context, template: str, **context) -> Markup:
     """A part of every page that shows only the site (templates/chrome/) and the
-    `context` given (hashable values, or lists of them): rendered once per app, language, script root, login state
-    and context, then reused. Its words and links would otherwise be looked up again on
-    every page (a translation costs more than the page's own query: issue 16). The
+    `context` given (hashable values, or lists of them): rendered once per app, language,
+    script root, login state and context, then reused. Its words and links would
+    otherwise be looked up again on every page (a translation costs more than the page's
+    own query: issue 16). The login state is the page's own `current_user` (a preview
+    renders as an anonymous reader whoever is logged in: views/preview.as_reader). The
     site's settings and translations change only with a restart, which starts afresh."""
+    user = page.get("current_user") or current_user
     key = (
         template,
         str(get_locale()),
         request.script_root if has_request_context() else None,
-        current_user.is_authenticated,
+        user.is_authenticated,
         tuple(
             (name, tuple(v) if isinstance(v, list) else v) for name, v in sorted(context.items())
         ),
@@ -80,7 +86,7 @@ def chrome(template: str, **context) -> Markup:
     if html is None:
         if len(kept) >= CHROME_KEPT_MAX:
             kept.clear()
-        html = kept[key] = Markup(render_template(template, **context))
+        html = kept[key] = Markup(render_template(template, current_user=user, **context))
     return html
 
 
