@@ -106,7 +106,12 @@ class PageWatch:
 
 @pytest.fixture
 def watched_page(page, live_server):
-    """A Playwright page on the live server, recording errors, dialogs and foreign requests."""
+    """A Playwright page on the live server, recording errors, dialogs and foreign requests.
+
+    Brought to the front, as the page a person types into is: keyboard tests check where
+    the focus is, which needs the document itself to have it (Playwright's to_be_focused
+    reads document.hasFocus()), and a busy machine running two browsers let it go."""
+    page.bring_to_front()
     page.watch = PageWatch(page, live_server)
     return page
 
