@@ -59,6 +59,9 @@ def test_an_editor_tags_an_article_through_suggestions(watched_page, live_server
     log_in(page, live_server)
     page.goto(live_server + "/article/sommet")
     page.get_by_role("button", name="Modifier les sujets").click()
+    # htmx has processed the form once it has the focus (editor.js, on htmx:load): typing
+    # Enter earlier could submit it natively on a busy machine.
+    expect(page.get_by_label("Ajouter un sujet")).to_be_focused()
     field = page.get_by_label("Ajouter un sujet")
     expect(field).to_be_visible()
 
@@ -145,6 +148,9 @@ def test_the_sujets_draft_survives_a_reload_and_refusals_name_the_tag(
     log_in(page, live_server)
     page.goto(live_server + "/article/sommet")
     page.get_by_role("button", name="Modifier les sujets").click()
+    # htmx has processed the form once it has the focus (editor.js, on htmx:load): typing
+    # Enter earlier could submit it natively on a busy machine.
+    expect(page.get_by_label("Ajouter un sujet")).to_be_focused()
     field = page.get_by_label("Ajouter un sujet")
     field.fill("Cacao")
     field.press("Enter")
