@@ -155,6 +155,8 @@ def test_the_sujets_draft_survives_a_reload_and_refusals_name_the_tag(
     field.fill("Cacao")
     field.press("Enter")
     expect(page.locator(".tag-row-name")).to_have_text(["Cacao"])
+    # Swapped again: ready for the next one once htmx has processed it (it has the focus).
+    expect(page.get_by_label("Ajouter un sujet")).to_be_focused()
 
     # Too long: refused at "Ajouter", the tag named next to the box, the list unchanged.
     field = page.get_by_label("Ajouter un sujet")
