@@ -500,14 +500,18 @@ def search_texts(article_ids: list[int]) -> dict[int, str]:
         "locale": current_app.config["BABEL_DEFAULT_LOCALE"],
         "stamp": code_stamp(),
     }
-    rows = db.session.connection().execute(_search_text_query(), parameters)
+    rows = db.session.connection().execute(
+        _valid_rows_query(PreparedArticle.search_text), parameters
+    )
     return {row.article_id: row.search_text for row in rows}
 
 
 @functools.cache
-def _search_text_query():
+def _valid_rows_query(*columns):
+    """The current rows (`columns` and article_id) of articles `ids`, built once per set
+    of columns. Parameters: ids (a list), locale, stamp."""
     return (
-        select(PreparedArticle.article_id, PreparedArticle.search_text)
+        select(PreparedArticle.article_id, *columns)
         .join(Article, _valid_row(bindparam("locale"), bindparam("stamp")))
         .where(PreparedArticle.article_id.in_(bindparam("ids", expanding=True)))
     )
@@ -557,7 +561,7 @@ def front_stories(article_ids) -> dict[int, FrontStory]:
     parameters = {"ids": ids, "locale": locale, "stamp": code_stamp()}
     found = {
         row.article_id: [getattr(row, column.key) for column in FRONT_COLUMNS]
-        for row in db.session.connection().execute(_front_query(), parameters)
+        for row in db.session.connection().execute(_valid_rows_query(*FRONT_COLUMNS), parameters)
     }
     missing = [i for i in ids if i not in found]
     for article_id, pieces in (_prepare_now(missing, locale) if missing else {}).items():
@@ -568,12 +572,3 @@ def front_stories(article_ids) -> dict[int, FrontStory]:
         )  # fmt: skip
         for article_id, (lead, featured, block, shows) in found.items()
     }
-
-
-@functools.cache
-def _front_query():
-    return (
-        select(PreparedArticle.article_id, *FRONT_COLUMNS)
-        .join(Article, _valid_row(bindparam("locale"), bindparam("stamp")))
-        .where(PreparedArticle.article_id.in_(bindparam("ids", expanding=True)))
-    )
